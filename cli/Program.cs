@@ -1,0 +1,6 @@
+using System.CommandLine;
+using OrleansReco.Cli.Commands;
+
+var root = new RootCommand("reco: train, evaluate and serve OrleansReco two-tower recommenders.");
+root.Subcommands.Add(DemoCommand.Create());
+return await root.Parse(args).InvokeAsync();

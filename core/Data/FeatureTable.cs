@@ -1,0 +1,83 @@
+namespace OrleansReco.Core.Data;
+
+/// <summary>How a feature column is encoded by the towers.</summary>
+public enum FeatureKind
+{
+    /// <summary>A number, standardised (mean 0, variance 1) by the towers.</summary>
+    Numeric,
+    /// <summary>One value from a vocabulary (e.g. category, brand).</summary>
+    Categorical,
+    /// <summary>Several vocabulary values separated by <c>|</c> (e.g. genres).</summary>
+    MultiCategorical,
+    /// <summary>Free text (title, description), encoded as a hashed character n-gram bag.</summary>
+    Text,
+}
+
+/// <summary>A named feature column and how it is encoded.</summary>
+public sealed record FeatureColumn(string Name, FeatureKind Kind);
+
+/// <summary>
+/// A table of entities (users or items) keyed by id, with raw string values per feature column.
+/// A null value means missing. Rows keep the order in which they were read.
+/// </summary>
+public sealed class FeatureTable
+{
+    private readonly Dictionary<string, int> _rowByKey;
+    private readonly string?[][] _rows;
+
+    public FeatureTable(string keyColumn, IReadOnlyList<FeatureColumn> columns, IReadOnlyList<string> keys, string?[][] rows)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (keys.Count != rows.Length)
+            throw new ArgumentException($"{keys.Count} keys but {rows.Length} rows.", nameof(rows));
+        _rowByKey = new Dictionary<string, int>(keys.Count, StringComparer.Ordinal);
+        for (int i = 0; i < keys.Count; i++)
+        {
+            if (rows[i].Length != columns.Count)
+                throw new ArgumentException($"Row {i} ('{keys[i]}') has {rows[i].Length} values for {columns.Count} columns.", nameof(rows));
+            if (!_rowByKey.TryAdd(keys[i], i))
+                throw new ArgumentException($"Duplicate {keyColumn} '{keys[i]}'.", nameof(keys));
+        }
+        KeyColumn = keyColumn;
+        Columns = columns;
+        Keys = keys;
+        _rows = rows;
+    }
+
+    /// <summary>Name of the id column (<c>user_id</c> or <c>item_id</c>).</summary>
+    public string KeyColumn { get; }
+    public IReadOnlyList<FeatureColumn> Columns { get; }
+    public IReadOnlyList<string> Keys { get; }
+    public int Count => Keys.Count;
+
+    /// <summary>Raw values of row <paramref name="index"/>, one per column in <see cref="Columns"/> order.</summary>
+    public IReadOnlyList<string?> Row(int index) => _rows[index];
+
+    /// <summary>Raw values of the row with this id, or false when the id is not in the table.</summary>
+    public bool TryGetRow(string key, out IReadOnlyList<string?> values)
+    {
+        if (_rowByKey.TryGetValue(key, out int index))
+        {
+            values = _rows[index];
+            return true;
+        }
+        values = [];
+        return false;
+    }
+
+    /// <summary>Index of the column named <paramref name="name"/>, or -1.</summary>
+    public int ColumnIndex(string name)
+    {
+        for (int i = 0; i < Columns.Count; i++)
+            if (string.Equals(Columns[i].Name, name, StringComparison.Ordinal)) return i;
+        return -1;
+    }
+}
+
+/// <summary>What a data scientist trains on: the events, plus optional user and item feature tables.</summary>
+public sealed record InteractionDataset(
+    IReadOnlyList<Interaction> Interactions,
+    FeatureTable? Users,
+    FeatureTable? Items);

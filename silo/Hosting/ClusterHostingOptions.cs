@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+
+namespace OrleansReco.Silo.Hosting;
+
+/// <summary>Which providers a silo uses and where it listens. Bound from configuration section <c>Reco:Cluster</c>.</summary>
+public sealed class ClusterHostingOptions
+{
+    public const string Section = "Reco:Cluster";
+
+    /// <summary><c>Memory</c> (one process, nothing to install) or <c>Redis</c> (clustering, grain state, reminders).</summary>
+    public string Provider { get; set; } = "Memory";
+
+    /// <summary><c>serve</c>, <c>train</c> or <c>all</c>; published as silo metadata <c>role</c>.</summary>
+    public string Role { get; set; } = "all";
+
+    public string ClusterId { get; set; } = "reco";
+    public string ServiceId { get; set; } = "orleans-reco";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>StackExchange.Redis configuration string, required when <see cref="Provider"/> is <c>Redis</c>.</summary>
+    public string? RedisConnectionString { get; set; }
+
+    public bool IsRedis => string.Equals(Provider, "Redis", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Rejects a configuration that cannot start, naming the key (and environment variable) that fixes it.</summary>
+public sealed class ClusterHostingOptionsValidator : IValidateOptions<ClusterHostingOptions>
+{
+    private static readonly string[] Roles = ["serve", "train", "all"];
+
+    public ValidateOptionsResult Validate(string? name, ClusterHostingOptions o)
+    {
+        var failures = new List<string>();
+        if (!string.Equals(o.Provider, "Memory", StringComparison.OrdinalIgnoreCase) && !o.IsRedis)
+            failures.Add($"Reco:Cluster:Provider (env Reco__Cluster__Provider) must be Memory or Redis, not '{o.Provider}'.");
+        if (!Roles.Contains(o.Role, StringComparer.OrdinalIgnoreCase))
+            failures.Add($"Reco:Cluster:Role (env Reco__Cluster__Role) must be serve, train or all, not '{o.Role}'.");
+        if (o.IsRedis && string.IsNullOrWhiteSpace(o.RedisConnectionString))
+            failures.Add("Reco:Cluster:RedisConnectionString (env Reco__Cluster__RedisConnectionString) is required when Provider is Redis.");
+        if (o.SiloPort is <= 0 or > 65535)
+            failures.Add($"Reco:Cluster:SiloPort must be a TCP port, not {o.SiloPort}.");
+        if (o.GatewayPort is <= 0 or > 65535)
+            failures.Add($"Reco:Cluster:GatewayPort must be a TCP port, not {o.GatewayPort}.");
+        if (string.IsNullOrWhiteSpace(o.ClusterId) || string.IsNullOrWhiteSpace(o.ServiceId))
+            failures.Add("Reco:Cluster:ClusterId and Reco:Cluster:ServiceId must not be empty.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

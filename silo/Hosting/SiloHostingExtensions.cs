@@ -1,0 +1,62 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using StackExchange.Redis;
+
+namespace OrleansReco.Silo.Hosting;
+
+/// <summary>Wiring of an OrleansReco silo: providers, endpoints and role, chosen by configuration.</summary>
+public static class SiloHostingExtensions
+{
+    /// <summary>Adds the Orleans silo to a host, configured from section <c>Reco:Cluster</c>.</summary>
+    public static IHostApplicationBuilder AddRecoSilo(this IHostApplicationBuilder builder)
+    {
+        var options = ReadValidated(builder.Configuration);
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.UseOrleans(silo => silo.AddRecoSilo(options));
+        return builder;
+    }
+
+    /// <summary>Reads <see cref="ClusterHostingOptions"/> and throws <see cref="OptionsValidationException"/> naming every bad key.</summary>
+    public static ClusterHostingOptions ReadValidated(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(ClusterHostingOptions.Section).Get<ClusterHostingOptions>() ?? new ClusterHostingOptions();
+        var result = new ClusterHostingOptionsValidator().Validate(null, options);
+        if (result.Failed)
+            throw new OptionsValidationException(ClusterHostingOptions.Section, typeof(ClusterHostingOptions), result.Failures);
+        return options;
+    }
+
+    /// <summary>Configures clustering, storage and reminders for the chosen provider, and the silo's role metadata.</summary>
+    public static ISiloBuilder AddRecoSilo(this ISiloBuilder silo, ClusterHostingOptions options)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+        if (options.IsRedis)
+        {
+            var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
+            silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort);
+            silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
+            silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
+        }
+        else
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
+            silo.AddMemoryGrainStorageAsDefault();
+            silo.UseInMemoryReminderService();
+        }
+        return silo.AddRecoRole(options.Role);
+    }
+
+    /// <summary>Publishes the silo's role (<c>serve</c>, <c>train</c>, <c>all</c>) as silo metadata for placement.</summary>
+    public static ISiloBuilder AddRecoRole(this ISiloBuilder silo, string role) =>
+        silo.UseSiloMetadata(new Dictionary<string, string> { ["role"] = role.ToLowerInvariant() });
+}

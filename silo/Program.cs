@@ -1,0 +1,8 @@
+using Microsoft.Extensions.Hosting;
+using OrleansReco.Silo.Hosting;
+
+// A silo of the OrleansReco cluster. Configuration: see README ("Configuration") and Hosting/ClusterHostingOptions.cs.
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddRecoSilo();
+using var host = builder.Build();
+await host.RunAsync();
