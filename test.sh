@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Restores, builds (Release) and runs every test project; prints the totals as "N passed, N failed, N skipped".
+# Exits non-zero if the build fails, any test fails, or a test project produced no results.
+set -uo pipefail
+cd "$(dirname "$0")"
+CONFIGURATION="${CONFIGURATION:-Release}"
+RESULTS="$PWD/.test-results"
+
+if ! dotnet build OrleansReco.sln -c "$CONFIGURATION" -nologo -clp:ErrorsOnly; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+passed=0; failed=0; skipped=0; broken=0
+for project in tests/*/*.csproj; do
+  name="$(basename "$project" .csproj)"
+  echo "=== $name"
+  dotnet test "$project" -c "$CONFIGURATION" --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory "$RESULTS" --blame-hang-timeout 10m
+  trx="$RESULTS/$name.trx"
+  if [[ ! -f "$trx" ]]; then
+    echo "no results for $name (test host crashed or did not start)"
+    broken=$((broken + 1))
+    continue
+  fi
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+  count() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  p="$(count passed)"; f="$(count failed)"; e="$(count error)"; t="$(count timeout)"; a="$(count aborted)"; n="$(count notExecuted)"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0})); skipped=$((skipped + ${n:-0}))
+done
+failed=$((failed + broken))
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+[[ "$failed" -eq 0 && "$passed" -gt 0 ]]
