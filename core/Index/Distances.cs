@@ -1,6 +1,4 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace OrleansReco.Core.Index;
@@ -31,8 +29,7 @@ internal readonly struct CosineDistance : IDistance
     public static bool Normalizes => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Distance(ref float a, ref float b, int length) =>
-        1f - TensorPrimitives.Dot(MemoryMarshal.CreateReadOnlySpan(ref a, length), MemoryMarshal.CreateReadOnlySpan(ref b, length));
+    public static float Distance(ref float a, ref float b, int length) => 1f - Kernels.Dot(ref a, ref b, length);
 
     public static float ToScore(float distance) => 1f - distance;
 }
@@ -52,6 +49,34 @@ internal readonly struct SquaredL2Distance : IDistance
 /// <summary>Hand-written kernels where TensorPrimitives has no single fused call.</summary>
 internal static class Kernels
 {
+    /// <summary>
+    /// Inner product with the vector width fixed inline (TensorPrimitives.Dot takes spans and dispatches per
+    /// call, which costs about a third of a 64-float product in the search loop).
+    /// Scalar equivalent: <c>sum_i a[i] * b[i]</c>; checked against TensorPrimitives.Dot in the tests.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(ref float a, ref float b, int length)
+    {
+        int i = 0;
+        float sum = 0f;
+        if (Vector512.IsHardwareAccelerated && length >= 16)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; i <= length - 16; i += 16)
+                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i), acc);
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && length >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i <= length - 8; i += 8)
+                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i), acc);
+            sum = Vector256.Sum(acc);
+        }
+        for (; i < length; i++) sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
+        return sum;
+    }
+
     /// <summary>
     /// Squared L2 distance in one pass (subtract, square and sum fused).
     /// Scalar equivalent: <c>sum_i (a[i] - b[i])^2</c>. Callers guarantee both runs hold <paramref name="length"/> floats.

@@ -82,6 +82,7 @@ internal sealed partial class HnswIndex<TDistance>
             throw new InvalidDataException($"Vector index field 'entry' is {header.Entry} for an empty index; expected -1.");
         }
         index._entry = header.Entry;
+        index._liveCount = header.Live;
         index._nodeCount = nodes;
         return index;
     }
