@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Side-by-side ANN benchmark: our HNSW (reco bench ann) against hnswlib compiled from Debian's
+# libhnswlib-dev headers with -O3 -march=native, on one generated clustered dataset.
+# Needs: apt-get install -y libhnswlib-dev g++ ; writes bench/results/ann.json and ann.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${N:-100000}; D=${D:-64}; THREADS=${THREADS:-2}; EFS=${EFS:-10,16,32,64,128,256}; M=${M:-16}; EFC=${EFC:-200}
+DATA=bench/ann/data/clustered-${N}x${D}
+mkdir -p bench/ann/build bench/results
+dotnet build cli -c Release -nologo -v q
+RECO=cli/bin/Release/net10.0/reco
+if [ ! -f "$DATA/truth.ivecs" ]; then
+  "$RECO" bench ann --generate clustered --n "$N" --d "$D" --data-dir "$DATA" --threads "$THREADS"
+fi
+g++ -O3 -march=native -std=c++17 -pthread -o bench/ann/build/hnswlib_bench bench/ann/hnswlib_bench.cpp
+"$RECO" bench ann --base "$DATA/base.fvecs" --query "$DATA/query.fvecs" --truth "$DATA/truth.ivecs" \
+  --metric cosine --m "$M" --ef-construction "$EFC" --ef "$EFS" --threads "$THREADS" --out bench/ann/build/ours.json
+bench/ann/build/hnswlib_bench "$DATA/base.fvecs" "$DATA/query.fvecs" "$DATA/truth.ivecs" "$M" "$EFC" "$EFS" "$THREADS" bench/ann/build/hnswlib.json
+/usr/bin/python3 bench/ann/report.py bench/ann/build/ours.json bench/ann/build/hnswlib.json bench/results/ann.json "$(uptime)"
+cat bench/results/ann.md
