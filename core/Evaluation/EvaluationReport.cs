@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using OrleansReco.Core.Data;
+
+namespace OrleansReco.Core.Evaluation;
+
+/// <summary>Everything <c>report.md</c> and <c>report.json</c> say about one evaluation run.</summary>
+public sealed record EvaluationReport(
+    string DataSource,
+    DatasetProfile Profile,
+    string SplitName,
+    SplitStats Split,
+    int CatalogueSize,
+    IReadOnlyList<int> Ks,
+    IReadOnlyList<ModelResult> Models,
+    TrainingHistory? History,
+    IReadOnlyList<string> Figures);
+
+/// <summary>Writes an <see cref="EvaluationReport"/> as Markdown and JSON, with its figures, into a folder.</summary>
+public static class EvaluationReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>
+    /// Writes the figures, then <c>report.md</c> and <c>report.json</c>, into <paramref name="directory"/> (created
+    /// when missing). <paramref name="events"/> are all the events, for the EDA figures.
+    /// </summary>
+    public static EvaluationReport WriteAll(string directory, string dataSource, IReadOnlyList<Interaction> events, EvaluationSplit split,
+        IReadOnlyList<int> ks, IReadOnlyList<ModelResult> models, TrainingHistory? history)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        var profile = DatasetProfile.Of(events);
+        var figures = ReportFigures.WriteAll(directory, events, profile, models, history);
+        var report = new EvaluationReport(dataSource, profile, split.Name, split.Stats, split.Catalogue.Count, ks, models, history, figures);
+        File.WriteAllText(Path.Combine(directory, "report.md"), ToMarkdown(report));
+        File.WriteAllText(Path.Combine(directory, "report.json"), ToJson(report));
+        return report;
+    }
+
+    /// <summary>The metrics table alone (one row per model and K), as printed on the console too.</summary>
+    public static string MetricsTable(IReadOnlyList<ModelResult> models, IReadOnlyList<int> ks)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("| model | K | Recall@K | NDCG@K | HitRate@K | coverage@K | MRR | users | fit (s) | score (s) |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var m in models)
+            foreach (int k in ks)
+            {
+                var at = m.Metrics.At(k);
+                if (at is null) continue;
+                md.AppendLine(Inv($"| {m.Model} | {k} | {at.Recall:F4} | {at.Ndcg:F4} | {at.HitRate:F4} | {at.Coverage:F4} | {m.Metrics.Mrr:F4} | {m.Metrics.Users} | {m.FitTime.TotalSeconds:F2} | {m.ScoreTime.TotalSeconds:F2} |"));
+            }
+        return md.ToString();
+    }
+
+    public static string ToMarkdown(EvaluationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var p = report.Profile;
+        var s = report.Split;
+        var md = new StringBuilder();
+        md.AppendLine("# Offline evaluation");
+        md.AppendLine();
+        md.AppendLine(Inv($"Data: `{report.DataSource}`. Split: **{report.SplitName}**. Full-catalogue ranking ({report.CatalogueSize:N0} items) with each user's seen items excluded; no sampled negatives."));
+        md.AppendLine();
+        md.AppendLine("## Dataset");
+        md.AppendLine();
+        md.AppendLine("| users | items | events | density | from | to |");
+        md.AppendLine("| ---: | ---: | ---: | ---: | --- | --- |");
+        md.AppendLine(Inv($"| {p.Users:N0} | {p.Items:N0} | {p.Events:N0} | {p.Density:P3} | {Date(p.FirstTimestamp)} | {Date(p.LastTimestamp)} |"));
+        md.AppendLine();
+        md.AppendLine("Event types: " + string.Join(", ", p.EventTypes.Select(t => Inv($"{t.Key} {t.Value:N0}"))) + ".");
+        md.AppendLine();
+        md.AppendLine("## Split");
+        md.AppendLine();
+        md.AppendLine("| training events | validation users | validation targets | test users | test targets | dropped events | training-only users |");
+        md.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine(Inv($"| {s.TrainEvents:N0} | {s.ValidationUsers:N0} | {s.ValidationTargets:N0} | {s.TestUsers:N0} | {s.TestTargets:N0} | {s.DroppedEvents:N0} | {s.TrainOnlyUsers:N0} |"));
+        md.AppendLine();
+        md.AppendLine("## Metrics (test)");
+        md.AppendLine();
+        md.Append(MetricsTable(report.Models, report.Ks));
+        md.AppendLine();
+        md.AppendLine("Recall@K = share of a user's held-out items in the top K; NDCG@K with binary gains; HitRate@K = share of users with a hit; coverage@K = share of the catalogue shown to at least one user; MRR over the full ranking. Fit and score times are wall-clock; scoring runs in parallel over users.");
+        md.AppendLine();
+        if (report.History is { Epochs.Count: > 0 } history)
+        {
+            md.AppendLine("## Training history");
+            md.AppendLine();
+            md.AppendLine(Inv($"| epoch | train loss | validation loss | validation Recall@{history.RecallK} |"));
+            md.AppendLine("| ---: | ---: | ---: | ---: |");
+            foreach (var e in history.Epochs)
+                md.AppendLine(Inv($"| {e.Epoch} | {e.TrainLoss:F4} | {Opt(e.ValidationLoss)} | {Opt(e.ValidationRecall)} |"));
+            md.AppendLine();
+        }
+        if (report.Figures.Count > 0)
+        {
+            md.AppendLine("## Figures");
+            md.AppendLine();
+            foreach (var f in report.Figures)
+                md.AppendLine($"![{Path.GetFileNameWithoutExtension(f).Replace('_', ' ')}]({f})");
+            md.AppendLine();
+        }
+        return md.ToString();
+    }
+
+    public static string ToJson(EvaluationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var p = report.Profile;
+        var shaped = new
+        {
+            data = report.DataSource,
+            dataset = new { p.Users, p.Items, p.Events, p.Density, p.FirstTimestamp, p.LastTimestamp, p.EventTypes },
+            split = new { name = report.SplitName, stats = report.Split, catalogue = report.CatalogueSize },
+            ks = report.Ks,
+            models = report.Models.Select(m => new
+            {
+                name = m.Model,
+                users = m.Metrics.Users,
+                fitSeconds = m.FitTime.TotalSeconds,
+                scoreSeconds = m.ScoreTime.TotalSeconds,
+                usersPerSecond = m.UsersPerSecond,
+                mrr = m.Metrics.Mrr,
+                byK = m.Metrics.ByK,
+                recallCurve = m.Metrics.RecallCurve,
+            }),
+            history = report.History,
+            figures = report.Figures,
+        };
+        return JsonSerializer.Serialize(shaped, Json);
+    }
+
+    private static string Date(long unixSeconds) =>
+        DateTimeOffset.FromUnixTimeSeconds(unixSeconds).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    private static string Opt(double? v) => v.HasValue ? v.Value.ToString("F4", CultureInfo.InvariantCulture) : "–";
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,183 @@
+using OrleansReco.Core.Data;
+
+namespace OrleansReco.Core.Evaluation;
+
+/// <summary>
+/// One user to rank for: what the model may see (<see cref="History"/>, oldest first), the items to find
+/// (<see cref="Targets"/>) and the items not to rank (<see cref="Seen"/>). Items are catalogue indices;
+/// <see cref="Seen"/> is ascending and distinct and never contains a target.
+/// </summary>
+public sealed record EvaluationCase(string UserId, IReadOnlyList<Interaction> History, int[] Targets, int[] Seen);
+
+/// <summary>Event and user counts of a split, for the report.</summary>
+public sealed record SplitStats(int TrainEvents, int ValidationUsers, int ValidationTargets, int TestUsers, int TestTargets, int DroppedEvents, int TrainOnlyUsers);
+
+/// <summary>
+/// A train/validation/test split ready for full-catalogue ranking. <see cref="Catalogue"/> is every item in the
+/// data (and in the item table, when given) in a fixed order; models score all of it.
+/// </summary>
+public sealed record EvaluationSplit(
+    string Name,
+    InteractionDataset Train,
+    IReadOnlyList<string> Catalogue,
+    IReadOnlyList<EvaluationCase> Validation,
+    IReadOnlyList<EvaluationCase> Test,
+    SplitStats Stats);
+
+/// <summary>Temporal splits. Neither samples negatives: every model ranks the whole catalogue.</summary>
+public static class Splits
+{
+    /// <summary>
+    /// Per-user temporal leave-last-out over distinct items.
+    /// <list type="bullet">
+    /// <item>Each user's events are ordered by timestamp; equal timestamps keep their input order (the later line
+    /// counts as later), so the split is deterministic.</item>
+    /// <item>Only the first event on each (user, item) pair can be a target: a repeat of an item already in the
+    /// history is not a new recommendation. Test = the user's last new item, validation = the one before.</item>
+    /// <item>Training keeps all of the user's events before the validation event, repeats included. Events after
+    /// the validation event other than the two targets (repeats) are dropped, so nothing later leaks into training.</item>
+    /// <item>Users with fewer than 3 distinct items keep all their events in training and are not evaluated.</item>
+    /// <item>Validation sees the training history; test sees it plus the validation event. Seen = the items in that
+    /// history, excluded from ranking.</item>
+    /// </list>
+    /// </summary>
+    public static EvaluationSplit LeaveLastOut(InteractionDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var (catalogue, indexOf) = BuildCatalogue(data);
+        var train = new List<Interaction>(data.Interactions.Count);
+        var validation = new List<EvaluationCase>();
+        var test = new List<EvaluationCase>();
+        int dropped = 0, trainOnly = 0;
+        foreach (var events in ByUserInTimeOrder(data.Interactions))
+        {
+            // Positions (in time order) of the first event on each distinct item.
+            var firstSeen = new HashSet<string>(StringComparer.Ordinal);
+            var firsts = new List<int>();
+            for (int i = 0; i < events.Count; i++)
+                if (firstSeen.Add(events[i].ItemId)) firsts.Add(i);
+            if (firsts.Count < 3)
+            {
+                train.AddRange(events);
+                trainOnly++;
+                continue;
+            }
+            int validationAt = firsts[^2], testAt = firsts[^1];
+            var history = events.GetRange(0, validationAt);
+            train.AddRange(history);
+            dropped += events.Count - validationAt - 2;
+            var seen = Indices(history, indexOf);
+            string user = events[0].UserId;
+            int validationItem = indexOf[events[validationAt].ItemId];
+            validation.Add(new EvaluationCase(user, history, [validationItem], seen));
+            var testHistory = new List<Interaction>(history) { events[validationAt] };
+            test.Add(new EvaluationCase(user, testHistory, [indexOf[events[testAt].ItemId]], Indices(testHistory, indexOf)));
+        }
+        var stats = new SplitStats(train.Count, validation.Count, validation.Count, test.Count, test.Count, dropped, trainOnly);
+        return new EvaluationSplit("leave-last-out", data with { Interactions = train }, catalogue, validation, test, stats);
+    }
+
+    /// <summary>
+    /// Global temporal cut: events before the <c>1 - validationFraction - testFraction</c> quantile of time are
+    /// training, the next <paramref name="validationFraction"/> validation, the last <paramref name="testFraction"/>
+    /// test (ties at a cut go to the later part, so every training event is strictly earlier than every
+    /// held-out one). A user's targets are the distinct items of their held-out events that are not in their
+    /// history; the history of test cases is training plus validation events. Users new in a held-out period are
+    /// evaluated with an empty history (cold start).
+    /// </summary>
+    public static EvaluationSplit GlobalTemporal(InteractionDataset data, double validationFraction = 0.1, double testFraction = 0.1)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (!(validationFraction >= 0) || !(testFraction > 0) || validationFraction + testFraction >= 1)
+            throw new ArgumentOutOfRangeException(nameof(testFraction), $"Fractions must satisfy 0 <= validation, 0 < test, validation + test < 1 (got {validationFraction}, {testFraction}).");
+        var (catalogue, indexOf) = BuildCatalogue(data);
+        var times = data.Interactions.Select(e => e.Timestamp).Order().ToArray();
+        if (times.Length == 0) throw new ArgumentException("No interactions to split.", nameof(data));
+        long validationCut = times[Math.Min(times.Length - 1, (int)(times.Length * (1 - validationFraction - testFraction)))];
+        long testCut = times[Math.Min(times.Length - 1, (int)(times.Length * (1 - testFraction)))];
+        var train = new List<Interaction>();
+        var validation = new List<EvaluationCase>();
+        var test = new List<EvaluationCase>();
+        int validationTargets = 0, testTargets = 0, trainOnly = 0;
+        foreach (var events in ByUserInTimeOrder(data.Interactions))
+        {
+            var history = events.Where(e => e.Timestamp < validationCut).ToList();
+            var middle = events.Where(e => e.Timestamp >= validationCut && e.Timestamp < testCut).ToList();
+            var late = events.Where(e => e.Timestamp >= testCut).ToList();
+            train.AddRange(history);
+            if (middle.Count == 0 && late.Count == 0) trainOnly++;
+            var seen = Indices(history, indexOf);
+            var validationItems = NewItems(middle, seen, indexOf);
+            if (validationItems.Length > 0)
+            {
+                validation.Add(new EvaluationCase(events[0].UserId, history, validationItems, seen));
+                validationTargets += validationItems.Length;
+            }
+            var testHistory = history.Concat(middle).ToList();
+            var testSeen = Indices(testHistory, indexOf);
+            var testItems = NewItems(late, testSeen, indexOf);
+            if (testItems.Length > 0)
+            {
+                test.Add(new EvaluationCase(events[0].UserId, testHistory, testItems, testSeen));
+                testTargets += testItems.Length;
+            }
+        }
+        int heldOut = data.Interactions.Count - train.Count;
+        int used = validationTargets + testTargets;
+        var stats = new SplitStats(train.Count, validation.Count, validationTargets, test.Count, testTargets, Math.Max(0, heldOut - used), trainOnly);
+        return new EvaluationSplit("global-temporal", data with { Interactions = train }, catalogue, validation, test, stats);
+    }
+
+    /// <summary>Every item in the events, then any extra ids of the item table, in first-appearance order.</summary>
+    internal static (string[] Catalogue, Dictionary<string, int> IndexOf) BuildCatalogue(InteractionDataset data)
+    {
+        var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var catalogue = new List<string>();
+        foreach (var e in data.Interactions)
+            if (indexOf.TryAdd(e.ItemId, catalogue.Count)) catalogue.Add(e.ItemId);
+        if (data.Items is { } items)
+            foreach (var id in items.Keys)
+                if (indexOf.TryAdd(id, catalogue.Count)) catalogue.Add(id);
+        return ([.. catalogue], indexOf);
+    }
+
+    /// <summary>Events grouped by user (users in first-appearance order), each group stably sorted by timestamp.</summary>
+    private static IEnumerable<List<Interaction>> ByUserInTimeOrder(IReadOnlyList<Interaction> interactions)
+    {
+        var groups = new Dictionary<string, List<Interaction>>(StringComparer.Ordinal);
+        var order = new List<List<Interaction>>();
+        foreach (var e in interactions)
+        {
+            if (!groups.TryGetValue(e.UserId, out var list))
+            {
+                groups[e.UserId] = list = [];
+                order.Add(list);
+            }
+            list.Add(e);
+        }
+        foreach (var list in order)
+        {
+            // List.Sort is unstable; OrderBy is stable, which is what keeps input order on equal timestamps.
+            var sorted = list.OrderBy(e => e.Timestamp).ToList();
+            yield return sorted;
+        }
+    }
+
+    private static int[] Indices(IEnumerable<Interaction> events, Dictionary<string, int> indexOf)
+    {
+        var set = new SortedSet<int>();
+        foreach (var e in events) set.Add(indexOf[e.ItemId]);
+        return [.. set];
+    }
+
+    private static int[] NewItems(List<Interaction> events, int[] seen, Dictionary<string, int> indexOf)
+    {
+        var items = new SortedSet<int>();
+        foreach (var e in events)
+        {
+            int i = indexOf[e.ItemId];
+            if (Array.BinarySearch(seen, i) < 0) items.Add(i);
+        }
+        return [.. items];
+    }
+}

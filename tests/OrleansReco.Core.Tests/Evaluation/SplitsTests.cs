@@ -1,0 +1,91 @@
+using OrleansReco.Core.Data;
+using OrleansReco.Core.Evaluation;
+
+namespace OrleansReco.Core.Tests.Evaluation;
+
+public sealed class SplitsTests
+{
+    private static Interaction E(string user, string item, long t) => new(user, item, EventTypes.View, 1f, t);
+
+    [Fact]
+    public void LeaveLastOut_PlantedData_IsTemporalWithoutLeakage()
+    {
+        var events = PlantedData.Generate(users: 120, items: 200, events: 3000, seed: 5);
+        var split = Splits.LeaveLastOut(new InteractionDataset(events, null, null));
+        var trainByUser = split.Train.Interactions.GroupBy(e => e.UserId).ToDictionary(g => g.Key, g => g.ToList());
+        var eventOf = events.ToDictionary(e => (e.UserId, e.ItemId));
+        Assert.Equal(120, split.Test.Count);
+        foreach (var c in split.Test)
+        {
+            string target = split.Catalogue[c.Targets.Single()];
+            long targetTime = eventOf[(c.UserId, target)].Timestamp;
+            Assert.All(trainByUser[c.UserId], e => Assert.True(e.Timestamp < targetTime));
+            Assert.All(c.History, e => Assert.True(e.Timestamp < targetTime));
+            Assert.DoesNotContain(c.Targets[0], c.Seen);
+            Assert.Equal(c.History.Select(e => split.Catalogue.ToList().IndexOf(e.ItemId)).Distinct().Order(), c.Seen);
+        }
+        foreach (var c in split.Validation)
+        {
+            long validationTime = eventOf[(c.UserId, split.Catalogue[c.Targets[0]])].Timestamp;
+            Assert.All(trainByUser[c.UserId], e => Assert.True(e.Timestamp < validationTime));
+        }
+        // The test history is the validation history plus the validation event.
+        var validationOf = split.Validation.ToDictionary(c => c.UserId);
+        Assert.All(split.Test, c => Assert.Equal(validationOf[c.UserId].History.Count + 1, c.History.Count));
+    }
+
+    [Fact]
+    public void LeaveLastOut_EqualTimestamps_KeepInputOrder()
+    {
+        var split = Splits.LeaveLastOut(new InteractionDataset([E("u", "a", 5), E("u", "b", 5), E("u", "c", 5), E("u", "d", 5)], null, null));
+        Assert.Equal("d", split.Catalogue[split.Test[0].Targets[0]]);
+        Assert.Equal("c", split.Catalogue[split.Validation[0].Targets[0]]);
+        Assert.Equal(["a", "b"], split.Train.Interactions.Select(e => e.ItemId));
+    }
+
+    [Fact]
+    public void LeaveLastOut_UserWithFewerThanThreeItems_StaysInTraining()
+    {
+        var split = Splits.LeaveLastOut(new InteractionDataset([E("u", "a", 1), E("u", "b", 2), E("u", "a", 3), E("v", "a", 1), E("v", "b", 2), E("v", "c", 3)], null, null));
+        Assert.Equal(["v"], split.Test.Select(c => c.UserId));
+        Assert.Equal(1, split.Stats.TrainOnlyUsers);
+        Assert.Equal(3, split.Train.Interactions.Count(e => e.UserId == "u"));
+    }
+
+    [Fact]
+    public void LeaveLastOut_Repeats_AreNotTargets_AndLaterRepeatsAreDropped()
+    {
+        // Distinct first events: a(1) b(2) c(3) d(5); b at 4 and c at 6 are repeats after the validation event.
+        var events = new[] { E("u", "a", 1), E("u", "b", 2), E("u", "c", 3), E("u", "b", 4), E("u", "d", 5), E("u", "c", 6) };
+        var split = Splits.LeaveLastOut(new InteractionDataset(events, null, null));
+        Assert.Equal("d", split.Catalogue[split.Test[0].Targets[0]]);
+        Assert.Equal("c", split.Catalogue[split.Validation[0].Targets[0]]);
+        Assert.Equal(["a", "b"], split.Train.Interactions.Select(e => e.ItemId));
+        Assert.Equal(2, split.Stats.DroppedEvents);
+    }
+
+    [Fact]
+    public void GlobalTemporal_TrainIsStrictlyBeforeHeldOut_AndTargetsAreUnseen()
+    {
+        var events = PlantedData.Generate(users: 100, items: 150, events: 2500, seed: 9);
+        var split = Splits.GlobalTemporal(new InteractionDataset(events, null, null), 0.1, 0.1);
+        long lastTrain = split.Train.Interactions.Max(e => e.Timestamp);
+        var heldOut = events.Except(split.Train.Interactions).ToList();
+        Assert.NotEmpty(heldOut);
+        Assert.All(heldOut, e => Assert.True(e.Timestamp > lastTrain));
+        Assert.NotEmpty(split.Test);
+        Assert.All(split.Test, c => Assert.All(c.Targets, t => Assert.DoesNotContain(t, c.Seen)));
+        foreach (var c in split.Test)
+        {
+            var targets = c.Targets.Select(t => split.Catalogue[t]).ToHashSet();
+            long firstTarget = events.Where(x => x.UserId == c.UserId && targets.Contains(x.ItemId)).Min(x => x.Timestamp);
+            Assert.All(c.History, e => Assert.True(e.Timestamp < firstTarget));
+        }
+    }
+
+    [Fact]
+    public void GlobalTemporal_ThrowsForFractionsSummingToOne()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Splits.GlobalTemporal(new InteractionDataset([E("u", "a", 1)], null, null), 0.5, 0.5));
+    }
+}
