@@ -2,8 +2,18 @@ using System.Text.Json;
 
 namespace OrleansReco.Core.Evaluation;
 
-/// <summary>One training epoch: mean training loss, and validation loss and Recall@K when measured.</summary>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double? ValidationLoss, double? ValidationRecall);
+/// <summary>
+/// One training epoch: mean training loss, validation loss and Recall@K when measured, and (from the trainer)
+/// throughput, duration and the learning rate at the epoch's end.
+/// </summary>
+public sealed record EpochRecord(
+    int Epoch,
+    double TrainLoss,
+    double? ValidationLoss,
+    double? ValidationRecall,
+    double ExamplesPerSecond = 0,
+    double Seconds = 0,
+    double LearningRate = 0);
 
 /// <summary>
 /// Per-epoch curves of a training run, filled by the training loop and plotted by the report.
@@ -14,9 +24,17 @@ public sealed class TrainingHistory
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>The K of <see cref="EpochRecord.ValidationRecall"/>.</summary>
-    public int RecallK { get; init; } = 10;
+    public int RecallK { get; set; } = 10;
 
     public List<EpochRecord> Epochs { get; init; } = [];
+
+    /// <summary>Epoch (1-based) whose weights were kept: the best validation recall, or the last without validation.</summary>
+    public int BestEpoch { get; set; }
+    public double? BestValidationRecall { get; set; }
+    public int TrainExamples { get; set; }
+    public int ValidationExamples { get; set; }
+    public long Steps { get; set; }
+    public double Seconds { get; set; }
 
     public void Add(EpochRecord epoch) => Epochs.Add(epoch);
 

@@ -1,0 +1,120 @@
+using OrleansReco.Core.Data;
+using OrleansReco.Core.Model;
+using OrleansReco.Training.TwoTower;
+
+namespace OrleansReco.Training.Tests;
+
+/// <summary>
+/// The plain C# forward pass of <see cref="TwoTowerModel"/> (serving, no TorchSharp) against TorchSharp's forward on
+/// the same weights, through a bundle written to disk and read back.
+/// </summary>
+public sealed class ForwardParityTests : IClassFixture<ForwardParityTests.Trained>
+{
+    private const float Tolerance = 1e-4f;
+    private readonly Trained _trained;
+
+    public ForwardParityTests(Trained trained) => _trained = trained;
+
+    /// <summary>One small model trained once for all parity tests, and its bundle read back from a file.</summary>
+    public sealed class Trained : IDisposable
+    {
+        public Trained()
+        {
+            Data = FeatureData.Create(users: 80, items: 60, eventsPerUser: 8);
+            Trainer = new TwoTowerTrainer(Data, new TwoTowerOptions
+            {
+                Dimension = 16, ItemHidden = [32, 24], UserHidden = [32], CategoricalDim = 8, TextDim = 8, TextBuckets = 1024,
+                BatchSize = 64, Epochs = 2, Validate = false, Threads = 1, HistoryLength = 5,
+            });
+            Trainer.Train();
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"parity-{Guid.NewGuid():N}.bundle");
+            Trainer.ExportBundle().Write(Path);
+            Model = TwoTowerModel.Load(Path);
+        }
+
+        public InteractionDataset Data { get; }
+        public TwoTowerTrainer Trainer { get; }
+        public string Path { get; }
+        public TwoTowerModel Model { get; }
+
+        public void Dispose()
+        {
+            Trainer.Dispose();
+            File.Delete(Path);
+        }
+    }
+
+    private static void AssertClose(float[] expected, ReadOnlySpan<float> actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= Tolerance, $"{what}: component {i} is {actual[i]}, TorchSharp says {expected[i]}");
+    }
+
+    private static IReadOnlyList<string?> InSpecOrder(TwoTowerModel model, FeatureTable table, string key, bool item)
+    {
+        var columns = item ? model.ItemColumns : model.UserColumns;
+        Assert.True(table.TryGetRow(key, out var row));
+        return columns.Select(c => row[table.ColumnIndex(c.Name)]).ToArray();
+    }
+
+    [Fact]
+    public void EmbedItem_MatchesTorchSharp_ForKnownAndUnseenItems()
+    {
+        var model = _trained.Model;
+        var items = new List<(string Id, IReadOnlyList<string?>? Features)>
+        {
+            ("i0", InSpecOrder(model, _trained.Data.Items!, "i0", item: true)),
+            ("i17", InSpecOrder(model, _trained.Data.Items!, "i17", item: true)), // missing price
+            ("i3", InSpecOrder(model, _trained.Data.Items!, "i3", item: true)),   // Arabic title
+            ("new-item", ["cat2", "even|c2|unknown-tag", "12.5", "cedar coral crest"]),
+            ("new-item-no-features", null),
+            ("new-item-unknown-values", ["cat99", null, "not-a-number", "كلمة جديدة"]),
+        };
+        var expected = _trained.Trainer.TorchEmbedItems(items);
+        Span<float> actual = stackalloc float[model.Dimension];
+        for (int i = 0; i < items.Count; i++)
+        {
+            model.EmbedItem(items[i].Id, items[i].Features, actual);
+            AssertClose(expected[i], actual, $"item {items[i].Id}");
+        }
+    }
+
+    [Fact]
+    public void EmbedUser_MatchesTorchSharp_ForKnownNewAndOneEventUsers()
+    {
+        var model = _trained.Model;
+        var data = _trained.Data;
+        HistoryEvent[] HistoryOf(string user) => data.Interactions.Where(e => e.UserId == user)
+            .Select(e => new HistoryEvent(e.ItemId, e.EventType, e.Value, e.Timestamp)).ToArray();
+        var known = HistoryOf("u1");
+        long now = known[^1].Timestamp + 3600;
+        var users = new List<(IReadOnlyList<string?>? Profile, HistoryEvent[] History, long Now)>
+        {
+            (InSpecOrder(model, data.Users!, "u1", item: false), known, now),                  // more events than N
+            (InSpecOrder(model, data.Users!, "u2", item: false), HistoryOf("u2")[..3], now),   // fewer than N
+            (["seg3", "41"], [], now),                                                        // new user: profile only
+            (null, [], now),                                                                  // nothing known at all
+            (["seg1", "30"], [new HistoryEvent("i5", EventTypes.Purchase, 1, now - 10)], now), // one event
+            (null, [new HistoryEvent("never-seen", "custom_event", 1, now - 86_400 * 40), new HistoryEvent("i8", EventTypes.Rating, 4, now)], now),
+        };
+        var expected = _trained.Trainer.TorchEmbedUsers(users);
+        Span<float> actual = stackalloc float[model.Dimension];
+        for (int i = 0; i < users.Count; i++)
+        {
+            model.EmbedUser(users[i].Profile, users[i].History, users[i].Now, actual);
+            AssertClose(expected[i], actual, $"user case {i}");
+        }
+    }
+
+    [Fact]
+    public void Embeddings_AreUnitLength()
+    {
+        var model = _trained.Model;
+        Span<float> v = stackalloc float[model.Dimension];
+        model.EmbedItem("anything", null, v);
+        Assert.Equal(1f, System.Numerics.Tensors.TensorPrimitives.Norm(v), 4);
+        model.EmbedUser(null, [], 0, v);
+        Assert.Equal(1f, System.Numerics.Tensors.TensorPrimitives.Norm(v), 4);
+    }
+}

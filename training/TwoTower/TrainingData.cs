@@ -1,0 +1,179 @@
+using OrleansReco.Core.Data;
+using OrleansReco.Core.Model;
+
+namespace OrleansReco.Training.TwoTower;
+
+/// <summary>
+/// A data set encoded once for training: items and users as dense rows with encoded features, every event
+/// in per-user time order (CSR layout: <see cref="UserStart"/>), and causal examples. Example j is event j
+/// as target; its history is the user's events strictly earlier in time (<see cref="HistoryEnd"/>), at most N.
+/// </summary>
+internal sealed class TrainingData
+{
+    public required List<string> ItemIds { get; init; }
+    public required Dictionary<string, int> ItemRow { get; init; }
+    public required long[] ItemBucket { get; init; }
+    public required TowerArrays ItemFeatures { get; init; }
+    public required List<string> UserIds { get; init; }
+    public required Dictionary<string, int> UserRow { get; init; }
+    /// <summary>Profile rows: one per user, then one all-missing row for unknown users.</summary>
+    public required TowerArrays Profiles { get; init; }
+    public required int[] UserStart { get; init; }
+    public required int[] EventUser { get; init; }
+    public required int[] EventItem { get; init; }
+    public required long[] EventBucket { get; init; }
+    public required float[] EventTypeWeight { get; init; }
+    public required float[] EventValue { get; init; }
+    public required bool[] EventIsRating { get; init; }
+    public required long[] EventTime { get; init; }
+    public required int[] HistoryEnd { get; init; }
+    public required int[] TrainExamples { get; init; }
+    public required int[] ValidationExamples { get; init; }
+    /// <summary>log of each item's share of the training targets (a floor for unseen items).</summary>
+    public required float[] LogPopularity { get; init; }
+
+    public int Items => ItemIds.Count;
+    public int MissingProfileRow => UserIds.Count;
+
+    public static TrainingData Build(InteractionDataset data, IReadOnlyList<string>? catalogue, BundleHeader schema, TwoTowerOptions options)
+    {
+        var itemIds = new List<string>();
+        var itemRow = new Dictionary<string, int>(StringComparer.Ordinal);
+        void AddItem(string id)
+        {
+            if (itemRow.TryAdd(id, itemIds.Count)) itemIds.Add(id);
+        }
+        if (catalogue is not null) foreach (var id in catalogue) AddItem(id);
+        if (data.Items is not null) foreach (var id in data.Items.Keys) AddItem(id);
+        foreach (var e in data.Interactions) AddItem(e.ItemId);
+
+        var itemBucket = new long[itemIds.Count];
+        for (int i = 0; i < itemIds.Count; i++) itemBucket[i] = FeatureHashing.Bucket(itemIds[i], schema.IdHashSeed, schema.IdBuckets);
+        var itemMap = schema.Item.MapColumns(data.Items);
+        var itemFeatures = TowerArrays.Encode(schema.Item, itemIds.Count,
+            r => data.Items is not null && data.Items.TryGetRow(itemIds[r], out var v) ? v : null, itemMap);
+
+        var userIds = new List<string>();
+        var userRow = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in data.Interactions)
+            if (userRow.TryAdd(e.UserId, userIds.Count)) userIds.Add(e.UserId);
+        var userMap = schema.User.MapColumns(data.Users);
+        var profiles = TowerArrays.Encode(schema.User, userIds.Count + 1,
+            r => r < userIds.Count && data.Users is not null && data.Users.TryGetRow(userIds[r], out var v) ? v : null, userMap);
+
+        int n = data.Interactions.Count;
+        var order = new int[n];
+        var keys = new (int User, long Time, int Index)[n];
+        for (int i = 0; i < n; i++)
+        {
+            var e = data.Interactions[i];
+            keys[i] = (userRow[e.UserId], e.Timestamp, i);
+            order[i] = i;
+        }
+        Array.Sort(keys, order);
+        var eventUser = new int[n];
+        var eventItem = new int[n];
+        var eventBucket = new long[n];
+        var eventType = new float[n];
+        var eventValue = new float[n];
+        var eventRating = new bool[n];
+        var eventTime = new long[n];
+        var userStart = new int[userIds.Count + 1];
+        for (int j = 0; j < n; j++)
+        {
+            var e = data.Interactions[order[j]];
+            eventUser[j] = keys[j].User;
+            eventItem[j] = itemRow[e.ItemId];
+            eventBucket[j] = itemBucket[eventItem[j]];
+            eventType[j] = schema.History.TypeWeight(e.EventType, e.Value);
+            eventValue[j] = e.Value;
+            eventRating[j] = string.Equals(e.EventType, EventTypes.Rating, StringComparison.Ordinal);
+            eventTime[j] = e.Timestamp;
+            userStart[keys[j].User + 1]++;
+        }
+        for (int u = 0; u < userIds.Count; u++) userStart[u + 1] += userStart[u];
+
+        var historyEnd = new int[n];
+        for (int j = 0; j < n; j++)
+        {
+            bool sameGroup = j > 0 && eventUser[j - 1] == eventUser[j] && eventTime[j - 1] == eventTime[j];
+            historyEnd[j] = sameGroup ? historyEnd[j - 1] : j;
+        }
+
+        var rng = new Random(unchecked((int)options.Seed));
+        var validation = new List<int>();
+        if (options.Validate)
+        {
+            var candidates = new List<int>();
+            for (int u = 0; u < userIds.Count; u++)
+            {
+                int last = userStart[u + 1] - 1;
+                if (userStart[u + 1] - userStart[u] >= 3 && historyEnd[last] > userStart[u] && eventType[last] > 0) candidates.Add(last);
+            }
+            if (candidates.Count >= 20)
+            {
+                var picked = candidates.ToArray();
+                rng.Shuffle(picked);
+                validation.AddRange(picked.Take(options.ValidationUsers).Order());
+            }
+        }
+        var isValidation = new HashSet<int>(validation);
+        var train = new List<int>(n);
+        for (int j = 0; j < n; j++)
+            if (eventType[j] > 0 && !isValidation.Contains(j)) train.Add(j);
+
+        var counts = new double[itemIds.Count];
+        foreach (int j in train) counts[eventItem[j]]++;
+        double total = Math.Max(train.Count, 1);
+        var logPop = new float[itemIds.Count];
+        for (int i = 0; i < logPop.Length; i++) logPop[i] = (float)Math.Log(Math.Max(counts[i], 0.5) / total);
+
+        return new TrainingData
+        {
+            ItemIds = itemIds,
+            ItemRow = itemRow,
+            ItemBucket = itemBucket,
+            ItemFeatures = itemFeatures,
+            UserIds = userIds,
+            UserRow = userRow,
+            Profiles = profiles,
+            UserStart = userStart,
+            EventUser = eventUser,
+            EventItem = eventItem,
+            EventBucket = eventBucket,
+            EventTypeWeight = eventType,
+            EventValue = eventValue,
+            EventIsRating = eventRating,
+            EventTime = eventTime,
+            HistoryEnd = historyEnd,
+            TrainExamples = train.ToArray(),
+            ValidationExamples = validation.ToArray(),
+            LogPopularity = logPop,
+        };
+    }
+
+    /// <summary>
+    /// Fills a batch for examples <paramref name="examples"/>: target item rows and buckets, user profile rows,
+    /// and the padded [batch, N] history buckets with their normalised weights (zero beyond each history).
+    /// </summary>
+    public void FillBatch(ReadOnlySpan<int> examples, HistoryWeighting weighting, Span<long> itemRows, Span<long> buckets,
+        Span<long> userRows, Span<long> historyBuckets, Span<float> historyWeights)
+    {
+        int length = weighting.Length;
+        historyBuckets[..(examples.Length * length)].Clear();
+        historyWeights[..(examples.Length * length)].Clear();
+        for (int b = 0; b < examples.Length; b++)
+        {
+            int j = examples[b];
+            int u = EventUser[j];
+            int end = HistoryEnd[j];
+            int start = Math.Max(UserStart[u], end - length);
+            int count = end - start;
+            itemRows[b] = EventItem[j];
+            buckets[b] = EventBucket[j];
+            userRows[b] = u;
+            EventBucket.AsSpan(start, count).CopyTo(historyBuckets.Slice(b * length, count));
+            weighting.Normalised(EventTypeWeight.AsSpan(start, count), EventTime.AsSpan(start, count), historyWeights.Slice(b * length, count));
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using OrleansReco.Core.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace OrleansReco.Training.TwoTower;
+
+/// <summary>Input of one tower for a batch: the leading [R, d] vector, bag features and numerics.</summary>
+internal sealed record TowerInput(Tensor Lead, IReadOnlyList<(Tensor Index, Tensor Weight)> Bags, Tensor? Numeric);
+
+/// <summary>Encoded features of every row of a tower, as device tensors, gathered per batch by row index.</summary>
+internal sealed class FeatureTensors : IDisposable
+{
+    private readonly Tensor[] _index;
+    private readonly Tensor[] _weight;
+    private readonly Tensor? _numeric;
+
+    public FeatureTensors(TowerArrays arrays, Device device)
+    {
+        _index = new Tensor[arrays.BagIndex.Length];
+        _weight = new Tensor[arrays.BagIndex.Length];
+        for (int b = 0; b < _index.Length; b++)
+        {
+            _index[b] = tensor(arrays.BagIndex[b], [arrays.Rows, arrays.BagWidth[b]], device: device);
+            _weight[b] = tensor(arrays.BagWeight[b], [arrays.Rows, arrays.BagWidth[b]], device: device);
+        }
+        _numeric = arrays.NumericCount > 0 ? tensor(arrays.Numeric, [arrays.Rows, arrays.NumericCount], device: device) : null;
+    }
+
+    /// <summary>The tower input of rows <paramref name="rows"/> with <paramref name="lead"/> in front.</summary>
+    public TowerInput Gather(Tensor lead, Tensor rows)
+    {
+        var bags = new (Tensor, Tensor)[_index.Length];
+        for (int b = 0; b < bags.Length; b++) bags[b] = (_index[b].index_select(0, rows), _weight[b].index_select(0, rows));
+        return new TowerInput(lead, bags, _numeric?.index_select(0, rows));
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _index) t.Dispose();
+        foreach (var t in _weight) t.Dispose();
+        _numeric?.Dispose();
+    }
+}
+
+/// <summary>
+/// One tower: lead vector ⊕ bag-feature means ⊕ numerics (in the spec's feature order) → MLP with ReLU → L2 norm.
+/// The serving twin is <c>TwoTowerModel.Tower</c> in core; both must stay in step.
+/// </summary>
+internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
+{
+    private readonly ModuleList<Embedding> _bags;
+    private readonly ModuleList<Linear> _layers;
+    private readonly bool[] _isBag;
+
+    public TowerNet(string name, TowerSpec spec, int dimension) : base(name)
+    {
+        _isBag = spec.Features.Select(f => f.IsBag).ToArray();
+        _bags = new ModuleList<Embedding>(spec.Features.Where(f => f.IsBag)
+            .Select(f => nn.Embedding(f.TableRows, f.EmbeddingDim)).ToArray());
+        var widths = new List<int> { spec.InputWidth(dimension) };
+        widths.AddRange(spec.Hidden);
+        widths.Add(dimension);
+        _layers = new ModuleList<Linear>(Enumerable.Range(0, widths.Count - 1)
+            .Select(k => nn.Linear(widths[k], widths[k + 1])).ToArray());
+        foreach (var bag in _bags)
+            nn.init.normal_(bag.weight!, 0, 0.05);
+        RegisterComponents();
+    }
+
+    public IList<Embedding> Bags => _bags;
+    public IList<Linear> Layers => _layers;
+
+    public override Tensor forward(TowerInput input)
+    {
+        var parts = new List<Tensor>(_isBag.Length + 1) { input.Lead };
+        int bag = 0, numeric = 0;
+        for (int i = 0; i < _isBag.Length; i++)
+        {
+            if (_isBag[i])
+            {
+                var (index, weight) = input.Bags[bag];
+                var vectors = _bags[bag].forward(index);
+                var mean = weight.unsqueeze(1).bmm(vectors).squeeze(1);
+                parts.Add(mean);
+                bag++;
+            }
+            else
+            {
+                parts.Add(input.Numeric!.narrow(1, numeric, 1));
+                numeric++;
+            }
+        }
+        var x = parts.Count == 1 ? input.Lead : cat(parts, 1);
+        for (int k = 0; k < _layers.Count; k++)
+        {
+            x = _layers[k].forward(x);
+            if (k < _layers.Count - 1) x = nn.functional.relu(x);
+        }
+        return nn.functional.normalize(x, p: 2, dim: 1);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _bags.Dispose();
+            _layers.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>Both towers and the item-id table they share (the user tower averages it over the history).</summary>
+internal sealed class TwoTowerNet : nn.Module
+{
+    private readonly Embedding _ids;
+    private readonly TowerNet _item;
+    private readonly TowerNet _user;
+
+    public TwoTowerNet(int idBuckets, int dimension, TowerSpec item, TowerSpec user) : base(nameof(TwoTowerNet))
+    {
+        _ids = nn.Embedding(idBuckets, dimension);
+        nn.init.normal_(_ids.weight!, 0, 0.05);
+        _item = new TowerNet("item", item, dimension);
+        _user = new TowerNet("user", user, dimension);
+        RegisterComponents();
+    }
+
+    public Embedding Ids => _ids;
+    public TowerNet Item => _item;
+    public TowerNet User => _user;
+
+    /// <summary>[R, d] item embeddings from id buckets [R] and the items' feature rows [R].</summary>
+    public Tensor EmbedItems(Tensor buckets, Tensor rows, FeatureTensors features)
+    {
+        var ids = _ids.forward(buckets);
+        return _item.forward(features.Gather(ids, rows));
+    }
+
+    /// <summary>[R, d] user embeddings from history buckets/weights [R, N] and profile rows [R].</summary>
+    public Tensor EmbedUsers(Tensor historyBuckets, Tensor historyWeights, Tensor profileRows, FeatureTensors profiles)
+    {
+        var vectors = _ids.forward(historyBuckets);
+        var mean = historyWeights.unsqueeze(1).bmm(vectors).squeeze(1);
+        return _user.forward(profiles.Gather(mean, profileRows));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _ids.Dispose();
+            _item.Dispose();
+            _user.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,98 @@
+namespace OrleansReco.Training.TwoTower;
+
+/// <summary>Training objective.</summary>
+public enum LossKind
+{
+    /// <summary>In-batch sampled softmax with logQ popularity correction (plus optional uniform negatives).</summary>
+    SampledSoftmax,
+    /// <summary>Binary cross-entropy: each positive against sampled uniform negatives.</summary>
+    Bce,
+    /// <summary>Bayesian personalised ranking on (positive, sampled negative) pairs.</summary>
+    Bpr,
+}
+
+public enum OptimizerKind { Adam, AdamW }
+
+/// <summary>Two-tower hyper-parameters. The defaults are meant to work on a data set nobody tuned them for.</summary>
+public sealed record TwoTowerOptions
+{
+    /// <summary>Output dimension d of both towers (also the item-id embedding width).</summary>
+    public int Dimension { get; init; } = 64;
+    public int[] ItemHidden { get; init; } = [256];
+    public int[] UserHidden { get; init; } = [256];
+    /// <summary>Width of categorical and multi-categorical embeddings.</summary>
+    public int CategoricalDim { get; init; } = 16;
+    /// <summary>Width of text n-gram embeddings and their bucket count.</summary>
+    public int TextDim { get; init; } = 32;
+    public int TextBuckets { get; init; } = 1 << 15;
+    /// <summary>Most n-grams kept per text value.</summary>
+    public int TextMaxNgrams { get; init; } = 64;
+    /// <summary>Most values of a categorical vocabulary (the most frequent are kept) and of a multi-valued cell.</summary>
+    public int MaxVocabulary { get; init; } = 50_000;
+    public int MultiMaxValues { get; init; } = 8;
+    /// <summary>Hashed item-id buckets; 0 = the power of two at or above 4 × items seen (1,024 to 2^21).</summary>
+    public int IdBuckets { get; init; }
+
+    /// <summary>Most recent events in the user history (N).</summary>
+    public int HistoryLength { get; init; } = 50;
+    public double HalfLifeDays { get; init; } = 30;
+    /// <summary>Event-type weights; null = view 1, click 2, add_to_cart 5, purchase 10, rating 1 × value.</summary>
+    public Dictionary<string, float>? EventWeights { get; init; }
+
+    public LossKind Loss { get; init; } = LossKind.SampledSoftmax;
+    public float Temperature { get; init; } = 0.05f;
+    /// <summary>Softmax: subtract log of each candidate's sampling probability (Yi et al. 2019).</summary>
+    public bool LogQCorrection { get; init; } = true;
+    /// <summary>Softmax: extra uniform negatives per batch, shared by all rows (mixed negative sampling); 0 = none.</summary>
+    public int UniformNegatives { get; init; }
+    /// <summary>BCE and BPR: uniform negatives per batch, shared by all rows.</summary>
+    public int SampledNegatives { get; init; } = 256;
+
+    public int Epochs { get; init; } = 20;
+    public int BatchSize { get; init; } = 1024;
+    public double LearningRate { get; init; } = 0.003;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
+    public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>Share of all steps spent warming the learning rate up linearly; then cosine decay to 10 %.</summary>
+    public double WarmupFraction { get; init; } = 0.05;
+
+    /// <summary>Hold out each user's newest event (up to <see cref="ValidationUsers"/> users) to pick the best epoch.</summary>
+    public bool Validate { get; init; } = true;
+    public int ValidationUsers { get; init; } = 2000;
+    public int RecallK { get; init; } = 10;
+    /// <summary>Epochs without a better validation recall before stopping.</summary>
+    public int Patience { get; init; } = 3;
+
+    public long Seed { get; init; } = 42;
+    public bool PreferCpu { get; init; }
+    /// <summary>libtorch intra-op threads; 0 = one per core.</summary>
+    public int Threads { get; init; }
+    /// <summary>Stop after this many optimiser steps in total (benchmarks, tests); 0 = no limit.</summary>
+    public int MaxSteps { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Check()
+    {
+        static void Positive(double v, string name)
+        {
+            if (!(v > 0)) throw new ArgumentException($"{name} must be positive, not {v}.", name);
+        }
+        Positive(Dimension, nameof(Dimension));
+        Positive(CategoricalDim, nameof(CategoricalDim));
+        Positive(TextDim, nameof(TextDim));
+        Positive(TextBuckets, nameof(TextBuckets));
+        Positive(TextMaxNgrams, nameof(TextMaxNgrams));
+        Positive(HistoryLength, nameof(HistoryLength));
+        Positive(Temperature, nameof(Temperature));
+        Positive(Epochs, nameof(Epochs));
+        Positive(BatchSize, nameof(BatchSize));
+        Positive(LearningRate, nameof(LearningRate));
+        Positive(RecallK, nameof(RecallK));
+        if (BatchSize < 2) throw new ArgumentException("BatchSize must be at least 2.", nameof(BatchSize));
+        if (HalfLifeDays < 0) throw new ArgumentException("HalfLifeDays must not be negative.", nameof(HalfLifeDays));
+        if (UniformNegatives < 0 || SampledNegatives < 1) throw new ArgumentException("Negative counts are invalid.", nameof(SampledNegatives));
+        if (IdBuckets < 0) throw new ArgumentException("IdBuckets must not be negative.", nameof(IdBuckets));
+        if (ItemHidden.Any(h => h <= 0) || UserHidden.Any(h => h <= 0)) throw new ArgumentException("Hidden layer sizes must be positive.", nameof(ItemHidden));
+        if (WarmupFraction is < 0 or >= 1) throw new ArgumentException("WarmupFraction must be in [0, 1).", nameof(WarmupFraction));
+    }
+}

@@ -1,0 +1,565 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansReco.Core.Data;
+using OrleansReco.Core.Evaluation;
+using OrleansReco.Core.Model;
+using OrleansReco.Training.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OrleansReco.Training.TwoTower;
+
+/// <summary>
+/// Trains the two-tower model in TorchSharp: encodes the data once, runs mini-batch training with the chosen
+/// loss, learning-rate warm-up and cosine decay, validates Recall@K on held-out newest events after every epoch,
+/// keeps the best weights and exports them as a <see cref="ModelBundle"/> for the plain-C# serving forward pass.
+/// </summary>
+public sealed class TwoTowerTrainer : IDisposable
+{
+    private readonly TwoTowerOptions _options;
+    private readonly TextWriter? _log;
+    private readonly BundleHeader _schema;
+    private readonly TrainingData _data;
+    private readonly Device _device;
+    private readonly TwoTowerNet _net;
+    private readonly FeatureTensors _itemFeatures;
+    private readonly FeatureTensors _profiles;
+    private readonly Tensor _itemBuckets;
+    private readonly Tensor _logPopularity;
+    private readonly Random _rng;
+
+    /// <param name="data">Training events and optional user and item feature tables.</param>
+    /// <param name="options">Hyper-parameters (defaults if null).</param>
+    /// <param name="catalogue">Items that must be embeddable besides those in the data (may be null).</param>
+    /// <param name="log">Where progress bars and the summary go (usually stderr); null for silence.</param>
+    public TwoTowerTrainer(InteractionDataset data, TwoTowerOptions? options = null, IReadOnlyList<string>? catalogue = null, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        _options = options ?? new TwoTowerOptions();
+        _options.Check();
+        if (data.Interactions.Count == 0) throw new ArgumentException("There are no interactions to train on.", nameof(data));
+        _log = log;
+        torch.set_num_threads(_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount);
+        torch.random.manual_seed(_options.Seed);
+        _rng = new Random(unchecked((int)(_options.Seed * 31 + 7)));
+        _device = TorchDevices.Pick(_options.PreferCpu);
+
+        int distinctItems = data.Interactions.Select(e => e.ItemId).Concat(catalogue ?? []).Concat(data.Items?.Keys ?? [])
+            .Distinct(StringComparer.Ordinal).Count();
+        int idBuckets = _options.IdBuckets > 0
+            ? _options.IdBuckets
+            : (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(4 * distinctItems, 1)), 1024, 1 << 21);
+        _schema = new BundleHeader
+        {
+            Version = "untrained",
+            Dimension = _options.Dimension,
+            IdBuckets = idBuckets,
+            IdHashSeed = 0x6974656d5f6964UL,
+            History = new HistoryWeighting
+            {
+                Length = _options.HistoryLength,
+                HalfLifeSeconds = _options.HalfLifeDays * 86400,
+                EventWeights = _options.EventWeights is null
+                    ? HistoryWeighting.Defaults()
+                    : new Dictionary<string, float>(_options.EventWeights, StringComparer.Ordinal),
+            },
+            Item = SchemaBuilder.Fit(data.Items, _options.ItemHidden, _options),
+            User = SchemaBuilder.Fit(data.Users, _options.UserHidden, _options),
+        };
+        _data = TrainingData.Build(data, catalogue, _schema, _options);
+        _net = new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User);
+        _net.to(_device);
+        _itemFeatures = new FeatureTensors(_data.ItemFeatures, _device);
+        _profiles = new FeatureTensors(_data.Profiles, _device);
+        _itemBuckets = tensor(_data.ItemBucket, device: _device);
+        _logPopularity = tensor(_data.LogPopularity, device: _device);
+    }
+
+    public TrainingHistory History { get; } = new();
+    public int TrainExamples => _data.TrainExamples.Length;
+    public int ValidationExamples => _data.ValidationExamples.Length;
+    internal int[] ValidationExampleIds => _data.ValidationExamples;
+    public string DeviceName => _device.ToString();
+
+    /// <summary>Runs training to the end or early stop and leaves the best epoch's weights in the model.</summary>
+    public TrainingHistory Train()
+    {
+        var o = _options;
+        int batch = o.BatchSize;
+        int stepsPerEpoch = (TrainExamples + batch - 1) / batch;
+        long totalSteps = (long)stepsPerEpoch * o.Epochs;
+        if (o.MaxSteps > 0) totalSteps = Math.Min(totalSteps, o.MaxSteps);
+        long warmup = Math.Max(1, (long)(o.WarmupFraction * totalSteps));
+        using optim.Optimizer optimizer = o.Optimizer == OptimizerKind.AdamW
+            ? optim.AdamW(_net.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay)
+            : (optim.Optimizer)optim.Adam(_net.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay);
+        var buffers = new BatchBuffers(batch, o.HistoryLength);
+        var examples = (int[])_data.TrainExamples.Clone();
+        Dictionary<string, Tensor>? best = null;
+        double bestRecall = double.NegativeInfinity;
+        int sinceBest = 0;
+        long step = 0;
+        var clock = Stopwatch.StartNew();
+        History.RecallK = o.RecallK;
+        History.TrainExamples = TrainExamples;
+        History.ValidationExamples = ValidationExamples;
+        _log?.WriteLine($"two-tower: {TrainExamples:N0} training examples, {ValidationExamples:N0} validation users, {_data.Items:N0} items, " +
+                        $"{_data.UserIds.Count:N0} users, d={o.Dimension}, {o.Loss}, batch {batch}, {TorchDevices.Describe()}, device {_device}");
+        try
+        {
+            for (int epoch = 1; epoch <= o.Epochs && step < totalSteps; epoch++)
+            {
+                _net.train();
+                _rng.Shuffle(examples);
+                var bar = new ProgressBar(_log, $"epoch {epoch,2}/{o.Epochs}", stepsPerEpoch);
+                double lossSum = 0;
+                long seen = 0;
+                int stepsThisEpoch = 0;
+                double lr = o.LearningRate;
+                for (int at = 0; at < examples.Length && step < totalSteps; at += batch)
+                {
+                    int size = Math.Min(batch, examples.Length - at);
+                    if (size < 2) break;
+                    lr = LearningRateAt(step, warmup, totalSteps);
+                    foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                    using var scope = NewDisposeScope();
+                    var loss = Loss(examples.AsSpan(at, size), buffers);
+                    optimizer.zero_grad();
+                    loss.backward();
+                    optimizer.step();
+                    float value = loss.item<float>();
+                    lossSum += value * size;
+                    seen += size;
+                    step++;
+                    stepsThisEpoch++;
+                    bar.Update(stepsThisEpoch, seen, lossSum / seen);
+                }
+                double seconds = bar.Seconds;
+                double trainLoss = seen > 0 ? lossSum / seen : double.NaN;
+                double? validationLoss = null, recall = null;
+                if (ValidationExamples > 0)
+                {
+                    validationLoss = ValidationLoss(buffers);
+                    recall = RecallAtK(_data.ValidationExamples, o.RecallK);
+                }
+                var record = new EpochRecord(epoch, trainLoss, validationLoss, recall, seen / Math.Max(seconds, 1e-9), seconds, lr);
+                History.Epochs.Add(record);
+                bar.Finish(stepsThisEpoch, seen, trainLoss, recall is null ? null
+                    : $"val loss {validationLoss:F4}  Recall@{o.RecallK} {recall:F4}");
+                if (recall is null || recall > bestRecall)
+                {
+                    bestRecall = recall ?? double.NegativeInfinity;
+                    History.BestEpoch = epoch;
+                    History.BestValidationRecall = recall;
+                    sinceBest = 0;
+                    if (recall is not null)
+                    {
+                        DisposeAll(best);
+                        best = Snapshot();
+                    }
+                }
+                else if (++sinceBest >= o.Patience)
+                {
+                    _log?.WriteLine($"early stop: no better Recall@{o.RecallK} for {o.Patience} epochs");
+                    break;
+                }
+            }
+            if (best is not null) _net.load_state_dict(best);
+        }
+        finally
+        {
+            DisposeAll(best);
+        }
+        History.Steps = step;
+        History.Seconds = clock.Elapsed.TotalSeconds;
+        _log?.WriteLine($"two-tower: {History.Epochs.Count} epochs, {step:N0} steps in {History.Seconds:F1} s; kept epoch {History.BestEpoch}" +
+                        (History.BestValidationRecall is { } r ? $" (validation Recall@{o.RecallK} {r:F4})" : ""));
+        return History;
+    }
+
+    private double LearningRateAt(long step, long warmup, long total)
+    {
+        double lr = _options.LearningRate;
+        if (step < warmup) return lr * (step + 1) / warmup;
+        double progress = (double)(step - warmup) / Math.Max(1, total - warmup);
+        return lr * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(progress, 1))));
+    }
+
+    private Dictionary<string, Tensor> Snapshot()
+    {
+        using var guard = no_grad();
+        return _net.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        if (tensors is null) return;
+        foreach (var t in tensors.Values) t.Dispose();
+        tensors.Clear();
+    }
+
+    /// <summary>Reusable host arrays of one batch.</summary>
+    private sealed class BatchBuffers(int batch, int history)
+    {
+        public readonly long[] ItemRows = new long[batch];
+        public readonly long[] Buckets = new long[batch];
+        public readonly long[] UserRows = new long[batch];
+        public readonly long[] HistoryBuckets = new long[batch * history];
+        public readonly float[] HistoryWeights = new float[batch * history];
+    }
+
+    /// <summary>The batch's user and positive-item embeddings (inside the caller's dispose scope).</summary>
+    private (Tensor Users, Tensor Items, Tensor ItemRows) Forward(ReadOnlySpan<int> examples, BatchBuffers buffers)
+    {
+        int size = examples.Length, n = _options.HistoryLength;
+        _data.FillBatch(examples, _schema.History, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights);
+        var itemRows = Tensor(buffers.ItemRows, size, 1);
+        var buckets = Tensor(buffers.Buckets, size, 1);
+        var userRows = Tensor(buffers.UserRows, size, 1);
+        var historyBuckets = Tensor(buffers.HistoryBuckets, size, n);
+        var historyWeights = Tensor(buffers.HistoryWeights, size, n);
+        var items = _net.EmbedItems(buckets, itemRows, _itemFeatures);
+        var users = _net.EmbedUsers(historyBuckets, historyWeights, userRows, _profiles);
+        return (users, items, itemRows);
+    }
+
+    private Tensor Tensor(long[] data, int rows, int columns) =>
+        rows * columns == data.Length
+            ? tensor(data, columns == 1 ? [rows] : [rows, columns], device: _device)
+            : tensor(data.AsSpan(0, rows * columns).ToArray(), columns == 1 ? [rows] : [rows, columns], device: _device);
+
+    private Tensor Tensor(float[] data, int rows, int columns) =>
+        rows * columns == data.Length
+            ? tensor(data, [rows, columns], device: _device)
+            : tensor(data.AsSpan(0, rows * columns).ToArray(), [rows, columns], device: _device);
+
+    private Tensor SampleItems(int count)
+    {
+        var rows = new long[count];
+        for (int i = 0; i < count; i++) rows[i] = _rng.Next(_data.Items);
+        return tensor(rows, device: _device);
+    }
+
+    /// <summary>The loss of one batch under the configured objective.</summary>
+    private Tensor Loss(ReadOnlySpan<int> examples, BatchBuffers buffers)
+    {
+        var (users, items, itemRows) = Forward(examples, buffers);
+        int size = examples.Length;
+        float inverseT = 1f / _options.Temperature;
+        switch (_options.Loss)
+        {
+            case LossKind.SampledSoftmax:
+            {
+                var logits = users.mm(items.t()) * inverseT;
+                var extra = _options.UniformNegatives;
+                if (_options.LogQCorrection)
+                {
+                    var logQ = _logPopularity.index_select(0, itemRows) + (float)Math.Log(size);
+                    logits = logits - logQ.unsqueeze(0);
+                }
+                var duplicate = itemRows.unsqueeze(0).eq(itemRows.unsqueeze(1))
+                    .logical_and(eye(size, dtype: ScalarType.Bool, device: _device).logical_not());
+                logits = logits.masked_fill(duplicate, -1e9f);
+                if (extra > 0)
+                {
+                    var negativeRows = SampleItems(extra);
+                    var negatives = _net.EmbedItems(_itemBuckets.index_select(0, negativeRows), negativeRows, _itemFeatures);
+                    var negativeLogits = users.mm(negatives.t()) * inverseT;
+                    if (_options.LogQCorrection) negativeLogits = negativeLogits - (float)Math.Log((double)extra / _data.Items);
+                    negativeLogits = negativeLogits.masked_fill(itemRows.unsqueeze(1).eq(negativeRows.unsqueeze(0)), -1e9f);
+                    logits = cat([logits, negativeLogits], 1);
+                }
+                var labels = arange(size, dtype: ScalarType.Int64, device: _device);
+                return nn.functional.cross_entropy(logits, labels);
+            }
+            case LossKind.Bce:
+            case LossKind.Bpr:
+            {
+                var negativeRows = SampleItems(_options.SampledNegatives);
+                var negatives = _net.EmbedItems(_itemBuckets.index_select(0, negativeRows), negativeRows, _itemFeatures);
+                var positive = (users * items).sum(1) * inverseT;
+                var negative = users.mm(negatives.t()) * inverseT;
+                if (_options.Loss == LossKind.Bpr)
+                    return nn.functional.softplus(negative - positive.unsqueeze(1)).mean();
+                var positiveLoss = nn.functional.binary_cross_entropy_with_logits(positive, ones_like(positive));
+                var negativeLoss = nn.functional.binary_cross_entropy_with_logits(negative, zeros_like(negative));
+                return positiveLoss + negativeLoss;
+            }
+            default:
+                throw new InvalidOperationException($"Unknown loss {_options.Loss}.");
+        }
+    }
+
+    private double ValidationLoss(BatchBuffers buffers)
+    {
+        _net.eval();
+        using var guard = no_grad();
+        var examples = _data.ValidationExamples;
+        double sum = 0;
+        long count = 0;
+        for (int at = 0; at < examples.Length; at += _options.BatchSize)
+        {
+            int size = Math.Min(_options.BatchSize, examples.Length - at);
+            if (size < 2) break;
+            using var scope = NewDisposeScope();
+            sum += Loss(examples.AsSpan(at, size), buffers).item<float>() * size;
+            count += size;
+        }
+        return count > 0 ? sum / count : double.NaN;
+    }
+
+    /// <summary>[items, d] embeddings of every item row (no gradient).</summary>
+    private Tensor AllItemEmbeddings()
+    {
+        _net.eval();
+        using var guard = no_grad();
+        var parts = new List<Tensor>();
+        for (int at = 0; at < _data.Items; at += 4096)
+        {
+            int size = Math.Min(4096, _data.Items - at);
+            using var scope = NewDisposeScope();
+            var rows = arange(at, at + size, dtype: ScalarType.Int64, device: _device);
+            parts.Add(_net.EmbedItems(_itemBuckets.index_select(0, rows), rows, _itemFeatures).MoveToOuterDisposeScope());
+        }
+        var all = cat(parts, 0);
+        foreach (var p in parts) p.Dispose();
+        return all;
+    }
+
+    /// <summary>Share of <paramref name="examples"/> whose target item is in the user's top K over all items.</summary>
+    internal double RecallAtK(int[] examples, int k)
+    {
+        if (examples.Length == 0) return double.NaN;
+        _net.eval();
+        using var guard = no_grad();
+        using var items = AllItemEmbeddings();
+        int chunk = 256;
+        var buffers = new BatchBuffers(chunk, _options.HistoryLength);
+        long hits = 0;
+        int kk = Math.Min(k, _data.Items);
+        for (int at = 0; at < examples.Length; at += chunk)
+        {
+            int size = Math.Min(chunk, examples.Length - at);
+            using var scope = NewDisposeScope();
+            _data.FillBatch(examples.AsSpan(at, size), _schema.History, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights);
+            var users = _net.EmbedUsers(Tensor(buffers.HistoryBuckets, size, _options.HistoryLength),
+                Tensor(buffers.HistoryWeights, size, _options.HistoryLength), Tensor(buffers.UserRows, size, 1), _profiles);
+            var (_, top) = users.mm(items.t()).topk(kk, dim: 1);
+            var targets = Tensor(buffers.ItemRows, size, 1).unsqueeze(1);
+            hits += top.eq(targets).any(1).sum().item<long>();
+        }
+        return (double)hits / examples.Length;
+    }
+
+    /// <summary>Fits score → rating on up to 20,000 training rating events (null when there are fewer than 10).</summary>
+    private RatingCalibration? FitRatingCalibration()
+    {
+        var ratings = _data.TrainExamples.Where(j => _data.EventIsRating[j]).ToArray();
+        if (ratings.Length < 10) return null;
+        if (ratings.Length > 20_000)
+        {
+            var rng = new Random(unchecked((int)_options.Seed));
+            rng.Shuffle(ratings);
+            ratings = ratings[..20_000];
+        }
+        _net.eval();
+        using var guard = no_grad();
+        var buffers = new BatchBuffers(1024, _options.HistoryLength);
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        float min = float.MaxValue, max = float.MinValue;
+        for (int at = 0; at < ratings.Length; at += 1024)
+        {
+            int size = Math.Min(1024, ratings.Length - at);
+            using var scope = NewDisposeScope();
+            var (users, items, _) = Forward(ratings.AsSpan(at, size), buffers);
+            var scores = (users * items).sum(1).cpu().data<float>().ToArray();
+            for (int i = 0; i < size; i++)
+            {
+                double x = scores[i], y = _data.EventValue[ratings[at + i]];
+                sx += x; sy += y; sxx += x * x; sxy += x * y;
+                min = Math.Min(min, (float)y);
+                max = Math.Max(max, (float)y);
+            }
+        }
+        int n = ratings.Length;
+        double variance = sxx - sx * sx / n;
+        double slope = variance > 1e-9 ? (sxy - sx * sy / n) / variance : 0;
+        double intercept = (sy - slope * sx) / n;
+        return new RatingCalibration { Slope = (float)slope, Intercept = (float)intercept, Min = min, Max = max };
+    }
+
+    /// <summary>The current weights, schema and training metrics as a bundle (fits the rating calibration if rated).</summary>
+    public ModelBundle ExportBundle()
+    {
+        var created = DateTimeOffset.UtcNow;
+        var metrics = new Dictionary<string, double>
+        {
+            ["epochs"] = History.Epochs.Count,
+            ["bestEpoch"] = History.BestEpoch,
+            ["trainExamples"] = TrainExamples,
+            ["validationExamples"] = ValidationExamples,
+            ["steps"] = History.Steps,
+            ["trainSeconds"] = History.Seconds,
+        };
+        if (History.BestValidationRecall is { } recall) metrics[$"validationRecall@{History.RecallK}"] = recall;
+        if (History.Epochs.Count > 0) metrics["trainLoss"] = History.Epochs[^1].TrainLoss;
+        var o = _options;
+        var settings = new Dictionary<string, string>
+        {
+            ["loss"] = o.Loss.ToString(),
+            ["temperature"] = o.Temperature.ToString(CultureInfo.InvariantCulture),
+            ["batchSize"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["learningRate"] = o.LearningRate.ToString(CultureInfo.InvariantCulture),
+            ["optimizer"] = o.Optimizer.ToString(),
+            ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+            ["device"] = _device.ToString(),
+            ["torch"] = TorchDevices.Describe(),
+        };
+        var header = new BundleHeader
+        {
+            Version = $"twotower-{created.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}",
+            CreatedAt = created,
+            Dimension = _schema.Dimension,
+            IdBuckets = _schema.IdBuckets,
+            IdHashSeed = _schema.IdHashSeed,
+            History = _schema.History,
+            Item = _schema.Item,
+            User = _schema.User,
+            Rating = FitRatingCalibration(),
+            Metrics = metrics,
+            Settings = settings,
+        };
+        var tensors = new List<BundleTensor> { Export(TwoTowerModel.TensorNames.ItemIds, _net.Ids.weight!) };
+        ExportTower("item", _schema.Item, _net.Item, tensors);
+        ExportTower("user", _schema.User, _net.User, tensors);
+        return new ModelBundle(header, tensors);
+    }
+
+    private static void ExportTower(string name, TowerSpec spec, TowerNet tower, List<BundleTensor> tensors)
+    {
+        int bag = 0;
+        foreach (var f in spec.Features.Where(f => f.IsBag))
+            tensors.Add(Export(TwoTowerModel.TensorNames.Feature(name, f.Name), tower.Bags[bag++].weight!));
+        for (int k = 0; k < tower.Layers.Count; k++)
+        {
+            tensors.Add(Export(TwoTowerModel.TensorNames.Weight(name, k), tower.Layers[k].weight!));
+            tensors.Add(Export(TwoTowerModel.TensorNames.Bias(name, k), tower.Layers[k].bias!));
+        }
+    }
+
+    private static BundleTensor Export(string name, Tensor t)
+    {
+        using var cpu = t.detach().cpu().contiguous();
+        return new BundleTensor(name, cpu.shape.Select(d => (int)d).ToArray(), cpu.data<float>().ToArray());
+    }
+
+    /// <summary>TorchSharp's item embeddings for raw (id, features in spec order) pairs: the reference for parity tests.</summary>
+    internal float[][] TorchEmbedItems(IReadOnlyList<(string Id, IReadOnlyList<string?>? Features)> items)
+    {
+        _net.eval();
+        using var guard = no_grad();
+        using var scope = NewDisposeScope();
+        var arrays = TowerArrays.Encode(_schema.Item, items.Count, r => items[r].Features, []);
+        using var features = new FeatureTensors(arrays, _device);
+        var buckets = items.Select(i => (long)FeatureHashing.Bucket(i.Id, _schema.IdHashSeed, _schema.IdBuckets)).ToArray();
+        var result = _net.EmbedItems(tensor(buckets, device: _device), arange(items.Count, dtype: ScalarType.Int64, device: _device), features);
+        return Rows(result);
+    }
+
+    /// <summary>TorchSharp's user embeddings for raw (profile in spec order, history oldest first, now) triples.</summary>
+    internal float[][] TorchEmbedUsers(IReadOnlyList<(IReadOnlyList<string?>? Profile, HistoryEvent[] History, long Now)> users)
+    {
+        _net.eval();
+        using var guard = no_grad();
+        using var scope = NewDisposeScope();
+        int n = _options.HistoryLength;
+        var arrays = TowerArrays.Encode(_schema.User, users.Count, r => users[r].Profile, []);
+        using var profiles = new FeatureTensors(arrays, _device);
+        var buckets = new long[users.Count * n];
+        var weights = new float[users.Count * n];
+        for (int r = 0; r < users.Count; r++)
+        {
+            var history = users[r].History.TakeLast(n).ToArray();
+            var types = history.Select(e => _schema.History.TypeWeight(e.EventType, e.Value)).ToArray();
+            var times = history.Select(e => Math.Min(e.Timestamp, users[r].Now)).ToArray();
+            _schema.History.Normalised(types, times, weights.AsSpan(r * n, history.Length));
+            for (int k = 0; k < history.Length; k++)
+                buckets[r * n + k] = FeatureHashing.Bucket(history[k].ItemId, _schema.IdHashSeed, _schema.IdBuckets);
+        }
+        var result = _net.EmbedUsers(tensor(buckets, [users.Count, n], device: _device), tensor(weights, [users.Count, n], device: _device),
+            arange(users.Count, dtype: ScalarType.Int64, device: _device), profiles);
+        return Rows(result);
+    }
+
+    private static float[][] Rows(Tensor t)
+    {
+        var flat = t.cpu().data<float>().ToArray();
+        int d = (int)t.shape[1];
+        return Enumerable.Range(0, (int)t.shape[0]).Select(r => flat.AsSpan(r * d, d).ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// Throughput of <paramref name="steps"/> optimiser steps at the configured batch size: full steps (batch assembly
+    /// included) and bare model steps on one pre-built batch. Returns examples per second of each.
+    /// </summary>
+    public (double FullStep, double BareStep) Benchmark(int steps)
+    {
+        var o = _options;
+        int batch = Math.Min(o.BatchSize, TrainExamples);
+        using var optimizer = optim.AdamW(_net.parameters(), lr: o.LearningRate * 0.1);
+        var buffers = new BatchBuffers(batch, o.HistoryLength);
+        var examples = (int[])_data.TrainExamples.Clone();
+        _rng.Shuffle(examples);
+        _net.train();
+        void Step(ReadOnlySpan<int> slice)
+        {
+            using var scope = NewDisposeScope();
+            var loss = Loss(slice, buffers);
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            loss.item<float>();
+        }
+        for (int i = 0; i < 3; i++) Step(examples.AsSpan(i * batch % Math.Max(1, examples.Length - batch), batch));
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++)
+        {
+            int at = (i * batch) % Math.Max(1, examples.Length - batch);
+            Step(examples.AsSpan(at, batch));
+        }
+        double full = (double)steps * batch / clock.Elapsed.TotalSeconds;
+
+        // Bare: one batch's tensors built once; only forward, loss, backward and the optimiser step are timed.
+        _data.FillBatch(examples.AsSpan(0, batch), _schema.History, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights);
+        using var itemRows = tensor(buffers.ItemRows, device: _device);
+        using var buckets = tensor(buffers.Buckets, device: _device);
+        using var userRows = tensor(buffers.UserRows, device: _device);
+        using var historyBuckets = tensor(buffers.HistoryBuckets, [batch, o.HistoryLength], device: _device);
+        using var historyWeights = tensor(buffers.HistoryWeights, [batch, o.HistoryLength], device: _device);
+        using var labels = arange(batch, dtype: ScalarType.Int64, device: _device);
+        clock.Restart();
+        for (int i = 0; i < steps; i++)
+        {
+            using var scope = NewDisposeScope();
+            var items = _net.EmbedItems(buckets, itemRows, _itemFeatures);
+            var users = _net.EmbedUsers(historyBuckets, historyWeights, userRows, _profiles);
+            var logits = users.mm(items.t()) * (1f / o.Temperature) - _logPopularity.index_select(0, itemRows).unsqueeze(0);
+            var loss = nn.functional.cross_entropy(logits, labels);
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            loss.item<float>();
+        }
+        double bare = (double)steps * batch / clock.Elapsed.TotalSeconds;
+        return (full, bare);
+    }
+
+    public void Dispose()
+    {
+        _net.Dispose();
+        _itemFeatures.Dispose();
+        _profiles.Dispose();
+        _itemBuckets.Dispose();
+        _logPopularity.Dispose();
+    }
+}
