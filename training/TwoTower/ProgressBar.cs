@@ -7,13 +7,15 @@ internal sealed class ProgressBar(TextWriter? writer, string label, long total)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _lastDrawMs = -1000;
+    // Redrawing with a carriage return only makes sense on a terminal; a redirected stream gets the final line only.
+    private readonly bool _live = writer is not null && !(ReferenceEquals(writer, Console.Error) && Console.IsErrorRedirected);
 
     public double Seconds => _clock.Elapsed.TotalSeconds;
 
     /// <summary>Redraws at most four times a second.</summary>
     public void Update(long done, long examples, double loss)
     {
-        if (writer is null) return;
+        if (!_live) return;
         long now = _clock.ElapsedMilliseconds;
         if (now - _lastDrawMs < 250 && done < total) return;
         _lastDrawMs = now;
@@ -36,7 +38,7 @@ internal sealed class ProgressBar(TextWriter? writer, string label, long total)
         double rate = examples / seconds;
         double eta = fraction > 0 ? seconds * (1 - fraction) / fraction : 0;
         string time = final ? $"{seconds,5:F1}s" : $"ETA {TimeSpan.FromSeconds(Math.Round(eta)):mm\\:ss}";
-        writer!.Write($"\r{label} [{new string('#', filled)}{new string('.', Width - filled)}] {fraction,4:P0} loss {loss:F4}  {rate,8:N0} ex/s  {time}");
+        writer!.Write($"{(_live ? "\r" : "")}{label} [{new string('#', filled)}{new string('.', Width - filled)}] {fraction,4:P0} loss {loss:F4}  {rate,8:N0} ex/s  {time}");
         writer.Flush();
     }
 }

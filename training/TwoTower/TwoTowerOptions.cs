@@ -43,6 +43,8 @@ public sealed record TwoTowerOptions
     public float Temperature { get; init; } = 0.05f;
     /// <summary>Softmax: subtract log of each candidate's sampling probability (Yi et al. 2019).</summary>
     public bool LogQCorrection { get; init; } = true;
+    /// <summary>Softmax: share of the logQ correction applied (1 = full; less keeps some popularity in the scores).</summary>
+    public float LogQWeight { get; init; } = 1f;
     /// <summary>Softmax: extra uniform negatives per batch, shared by all rows (mixed negative sampling); 0 = none.</summary>
     public int UniformNegatives { get; init; }
     /// <summary>BCE and BPR: uniform negatives per batch, shared by all rows.</summary>

@@ -27,6 +27,11 @@ public sealed class TwoTowerTrainer : IDisposable
     private readonly Tensor _itemBuckets;
     private readonly Tensor _logPopularity;
     private readonly Random _rng;
+    // Scalars live as long as the trainer: TorchSharp's implicit float-to-Scalar conversions are freed by the
+    // finalizer, which can run while libtorch still reads them.
+    private readonly Scalar _inverseTemperature;
+    private readonly Scalar _maskedLogit = (-1e9f).ToScalar();
+    private readonly Tensor _maskedLogitTensor = tensor(-1e9f);
 
     /// <param name="data">Training events and optional user and item feature tables.</param>
     /// <param name="options">Hyper-parameters (defaults if null).</param>
@@ -37,6 +42,7 @@ public sealed class TwoTowerTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         _options = options ?? new TwoTowerOptions();
         _options.Check();
+        _inverseTemperature = (1f / _options.Temperature).ToScalar();
         if (data.Interactions.Count == 0) throw new ArgumentException("There are no interactions to train on.", nameof(data));
         _log = log;
         torch.set_num_threads(_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount);
@@ -245,7 +251,7 @@ public sealed class TwoTowerTrainer : IDisposable
     {
         var (users, items, itemRows) = Forward(examples, buffers);
         int size = examples.Length;
-        float inverseT = 1f / _options.Temperature;
+        var inverseT = _inverseTemperature;
         switch (_options.Loss)
         {
             case LossKind.SampledSoftmax:
@@ -254,19 +260,26 @@ public sealed class TwoTowerTrainer : IDisposable
                 var extra = _options.UniformNegatives;
                 if (_options.LogQCorrection)
                 {
-                    var logQ = _logPopularity.index_select(0, itemRows) + (float)Math.Log(size);
+                    using var logSize = ((float)Math.Log(size)).ToScalar();
+                    var logQ = _logPopularity.index_select(0, itemRows) + logSize;
+                    if (_options.LogQWeight != 1f)
+                    {
+                        using var weight = _options.LogQWeight.ToScalar();
+                        logQ = logQ * weight;
+                    }
                     logits = logits - logQ.unsqueeze(0);
                 }
                 var duplicate = itemRows.unsqueeze(0).eq(itemRows.unsqueeze(1))
                     .logical_and(eye(size, dtype: ScalarType.Bool, device: _device).logical_not());
-                logits = logits.masked_fill(duplicate, -1e9f);
+                logits = logits.masked_fill(duplicate, _maskedLogit);
                 if (extra > 0)
                 {
                     var negativeRows = SampleItems(extra);
                     var negatives = _net.EmbedItems(_itemBuckets.index_select(0, negativeRows), negativeRows, _itemFeatures);
                     var negativeLogits = users.mm(negatives.t()) * inverseT;
-                    if (_options.LogQCorrection) negativeLogits = negativeLogits - (float)Math.Log((double)extra / _data.Items);
-                    negativeLogits = negativeLogits.masked_fill(itemRows.unsqueeze(1).eq(negativeRows.unsqueeze(0)), -1e9f);
+                    using var logShare = ((float)Math.Log((double)extra / _data.Items)).ToScalar();
+                    if (_options.LogQCorrection) negativeLogits = negativeLogits - logShare;
+                    negativeLogits = negativeLogits.masked_fill(itemRows.unsqueeze(1).eq(negativeRows.unsqueeze(0)), _maskedLogit);
                     logits = cat([logits, negativeLogits], 1);
                 }
                 var labels = arange(size, dtype: ScalarType.Int64, device: _device);
@@ -344,7 +357,24 @@ public sealed class TwoTowerTrainer : IDisposable
             _data.FillBatch(examples.AsSpan(at, size), _schema.History, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights);
             var users = _net.EmbedUsers(Tensor(buffers.HistoryBuckets, size, _options.HistoryLength),
                 Tensor(buffers.HistoryWeights, size, _options.HistoryLength), Tensor(buffers.UserRows, size, 1), _profiles);
-            var (_, top) = users.mm(items.t()).topk(kk, dim: 1);
+            var scores = users.mm(items.t());
+            // Like the offline evaluation: items the user already had before the target are not recommended again.
+            var maskRows = new List<long>();
+            var maskItems = new List<long>();
+            for (int b = 0; b < size; b++)
+            {
+                int j = examples[at + b];
+                int target = _data.EventItem[j];
+                for (int e = _data.UserStart[_data.EventUser[j]]; e < _data.HistoryEnd[j]; e++)
+                {
+                    if (_data.EventItem[e] == target) continue;
+                    maskRows.Add(b);
+                    maskItems.Add(_data.EventItem[e]);
+                }
+            }
+            if (maskRows.Count > 0)
+                scores.index_put_(_maskedLogitTensor, tensor(maskRows.ToArray(), device: _device), tensor(maskItems.ToArray(), device: _device));
+            var (_, top) = scores.topk(kk, dim: 1);
             var targets = Tensor(buffers.ItemRows, size, 1).unsqueeze(1);
             hits += top.eq(targets).any(1).sum().item<long>();
         }
@@ -543,7 +573,7 @@ public sealed class TwoTowerTrainer : IDisposable
             using var scope = NewDisposeScope();
             var items = _net.EmbedItems(buckets, itemRows, _itemFeatures);
             var users = _net.EmbedUsers(historyBuckets, historyWeights, userRows, _profiles);
-            var logits = users.mm(items.t()) * (1f / o.Temperature) - _logPopularity.index_select(0, itemRows).unsqueeze(0);
+            var logits = users.mm(items.t()) * _inverseTemperature - _logPopularity.index_select(0, itemRows).unsqueeze(0);
             var loss = nn.functional.cross_entropy(logits, labels);
             optimizer.zero_grad();
             loss.backward();
@@ -556,6 +586,9 @@ public sealed class TwoTowerTrainer : IDisposable
 
     public void Dispose()
     {
+        _inverseTemperature.Dispose();
+        _maskedLogit.Dispose();
+        _maskedLogitTensor.Dispose();
         _net.Dispose();
         _itemFeatures.Dispose();
         _profiles.Dispose();
