@@ -163,7 +163,7 @@ public static class ParquetTableReader
     private static async Task<string?[]> ReadAsStringsAsync(string file, ParquetRowGroupReader group, DataField field, int n, CancellationToken cancellation)
     {
         Type t = field.ClrType;
-        if (t == typeof(string))
+        if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
         {
             var buffer = new string?[n];
             await group.ReadAsync(field, buffer.AsMemory(), cancellationToken: cancellation);
