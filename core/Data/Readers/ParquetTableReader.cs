@@ -39,11 +39,11 @@ public static class ParquetTableReader
         {
             using var group = reader.OpenRowGroupReader(g);
             int n = checked((int)group.RowCount);
-            var columns = new string?[dataFields.Length][];
-            foreach (int c in map.Values)
-                columns[c] = await ReadAsStringsAsync(file, group, dataFields[c], n, cancellation);
+            var columns = new ColumnValues[dataFields.Length];
+            for (int c = 0; c < dataFields.Length; c++)
+                columns[c] = await ReadColumnAsync(file, group, dataFields[c], n, cancellation);
             int row = 0;
-            InteractionRowParser.FieldAt field = c => columns[c]![row];
+            InteractionRowParser.FieldAt field = c => columns[c].Span(row);
             for (; row < n; row++)
             {
                 if (parser.TryParse(field, rowBase + row + 1, out var interaction, out var error)) list.Add(interaction);
@@ -83,15 +83,19 @@ public static class ParquetTableReader
         {
             using var group = reader.OpenRowGroupReader(g);
             int n = checked((int)group.RowCount);
-            var data = new string?[dataFields.Length][];
+            var data = new ColumnValues[dataFields.Length];
             for (int c = 0; c < dataFields.Length; c++)
-                data[c] = await ReadAsStringsAsync(file, group, dataFields[c], n, cancellation);
+                data[c] = await ReadColumnAsync(file, group, dataFields[c], n, cancellation);
             for (int r = 0; r < n; r++)
             {
                 var values = new string?[columns.Count];
                 for (int c = 0, v = 0; c < dataFields.Length; c++)
-                    if (c != key) values[v++] = data[c][r] is { Length: <= StringPool.MaxPooledLength } s ? pool.Get(s) : data[c][r];
-                builder.Add(data[key][r], values, rowBase + r + 1);
+                {
+                    if (c == key) continue;
+                    var text = data[c].Span(r);
+                    values[v++] = text.IsEmpty ? null : text.Length <= StringPool.MaxPooledLength ? pool.Get(text) : data[c].Text(r);
+                }
+                builder.Add(data[key].Text(r), values, rowBase + r + 1);
             }
             rowBase += n;
         }
@@ -159,61 +163,108 @@ public static class ParquetTableReader
         t == typeof(uint) || t == typeof(ulong) || t == typeof(ushort) ||
         t == typeof(float) || t == typeof(double) || t == typeof(decimal);
 
-    /// <summary>Reads one column of a row group as invariant strings (null for missing values).</summary>
-    private static async Task<string?[]> ReadAsStringsAsync(string file, ParquetRowGroupReader group, DataField field, int n, CancellationToken cancellation)
+    /// <summary>Reads one column of a row group; values are seen as invariant text, missing ones as null.</summary>
+    private static async Task<ColumnValues> ReadColumnAsync(string file, ParquetRowGroupReader group, DataField field, int n, CancellationToken cancellation)
     {
         Type t = field.ClrType;
         if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
         {
             var buffer = new string?[n];
             await group.ReadAsync(field, buffer.AsMemory(), cancellationToken: cancellation);
-            return buffer;
+            return new TextValues(buffer);
         }
-        if (t == typeof(int)) return await FormatAsync<int>(group, field, n, cancellation);
-        if (t == typeof(long)) return await FormatAsync<long>(group, field, n, cancellation);
-        if (t == typeof(short)) return await FormatAsync<short>(group, field, n, cancellation);
-        if (t == typeof(byte)) return await FormatAsync<byte>(group, field, n, cancellation);
-        if (t == typeof(sbyte)) return await FormatAsync<sbyte>(group, field, n, cancellation);
-        if (t == typeof(uint)) return await FormatAsync<uint>(group, field, n, cancellation);
-        if (t == typeof(ulong)) return await FormatAsync<ulong>(group, field, n, cancellation);
-        if (t == typeof(ushort)) return await FormatAsync<ushort>(group, field, n, cancellation);
-        if (t == typeof(float)) return await FormatAsync<float>(group, field, n, cancellation);
-        if (t == typeof(double)) return await FormatAsync<double>(group, field, n, cancellation);
-        if (t == typeof(decimal)) return await FormatAsync<decimal>(group, field, n, cancellation);
-        if (t == typeof(bool)) return await FormatAsync<bool>(group, field, n, cancellation);
-        if (t == typeof(DateTime)) return await FormatAsync<DateTime>(group, field, n, cancellation);
-        if (t == typeof(DateTimeOffset)) return await FormatAsync<DateTimeOffset>(group, field, n, cancellation);
-        if (t == typeof(DateOnly)) return await FormatAsync<DateOnly>(group, field, n, cancellation);
+        if (t == typeof(int)) return await NumbersAsync<int>(group, field, n, cancellation);
+        if (t == typeof(long)) return await NumbersAsync<long>(group, field, n, cancellation);
+        if (t == typeof(short)) return await NumbersAsync<short>(group, field, n, cancellation);
+        if (t == typeof(byte)) return await NumbersAsync<byte>(group, field, n, cancellation);
+        if (t == typeof(sbyte)) return await NumbersAsync<sbyte>(group, field, n, cancellation);
+        if (t == typeof(uint)) return await NumbersAsync<uint>(group, field, n, cancellation);
+        if (t == typeof(ulong)) return await NumbersAsync<ulong>(group, field, n, cancellation);
+        if (t == typeof(ushort)) return await NumbersAsync<ushort>(group, field, n, cancellation);
+        if (t == typeof(float)) return await NumbersAsync<float>(group, field, n, cancellation);
+        if (t == typeof(double)) return await NumbersAsync<double>(group, field, n, cancellation);
+        if (t == typeof(decimal)) return await NumbersAsync<decimal>(group, field, n, cancellation);
+        if (t == typeof(bool)) return new TextValues(await FormatAsync<bool>(group, field, n, b => b ? "true" : "false", cancellation));
+        if (t == typeof(DateTime)) return new TextValues(await FormatAsync<DateTime>(group, field, n, Iso8601, cancellation));
+        if (t == typeof(DateTimeOffset)) return new TextValues(await FormatAsync<DateTimeOffset>(group, field, n, o => Iso8601(o.UtcDateTime), cancellation));
+        if (t == typeof(DateOnly)) return new TextValues(await FormatAsync<DateOnly>(group, field, n, d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), cancellation));
         throw new DataFormatException(file, null, field.Name, $"columns of type {t.Name} are not supported");
     }
 
-    private static async Task<string?[]> FormatAsync<T>(ParquetRowGroupReader group, DataField field, int n, CancellationToken cancellation) where T : struct
+    private static async Task<ColumnValues> NumbersAsync<T>(ParquetRowGroupReader group, DataField field, int n, CancellationToken cancellation)
+        where T : struct, ISpanFormattable
+    {
+        if (field.IsNullable)
+        {
+            var optional = new T?[n];
+            await group.ReadAsync<T>(field, optional.AsMemory(), cancellationToken: cancellation);
+            return new OptionalNumbers<T>(optional);
+        }
+        var required = new T[n];
+        await group.ReadAsync<T>(field, required.AsMemory(), cancellationToken: cancellation);
+        return new RequiredNumbers<T>(required);
+    }
+
+    private static async Task<string?[]> FormatAsync<T>(ParquetRowGroupReader group, DataField field, int n, Func<T, string> format, CancellationToken cancellation)
+        where T : struct
     {
         var result = new string?[n];
         if (field.IsNullable)
         {
             var buffer = new T?[n];
             await group.ReadAsync<T>(field, buffer.AsMemory(), cancellationToken: cancellation);
-            for (int i = 0; i < n; i++) result[i] = buffer[i] is { } v ? Invariant(v) : null;
+            for (int i = 0; i < n; i++) result[i] = buffer[i] is { } v ? format(v) : null;
         }
         else
         {
             var buffer = new T[n];
             await group.ReadAsync<T>(field, buffer.AsMemory(), cancellationToken: cancellation);
-            for (int i = 0; i < n; i++) result[i] = Invariant(buffer[i]);
+            for (int i = 0; i < n; i++) result[i] = format(buffer[i]);
         }
         return result;
     }
 
-    /// <summary>Invariant text of a value; date-times become ISO 8601 in UTC, dates yyyy-MM-dd.</summary>
-    private static string Invariant<T>(T value) where T : struct => value switch
+    /// <summary>ISO 8601 in UTC; a date-time without a kind is taken as UTC.</summary>
+    private static string Iso8601(DateTime d) =>
+        (d.Kind == DateTimeKind.Local ? d.ToUniversalTime() : d).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// One column of a row group seen as text: <see cref="Span"/> gives a row's value without allocating (numbers are
+    /// formatted into a buffer of the column's own, so spans of different columns can be held at once), and
+    /// <see cref="Text"/> as a string, null when missing.
+    /// </summary>
+    private abstract class ColumnValues
     {
-        DateTime d => DateTime.SpecifyKind(d, d.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : d.Kind)
-            .ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-        DateTimeOffset o => o.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        bool b => b ? "true" : "false",
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
+        public abstract ReadOnlySpan<char> Span(int row);
+
+        public abstract string? Text(int row);
+    }
+
+    private sealed class TextValues(string?[] values) : ColumnValues
+    {
+        public override ReadOnlySpan<char> Span(int row) => values[row];
+
+        public override string? Text(int row) => values[row];
+    }
+
+    private sealed class RequiredNumbers<T>(T[] values) : ColumnValues where T : struct, ISpanFormattable
+    {
+        private readonly char[] _buffer = new char[64];
+
+        public override ReadOnlySpan<char> Span(int row) =>
+            values[row].TryFormat(_buffer, out int n, default, CultureInfo.InvariantCulture) ? _buffer.AsSpan(0, n) : values[row].ToString(null, CultureInfo.InvariantCulture);
+
+        public override string? Text(int row) => values[row].ToString(null, CultureInfo.InvariantCulture);
+    }
+
+    private sealed class OptionalNumbers<T>(T?[] values) : ColumnValues where T : struct, ISpanFormattable
+    {
+        private readonly char[] _buffer = new char[64];
+
+        public override ReadOnlySpan<char> Span(int row) => values[row] is not { } v
+            ? default
+            : v.TryFormat(_buffer, out int n, default, CultureInfo.InvariantCulture) ? _buffer.AsSpan(0, n) : v.ToString(null, CultureInfo.InvariantCulture);
+
+        public override string? Text(int row) => values[row]?.ToString(null, CultureInfo.InvariantCulture);
+    }
 }
