@@ -39,6 +39,7 @@ public static class CsvTableReader
     /// </summary>
     public static (FeatureTable Table, FileReport Report) ReadFeatures(string path, string keyColumn, LoadOptions options)
     {
+        RequireKeyColumn(keyColumn);
         using var csv = CsvTokenizer.Open(path);
         string file = csv.FileName;
         var headers = ReadHeader(csv, $"a header line with {keyColumn} and feature columns");
@@ -64,6 +65,13 @@ public static class CsvTableReader
         if (table.Count == 0 && errors.Bad == 0)
             throw new DataFormatException(file, null, null, "the file has a header but no rows");
         return (table, errors.Report(table.Count));
+    }
+
+    /// <summary>Throws unless <paramref name="keyColumn"/> is <c>user_id</c> or <c>item_id</c>.</summary>
+    internal static void RequireKeyColumn(string keyColumn)
+    {
+        if (keyColumn is not (InteractionColumns.UserId or InteractionColumns.ItemId))
+            throw new ArgumentException($"The key column must be '{InteractionColumns.UserId}' or '{InteractionColumns.ItemId}', not '{keyColumn}'.", nameof(keyColumn));
     }
 
     internal static int KeyIndex(string file, IReadOnlyList<string> headers, string keyColumn)

@@ -62,6 +62,7 @@ public static class ParquetTableReader
     public static async Task<(FeatureTable Table, FileReport Report)> ReadFeaturesAsync(
         string path, string keyColumn, LoadOptions options, CancellationToken cancellation = default)
     {
+        CsvTableReader.RequireKeyColumn(keyColumn);
         string file = Path.GetFileName(path);
         await using var reader = await OpenAsync(path, cancellation);
         var dataFields = Columns(file, reader);

@@ -34,6 +34,21 @@ public sealed class BadInputTests
         Assert.Contains("the file is empty", error.Message);
     }
 
+    [Theory]
+    [InlineData("users.csv", "the file is empty; expected a header line with user_id")]
+    [InlineData("u.user", "the file is empty")]
+    [InlineData("users.dat", "the file is empty")]
+    [InlineData("users.parquet", "the file is empty")]
+    public void Load_ThrowsForEmptyUsersFile(string name, string problem)
+    {
+        using var folder = new TempFolder();
+        string blank = name.EndsWith(".parquet", StringComparison.Ordinal) ? "" : "\n\n";
+        var sources = new DatasetSources(folder.Write("events.csv", "user_id,item_id\nu,i\n"), Users: folder.Write(name, blank));
+        var error = Assert.Throws<DataFormatException>(() => DatasetLoader.Load(sources));
+        AssertLocation(error, name, null, null);
+        Assert.Contains(problem, error.Message);
+    }
+
     [Fact]
     public void Load_ThrowsForHeaderWithoutRows()
     {
