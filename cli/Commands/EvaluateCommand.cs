@@ -26,29 +26,10 @@ internal static class EvaluateCommand
             ["twotower"] = s => new TwoTowerRecommender(s.TwoTower, Console.Error),
         };
 
-    private static TwoTowerOptions TwoTowerOptionsFromEnvironment()
-    {
-        var o = new TwoTowerOptions();
-        string? Get(string n) => Environment.GetEnvironmentVariable("TT_" + n);
-        if (Get("EPOCHS") is { } e) o = o with { Epochs = int.Parse(e, CultureInfo.InvariantCulture) };
-        if (Get("LR") is { } lr) o = o with { LearningRate = double.Parse(lr, CultureInfo.InvariantCulture) };
-        if (Get("TEMP") is { } t) o = o with { Temperature = float.Parse(t, CultureInfo.InvariantCulture) };
-        if (Get("BATCH") is { } b) o = o with { BatchSize = int.Parse(b, CultureInfo.InvariantCulture) };
-        if (Get("HIDDEN") is { } h) o = o with { UserHidden = h.Length == 0 ? [] : h.Split(',').Select(int.Parse).ToArray(), ItemHidden = h.Length == 0 ? [] : h.Split(',').Select(int.Parse).ToArray() };
-        if (Get("WD") is { } wd) o = o with { WeightDecay = double.Parse(wd, CultureInfo.InvariantCulture) };
-        if (Get("HALFLIFE") is { } hl) o = o with { HalfLifeDays = double.Parse(hl, CultureInfo.InvariantCulture) };
-        if (Get("LOGQ") is { } lq) o = o with { LogQCorrection = lq == "1" };
-        if (Get("LOGQW") is { } lw) o = o with { LogQWeight = float.Parse(lw, CultureInfo.InvariantCulture) };
-        if (Get("UNIF") is { } un) o = o with { UniformNegatives = int.Parse(un, CultureInfo.InvariantCulture) };
-        if (Get("PATIENCE") is { } pa) o = o with { Patience = int.Parse(pa, CultureInfo.InvariantCulture) };
-        if (Get("DIM") is { } di) o = o with { Dimension = int.Parse(di, CultureInfo.InvariantCulture) };
-        if (Get("HIST") is { } hi) o = o with { HistoryLength = int.Parse(hi, CultureInfo.InvariantCulture) };
-        return o;
-    }
-
     public static Command Create()
     {
-        var interactions = new Option<FileInfo>("--interactions") { Description = "Interactions CSV with a header: user_id,item_id[,event_type][,rating][,timestamp]; or MovieLens u.data (tab-separated user, item, rating, timestamp).", Required = true };
+        var data = new DataArguments();
+        var twoTower = new TwoTowerArguments();
         var models = new Option<string>("--models") { Description = $"Comma-separated models: {string.Join(", ", Models.Keys)}.", DefaultValueFactory = _ => string.Join(',', Models.Keys) };
         var split = new Option<string>("--split") { Description = "leave-last-out (per user: last new item test, second-last validation) or global (temporal cut over all events).", DefaultValueFactory = _ => "leave-last-out" };
         var ks = new Option<string>("--k") { Description = "Comma-separated cut-offs K.", DefaultValueFactory = _ => "10,20" };
@@ -58,29 +39,21 @@ internal static class EvaluateCommand
         var validation = new Option<double>("--validation-fraction") { Description = "Global split: share of events (by time) for validation.", DefaultValueFactory = _ => 0.1 };
         var test = new Option<double>("--test-fraction") { Description = "Global split: share of events (by time) for test.", DefaultValueFactory = _ => 0.1 };
         var threads = new Option<int?>("--threads") { Description = "Scoring threads (default: all cores)." };
-        var history = new Option<FileInfo?>("--history") { Description = "Training history JSON (per-epoch loss and validation recall) to plot." };
+        var history = new Option<FileInfo?>("--training-history") { Description = "Training history JSON (per-epoch loss and validation recall) to plot." };
         var command = new Command("evaluate", "Evaluate models offline on a temporal split and write a report with figures.")
         {
-            interactions, models, split, ks, output, lambda, neighbours, validation, test, threads, history,
+            models, split, ks, output, lambda, neighbours, validation, test, threads, history,
         };
-        command.SetAction(parse =>
-        {
-            try
-            {
-                return Run(parse.GetValue(interactions)!, parse.GetValue(models)!, parse.GetValue(split)!, parse.GetValue(ks)!,
-                    parse.GetValue(output)!, new ModelSettings(parse.GetValue(lambda), parse.GetValue(neighbours), TwoTowerOptionsFromEnvironment()),
-                    parse.GetValue(validation), parse.GetValue(test), parse.GetValue(threads), parse.GetValue(history));
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
-            {
-                Console.Error.WriteLine($"reco evaluate: {e.Message}");
-                return 2;
-            }
-        });
+        data.AddTo(command);
+        twoTower.AddTo(command);
+        command.SetAction(parse => DataArguments.Guard("evaluate", () =>
+            Run(data, parse, parse.GetValue(models)!, parse.GetValue(split)!, parse.GetValue(ks)!,
+                    parse.GetValue(output)!, new ModelSettings(parse.GetValue(lambda), parse.GetValue(neighbours), twoTower.Read(parse)),
+                    parse.GetValue(validation), parse.GetValue(test), parse.GetValue(threads), parse.GetValue(history))));
         return command;
     }
 
-    private static int Run(FileInfo file, string modelList, string splitName, string kList, DirectoryInfo output, ModelSettings settings,
+    private static int Run(DataArguments dataArguments, ParseResult parse, string modelList, string splitName, string kList, DirectoryInfo output, ModelSettings settings,
         double validationFraction, double testFraction, int? threads, FileInfo? historyFile)
     {
         var names = modelList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -94,9 +67,9 @@ internal static class EvaluateCommand
         if (threads is <= 0) throw new ArgumentException($"--threads must be positive, not {threads}.");
         var trainingHistory = historyFile is null ? null : TrainingHistory.Load(historyFile.FullName);
 
-        Console.Error.WriteLine($"Reading {file.FullName}...");
-        var events = InteractionCsv.Read(file.FullName);
-        var data = new InteractionDataset(events, null, null);
+        var data = dataArguments.Load(parse);
+        var events = data.Interactions;
+        string source = parse.GetValue(dataArguments.MovieLens)?.Name ?? parse.GetValue(dataArguments.Interactions)!.Name;
         var evaluationSplit = splitName.ToLowerInvariant() switch
         {
             "leave-last-out" => Splits.LeaveLastOut(data),
@@ -109,62 +82,15 @@ internal static class EvaluateCommand
         var options = new EvaluationOptions { Ks = ks, Threads = threads };
         var results = new List<ModelResult>();
         foreach (var name in names)
-            results.Add(Evaluator.Evaluate(Models[name](settings), evaluationSplit, options, line => Console.Error.WriteLine("  " + line)));
+        {
+            var model = Models[name](settings);
+            results.Add(Evaluator.Evaluate(model, evaluationSplit, options, line => Console.Error.WriteLine("  " + line)));
+            if (model is TwoTowerRecommender { History: { } curves }) trainingHistory ??= curves;
+        }
 
-        var report = EvaluationReportWriter.WriteAll(output.FullName, file.Name, events, evaluationSplit, ks, results, trainingHistory);
+        var report = EvaluationReportWriter.WriteAll(output.FullName, source, events, evaluationSplit, ks, results, trainingHistory);
         Console.WriteLine(EvaluationReportWriter.MetricsTable(results, ks));
         Console.WriteLine($"Report: {Path.Combine(output.FullName, "report.md")} (+ report.json, {report.Figures.Count} figures)");
         return 0;
-    }
-
-    /// <summary>
-    /// Minimal interactions reader until the shared data readers land: comma- or tab-separated, header with
-    /// user_id and item_id and optionally event_type, rating (or value) and timestamp. A headerless tab-separated
-    /// file of four columns is read as MovieLens u.data. Without timestamps, the line number orders events.
-    /// </summary>
-    internal static class InteractionCsv
-    {
-        public static List<Interaction> Read(string path)
-        {
-            using var reader = new StreamReader(path);
-            string? first = reader.ReadLine() ?? throw new InvalidDataException($"{path}: empty file.");
-            char separator = first.Contains('\t') ? '\t' : ',';
-            var header = first.Split(separator).Select(h => h.Trim().ToLowerInvariant()).ToArray();
-            int user = Array.IndexOf(header, "user_id"), item = Array.IndexOf(header, "item_id");
-            int type = Array.IndexOf(header, "event_type");
-            int value = Array.IndexOf(header, "rating") is int r and >= 0 ? r : Array.IndexOf(header, "value");
-            int time = Array.IndexOf(header, "timestamp");
-            var events = new List<Interaction>();
-            long lineNumber = 1;
-            if (user < 0 || item < 0)
-            {
-                if (separator != '\t' || header.Length != 4)
-                    throw new InvalidDataException($"{path}: the header needs user_id and item_id columns (got '{first}').");
-                (user, item, value, time, type) = (0, 1, 2, 3, -1); // MovieLens u.data: no header
-                events.Add(Parse(first, lineNumber));
-            }
-            for (string? line; (line = reader.ReadLine()) is not null;)
-            {
-                lineNumber++;
-                if (line.Length > 0) events.Add(Parse(line, lineNumber));
-            }
-            return events;
-
-            Interaction Parse(string line, long number)
-            {
-                var fields = line.Split(separator);
-                int needed = new[] { user, item, type, value, time }.Max() + 1;
-                if (fields.Length < needed)
-                    throw new InvalidDataException($"{path}:{number}: {fields.Length} fields, expected {needed}.");
-                float v = 1f;
-                if (value >= 0 && fields[value].Length > 0 && !float.TryParse(fields[value], CultureInfo.InvariantCulture, out v))
-                    throw new InvalidDataException($"{path}:{number}: rating '{fields[value]}' is not a number.");
-                long t = number;
-                if (time >= 0 && !long.TryParse(fields[time], CultureInfo.InvariantCulture, out t))
-                    throw new InvalidDataException($"{path}:{number}: timestamp '{fields[time]}' is not unix seconds.");
-                string eventType = type >= 0 && fields[type].Length > 0 ? fields[type].Trim() : value >= 0 ? EventTypes.Rating : EventTypes.View;
-                return new Interaction(fields[user].Trim(), fields[item].Trim(), eventType, v, t);
-            }
-        }
     }
 }

@@ -12,6 +12,7 @@ namespace OrleansReco.Core.Model;
 public sealed class TwoTowerModel
 {
     private readonly float[] _idTable;
+    private readonly float[] _historyTable;
     private readonly Tower _item;
     private readonly Tower _user;
 
@@ -19,6 +20,8 @@ public sealed class TwoTowerModel
     public static class TensorNames
     {
         public const string ItemIds = "item.id";
+        /// <summary>The user tower's own history table; absent when the history shares <see cref="ItemIds"/>.</summary>
+        public const string HistoryIds = "user.history.id";
         public static string Feature(string tower, string feature) => $"{tower}.feature.{feature}";
         public static string Weight(string tower, int layer) => $"{tower}.mlp.{layer}.weight";
         public static string Bias(string tower, int layer) => $"{tower}.mlp.{layer}.bias";
@@ -30,6 +33,9 @@ public sealed class TwoTowerModel
         Header = bundle.Header;
         Dimension = Header.Dimension;
         _idTable = bundle.Tensor(TensorNames.ItemIds, Header.IdBuckets, Dimension).Data;
+        _historyTable = bundle.Tensors.ContainsKey(TensorNames.HistoryIds)
+            ? bundle.Tensor(TensorNames.HistoryIds, Header.IdBuckets, Dimension).Data
+            : _idTable;
         _item = new Tower("item", Header.Item, Dimension, bundle);
         _user = new Tower("user", Header.User, Dimension, bundle);
         ItemColumns = Header.Item.Columns();
@@ -118,7 +124,7 @@ public sealed class TwoTowerModel
             for (int i = 0; i < n; i++)
             {
                 if (weights[i] == 0f) continue;
-                var row = _idTable.AsSpan(ItemBucket(history[i].ItemId) * Dimension, Dimension);
+                var row = _historyTable.AsSpan(ItemBucket(history[i].ItemId) * Dimension, Dimension);
                 TensorPrimitives.MultiplyAdd(row, weights[i], mean, mean);
             }
             _user.EncodeFeatures(profile, columnMap, x[Dimension..]);

@@ -111,23 +111,34 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
     }
 }
 
-/// <summary>Both towers and the item-id table they share (the user tower averages it over the history).</summary>
+/// <summary>
+/// Both towers and the item-id table of the item tower; the user tower averages either its own history table or
+/// the same item-id table over the history.
+/// </summary>
 internal sealed class TwoTowerNet : nn.Module
 {
     private readonly Embedding _ids;
+    private readonly Embedding? _history;
     private readonly TowerNet _item;
     private readonly TowerNet _user;
 
-    public TwoTowerNet(int idBuckets, int dimension, TowerSpec item, TowerSpec user) : base(nameof(TwoTowerNet))
+    public TwoTowerNet(int idBuckets, int dimension, TowerSpec item, TowerSpec user, bool separateHistoryTable) : base(nameof(TwoTowerNet))
     {
         _ids = nn.Embedding(idBuckets, dimension);
         nn.init.normal_(_ids.weight!, 0, 0.05);
+        if (separateHistoryTable)
+        {
+            _history = nn.Embedding(idBuckets, dimension);
+            nn.init.normal_(_history.weight!, 0, 0.05);
+        }
         _item = new TowerNet("item", item, dimension);
         _user = new TowerNet("user", user, dimension);
         RegisterComponents();
     }
 
     public Embedding Ids => _ids;
+    /// <summary>The history table of the user tower, or null when it shares <see cref="Ids"/>.</summary>
+    public Embedding? HistoryIds => _history;
     public TowerNet Item => _item;
     public TowerNet User => _user;
 
@@ -141,7 +152,7 @@ internal sealed class TwoTowerNet : nn.Module
     /// <summary>[R, d] user embeddings from history buckets/weights [R, N] and profile rows [R].</summary>
     public Tensor EmbedUsers(Tensor historyBuckets, Tensor historyWeights, Tensor profileRows, FeatureTensors profiles)
     {
-        var vectors = _ids.forward(historyBuckets);
+        var vectors = (_history ?? _ids).forward(historyBuckets);
         var mean = historyWeights.unsqueeze(1).bmm(vectors).squeeze(1);
         return _user.forward(profiles.Gather(mean, profileRows));
     }
@@ -151,6 +162,7 @@ internal sealed class TwoTowerNet : nn.Module
         if (disposing)
         {
             _ids.Dispose();
+            _history?.Dispose();
             _item.Dispose();
             _user.Dispose();
         }

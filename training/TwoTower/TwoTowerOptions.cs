@@ -33,6 +33,11 @@ public sealed record TwoTowerOptions
     /// <summary>Hashed item-id buckets; 0 = the power of two at or above 4 × items seen (1,024 to 2^21).</summary>
     public int IdBuckets { get; init; }
 
+    /// <summary>
+    /// The user tower averages its own item-id table over the history (asymmetric, like item-item models) instead of
+    /// the item tower's table.
+    /// </summary>
+    public bool SeparateHistoryTable { get; init; } = true;
     /// <summary>Most recent events in the user history (N).</summary>
     public int HistoryLength { get; init; } = 50;
     public double HalfLifeDays { get; init; } = 30;

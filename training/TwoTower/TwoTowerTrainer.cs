@@ -73,7 +73,7 @@ public sealed class TwoTowerTrainer : IDisposable
             User = SchemaBuilder.Fit(data.Users, _options.UserHidden, _options),
         };
         _data = TrainingData.Build(data, catalogue, _schema, _options);
-        _net = new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User);
+        _net = new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable);
         _net.to(_device);
         _itemFeatures = new FeatureTensors(_data.ItemFeatures, _device);
         _profiles = new FeatureTensors(_data.Profiles, _device);
@@ -460,6 +460,7 @@ public sealed class TwoTowerTrainer : IDisposable
             Settings = settings,
         };
         var tensors = new List<BundleTensor> { Export(TwoTowerModel.TensorNames.ItemIds, _net.Ids.weight!) };
+        if (_net.HistoryIds is { } historyTable) tensors.Add(Export(TwoTowerModel.TensorNames.HistoryIds, historyTable.weight!));
         ExportTower("item", _schema.Item, _net.Item, tensors);
         ExportTower("user", _schema.User, _net.User, tensors);
         return new ModelBundle(header, tensors);

@@ -4,7 +4,7 @@ namespace OrleansReco.Core.Data.Writers;
 /// Writes a file through a temporary file in the same folder, renamed over the target only once it is complete,
 /// so a reader never sees a half-written file and a failed write leaves the old file in place.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {

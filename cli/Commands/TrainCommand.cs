@@ -1,0 +1,34 @@
+using System.CommandLine;
+using OrleansReco.Training.TwoTower;
+
+namespace OrleansReco.Cli.Commands;
+
+/// <summary><c>reco train</c>: trains the two-tower model and writes the bundle that serving reads.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new DataArguments();
+        var model = new TwoTowerArguments();
+        var output = new Option<FileInfo>("--out") { Description = "Model bundle to write (atomically); the training curves go beside it as <out>.history.json.", Required = true };
+        var command = new Command("train", "Train the two-tower model on interactions (and optional user/item features) and export a model bundle.") { output };
+        data.AddTo(command);
+        model.AddTo(command);
+        command.SetAction(parse => DataArguments.Guard("train", () =>
+        {
+            var options = model.Read(parse);
+            var dataset = data.Load(parse);
+            var outFile = parse.GetValue(output)!;
+            using var trainer = new TwoTowerTrainer(dataset, options, catalogue: null, log: Console.Error);
+            var history = trainer.Train();
+            var bundle = trainer.ExportBundle();
+            bundle.Write(outFile.FullName);
+            string historyPath = outFile.FullName + ".history.json";
+            history.Save(historyPath);
+            Console.WriteLine($"Wrote {outFile.FullName} ({new FileInfo(outFile.FullName).Length / 1024.0 / 1024.0:F1} MiB, version {bundle.Header.Version}, d={bundle.Header.Dimension}, " +
+                              $"{bundle.Header.Item.Features.Count} item and {bundle.Header.User.Features.Count} user features) and {historyPath}.");
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using OrleansReco.Training.TwoTower;
+
+namespace OrleansReco.Cli.Commands;
+
+/// <summary>Two-tower hyper-parameters on the command line; anything not given keeps the trainer's default.</summary>
+internal sealed class TwoTowerArguments
+{
+    private static readonly TwoTowerOptions Defaults = new();
+
+    public Option<int?> Epochs { get; } = new("--epochs") { Description = $"Most epochs (early stopping may end sooner). Default {Defaults.Epochs}." };
+    public Option<int?> Dimension { get; } = new("--dim") { Description = $"Embedding dimension d. Default {Defaults.Dimension}." };
+    public Option<int?> BatchSize { get; } = new("--batch-size") { Description = $"Examples per step. Default {Defaults.BatchSize}." };
+    public Option<double?> LearningRate { get; } = new("--lr") { Description = $"Peak learning rate. Default {Defaults.LearningRate}." };
+    public Option<string?> Loss { get; } = new("--loss") { Description = "softmax (in-batch, logQ-corrected; default), bce or bpr." };
+    public Option<float?> Temperature { get; } = new("--temperature") { Description = $"Softmax temperature. Default {Defaults.Temperature}." };
+    public Option<int?> UniformNegatives { get; } = new("--uniform-negatives") { Description = "Softmax: extra uniform negatives per batch (mixed negative sampling). Default 0." };
+    public Option<int?> HistoryLength { get; } = new("--history-length") { Description = $"Most recent events in the user tower (N). Default {Defaults.HistoryLength}." };
+    public Option<string?> Hidden { get; } = new("--hidden") { Description = "Hidden layer sizes of both towers, comma-separated (empty: none). Default 256." };
+    public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "adamw (default) or adam." };
+    public Option<int?> Patience { get; } = new("--patience") { Description = $"Epochs without better validation recall before stopping. Default {Defaults.Patience}." };
+    public Option<bool> NoValidation { get; } = new("--no-validation") { Description = "Train on every event and keep the last epoch (no hold-out, no early stopping)." };
+    public Option<long?> Seed { get; } = new("--seed") { Description = $"Random seed. Default {Defaults.Seed}." };
+    public Option<bool> Cpu { get; } = new("--cpu") { Description = "Train on the CPU even where CUDA is available." };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "libtorch threads (default: one per core)." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Hidden, Optimizer, Patience, NoValidation, Seed, Cpu, Threads })
+            command.Options.Add(option);
+    }
+
+    /// <summary>The options given, over the defaults.</summary>
+    /// <exception cref="ArgumentException">A value is invalid; the message names the option.</exception>
+    public TwoTowerOptions Read(ParseResult parse)
+    {
+        var o = new TwoTowerOptions();
+        if (parse.GetValue(Epochs) is { } epochs) o = o with { Epochs = epochs };
+        if (parse.GetValue(Dimension) is { } dim) o = o with { Dimension = dim };
+        if (parse.GetValue(BatchSize) is { } batch) o = o with { BatchSize = batch };
+        if (parse.GetValue(LearningRate) is { } lr) o = o with { LearningRate = lr };
+        if (parse.GetValue(Temperature) is { } t) o = o with { Temperature = t };
+        if (parse.GetValue(UniformNegatives) is { } u) o = o with { UniformNegatives = u };
+        if (parse.GetValue(HistoryLength) is { } n) o = o with { HistoryLength = n };
+        if (parse.GetValue(Patience) is { } p) o = o with { Patience = p };
+        if (parse.GetValue(Seed) is { } seed) o = o with { Seed = seed };
+        if (parse.GetValue(Threads) is { } threads) o = o with { Threads = threads };
+        if (parse.GetValue(NoValidation)) o = o with { Validate = false };
+        if (parse.GetValue(Cpu)) o = o with { PreferCpu = true };
+        if (parse.GetValue(Loss) is { } loss)
+        {
+            o = o with
+            {
+                Loss = loss.ToLowerInvariant() switch
+                {
+                    "softmax" => LossKind.SampledSoftmax,
+                    "bce" => LossKind.Bce,
+                    "bpr" => LossKind.Bpr,
+                    _ => throw new ArgumentException($"--loss must be softmax, bce or bpr, not '{loss}'."),
+                },
+            };
+        }
+        if (parse.GetValue(Optimizer) is { } optimizer)
+        {
+            o = o with
+            {
+                Optimizer = optimizer.ToLowerInvariant() switch
+                {
+                    "adamw" => OptimizerKind.AdamW,
+                    "adam" => OptimizerKind.Adam,
+                    _ => throw new ArgumentException($"--optimizer must be adamw or adam, not '{optimizer}'."),
+                },
+            };
+        }
+        if (parse.GetValue(Hidden) is { } hidden)
+        {
+            var sizes = hidden.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(h => int.TryParse(h, out int v) && v > 0 ? v : throw new ArgumentException($"--hidden: '{h}' is not a positive layer size.")).ToArray();
+            o = o with { ItemHidden = sizes, UserHidden = sizes };
+        }
+        try { o.Check(); }
+        catch (ArgumentException e) { throw new ArgumentException($"Invalid training option: {e.Message}", e); }
+        return o;
+    }
+}
