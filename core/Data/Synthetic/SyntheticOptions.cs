@@ -67,7 +67,7 @@ public sealed record SyntheticOptions
     public TimeSpan Span { get; init; } = TimeSpan.FromDays(180);
 
     /// <summary>Zipf exponent of the items' base popularity (0 = all equal; 1 ≈ typical web catalogues).</summary>
-    public double PopularitySkew { get; init; } = 0.9;
+    public double PopularitySkew { get; init; } = 0.7;
 
     /// <summary>Spread (log-normal σ) of activity across users: higher gives a heavier tail of very active users.</summary>
     public double ActivitySkew { get; init; } = 1.0;
@@ -76,10 +76,10 @@ public sealed record SyntheticOptions
     public double NoiseShare { get; init; } = 0.1;
 
     /// <summary>How sharply choices follow taste: the softmax temperature's inverse on user·item (0 = taste ignored).</summary>
-    public double TasteStrength { get; init; } = 6.0;
+    public double TasteStrength { get; init; } = 9.0;
 
     /// <summary>Size of the slow random walk of each user's taste from session to session (0 = no drift).</summary>
-    public double Drift { get; init; } = 0.35;
+    public double Drift { get; init; } = 0.6;
 
     /// <summary>Average number of views in a session (at least 1).</summary>
     public double ViewsPerSession { get; init; } = 6.0;

@@ -30,8 +30,8 @@ internal sealed class SyntheticSessions
     public const byte View = 0, Cart = 1, Purchase = 2;
 
     private const double SessionPersistence = 0.85;  // AR(1) coefficient of the drift from one session to the next
-    private const double SessionIntent = 0.35;       // length of the per-session offset of taste
-    private const float PreviousItemPull = 0.25f;    // weight of the previous item's vector in the next choice
+    private const double SessionIntent = 0.5;        // length of the per-session offset of taste
+    private const float PreviousItemPull = 0.4f;     // weight of the previous item's vector in the next choice
     private static readonly double RepeatLogWeight = Math.Log(0.2);
     private const double FirstClusterShare = 0.55, SecondClusterShare = 0.25; // of the proposal; the rest is popularity
     private const int MinSessionGapSeconds = 60;
@@ -184,7 +184,9 @@ internal sealed class SyntheticSessions
             long t = 0;
             int position = 0, previous = -1;
             bool more = true;
-            while (more && at < end)
+            // Views go on while the budget has room for them and for buying everything in the cart, so the last
+            // session's checkout is never cut short (which would bias the funnel of light users).
+            while (more && end - at > w.Cart.Count)
             {
                 if (position > 0) t += 2 + (long)Math.Round(Math.Exp(Math.Log(40) + 0.8 * random.NextGaussian()));
                 // Current taste: base + drift + session intent + a pull towards the previous item.
@@ -193,10 +195,11 @@ internal sealed class SyntheticSessions
                 TensorPrimitives.Add(q, w.Intent, q);
                 if (previous >= 0) LatentVectors.AddScaled(q, _items.Vectors.AsSpan(previous * dim, dim), PreviousItemPull);
                 int item = Choose(ref random, w, k1, k2, stamp, out float affinity);
+                float match = affinity / Math.Max(1e-6f, TensorPrimitives.Norm(q));
                 w.SeenStamp[item] = stamp;
                 Emit(at++, t, item, View, session, position++);
                 previous = item;
-                if (at < end && random.Chance(CartProbability(item, affinity)))
+                if (end - at >= w.Cart.Count + 2 && !w.Cart.Contains(item) && random.Chance(CartProbability(item, match)))
                 {
                     t += 2 + random.NextInt(40);
                     Emit(at++, t, item, Cart, session, position++);
@@ -204,12 +207,11 @@ internal sealed class SyntheticSessions
                 }
                 more = random.Chance(extraViewsContinue);
             }
-            if (w.Cart.Count > 0 && at < end)
+            if (w.Cart.Count > 0)
             {
                 t += 30 + random.NextInt(240);
                 foreach (int item in w.Cart)
                 {
-                    if (at >= end) break;
                     if (!random.Chance(PurchaseProbability(item, assets))) continue;
                     Emit(at++, t, item, Purchase, session, position++);
                     t += 2 + random.NextInt(15);
@@ -275,15 +277,17 @@ internal sealed class SyntheticSessions
         return w.Candidates[chosen];
     }
 
-    private double CartProbability(int item, float affinity)
+    /// <summary>Cart rate × (0.5 + performance) × a factor in (0, 2) rising with the cosine of current taste and item.</summary>
+    private double CartProbability(int item, float cosine)
     {
-        double match = 2 / (1 + Math.Exp(-3 * (affinity - 0.4)));
+        double match = 2 / (1 + Math.Exp(-4 * (cosine - 0.5)));
         return Math.Min(0.95, _options.CartRate * (0.5 + _items.Performance[item]) * match);
     }
 
+    /// <summary>Purchase rate × (0.6 + 0.8 · performance) × an affordability factor falling as price nears the user's assets.</summary>
     private double PurchaseProbability(int item, double assets)
     {
-        double affordable = 1.15 / (1 + 3 * _items.Price[item] / assets);
+        double affordable = 0.95 / (1 + _items.Price[item] / assets);
         return Math.Min(0.98, _options.PurchaseRate * (0.6 + 0.8 * _items.Performance[item]) * affordable);
     }
 
