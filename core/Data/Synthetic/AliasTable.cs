@@ -2,7 +2,7 @@ namespace OrleansReco.Core.Data.Synthetic;
 
 /// <summary>
 /// Walker's alias method (Vose's construction): after O(n) set-up, draws an index with probability proportional
-/// to its weight in O(1), with one uniform integer and one uniform double. Also keeps the normalised probabilities,
+/// to its weight in O(1), from one 64-bit random number. Also keeps the normalised probabilities,
 /// which importance weights need.
 /// </summary>
 internal sealed class AliasTable
@@ -51,9 +51,12 @@ internal sealed class AliasTable
     /// <summary>Normalised probability of each index (sums to 1).</summary>
     public double[] Probabilities { get; }
 
+    /// <summary>One draw from a single 64-bit random number: the high half picks the slot, the low half decides
+    /// between the slot and its alias (32 bits of resolution is ample for sampling).</summary>
     public int Sample(ref SyntheticRandom random)
     {
-        int i = random.NextInt(_alias.Length);
-        return random.NextDouble() < _threshold[i] ? i : _alias[i];
+        ulong bits = random.NextUInt64();
+        int i = (int)(((bits >> 32) * (ulong)_alias.Length) >> 32);
+        return (bits & 0xFFFF_FFFFUL) * (1.0 / 4_294_967_296.0) < _threshold[i] ? i : _alias[i];
     }
 }

@@ -182,43 +182,55 @@ internal sealed class SyntheticCatalogue
 
     private static (string Title, string Description) EnglishText(ref SyntheticRandom random, CategoryWords category, string type, int brand, MarketWords market)
     {
-        var words = category.Words;
-        string w1 = random.Pick(words), w2 = random.Pick(words), w3 = random.Pick(words);
+        var (w1, w2, w3) = Distinct(ref random, category.Words);
         var title = new StringBuilder(SyntheticVocabulary.BrandStem(brand));
         if (random.Chance(0.6)) title.Append(' ').Append(market.Display);
         title.Append(' ').Append(SyntheticVocabulary.TitleCase(w1.Replace('-', ' ')));
-        if (w2 != w1) title.Append(' ').Append(SyntheticVocabulary.TitleCase(w2.Replace('-', ' ')));
+        title.Append(' ').Append(SyntheticVocabulary.TitleCase(w2.Replace('-', ' ')));
         title.Append(' ').Append(SyntheticVocabulary.TypeDisplay(type));
         if (random.Chance(0.15)) title.Append(" Class ").Append((char)('A' + random.NextInt(3)));
 
-        string typeText = SyntheticVocabulary.TypeDisplay(type).ToLowerInvariant();
-        string filler1 = random.Pick(SyntheticVocabulary.FillerWords), filler2 = random.Pick(SyntheticVocabulary.FillerWords);
-        string w4 = random.Pick(words), w5 = random.Pick(words);
+        string display = SyntheticVocabulary.TypeDisplay(type);
+        string typeText = display.All(char.IsUpper) ? display : display.ToLowerInvariant(); // "ETF" stays upper case
+        string article = Article(typeText);
+        string adjective = random.Pick(SyntheticVocabulary.FillerAdjectives), noun = random.Pick(SyntheticVocabulary.FillerNouns);
+        var (w4, w5, _) = Distinct(ref random, category.Words);
         var description = new StringBuilder();
         description.Append(random.NextInt(3) switch
         {
-            0 => $"A {typeText} from {SyntheticVocabulary.BrandName(brand)} focused on {w1}, {w2} and {w3} in {market.Display} markets.",
-            1 => $"{market.Display} {w1} and {w3} exposure through a {filler1} {typeText} by {SyntheticVocabulary.BrandName(brand)}.",
-            _ => $"For investors seeking {w2} and {w3}: a {typeText} with {filler1} {w1} {filler2}.",
+            0 => $"{SyntheticVocabulary.TitleCase(article)} {typeText} from {SyntheticVocabulary.BrandName(brand)} focused on {w1}, {w2} and {w3} in {market.Display} markets.",
+            1 => $"{market.Display} {w1} and {w3} exposure through {Article(adjective)} {adjective} {typeText} by {SyntheticVocabulary.BrandName(brand)}.",
+            _ => $"For investors seeking {w2} and {w3}: {article} {typeText} with {adjective} {w1} {noun}.",
         });
         description.Append(random.NextInt(3) switch
         {
-            0 => $" The {filler2} {(random.Chance(0.5) ? "strategy" : "approach")} favours {w4} over {w5}.",
-            1 => $" Holdings span {w4}, {w5} and {filler1} {w1}.",
-            _ => $" Built for {filler2} {w4} with {w5} {filler1}.",
+            0 => $" The {adjective} {(random.Chance(0.5) ? "strategy" : "approach")} favours {w4} over {w5}.",
+            1 => $" Holdings span {w4}, {w5} and {adjective} {w1}.",
+            _ => $" Built for {w4} with {adjective} {w5} {noun}.",
         });
         if (random.Chance(0.1)) description.Append(" Rated \"AA\" by independent analysts.");
         return (title.ToString(), description.ToString());
     }
 
+    /// <summary>Three different words of <paramref name="words"/> (which has at least three).</summary>
+    private static (string, string, string) Distinct(ref SyntheticRandom random, string[] words)
+    {
+        int a = random.NextInt(words.Length);
+        int b = (a + 1 + random.NextInt(words.Length - 1)) % words.Length;
+        int c;
+        do c = random.NextInt(words.Length); while (c == a || c == b);
+        return (words[a], words[b], words[c]);
+    }
+
+    /// <summary>"an" before a vowel sound (including the spelled-out "ETF"), else "a".</summary>
+    private static string Article(string word) =>
+        word == "ETF" || "aeiouAEIOU".Contains(word[0]) ? "an" : "a";
+
     private static (string Title, string Description) ArabicText(ref SyntheticRandom random, CategoryWords category, string type, int brand, MarketWords market)
     {
-        var words = category.ArabicWords;
-        string w1 = random.Pick(words), w2 = random.Pick(words), w3 = random.Pick(words);
+        var (w1, w2, w3) = Distinct(ref random, category.ArabicWords);
         string typeText = SyntheticVocabulary.TypeArabic(type);
-        string title = w2 == w1
-            ? $"{typeText} {SyntheticVocabulary.BrandStem(brand)} {w1} {market.Arabic}"
-            : $"{typeText} {SyntheticVocabulary.BrandStem(brand)} {w1} {w2} {market.Arabic}";
+        string title = $"{typeText} {SyntheticVocabulary.BrandStem(brand)} {w1} {w2} {market.Arabic}";
         // "<type> from <brand> invests in <w1>, <w2> and <w3> in the markets of <market>."
         string description = $"{typeText} من {SyntheticVocabulary.BrandName(brand)} يستثمر في {w1} و{w2} و{w3} في أسواق {market.Arabic}.";
         return (title, description);

@@ -55,7 +55,7 @@ public sealed record SyntheticOptions
     public int LatentDimension { get; init; } = 16;
 
     /// <summary>Number of taste clusters users are drawn from; which one depends on segment, country and age.</summary>
-    public int TasteClusters { get; init; } = 8;
+    public int TasteClusters { get; init; } = 16;
 
     /// <summary>Number of brands (issuers); each specialises in a few categories and a home market.</summary>
     public int Brands { get; init; } = 40;
@@ -67,7 +67,7 @@ public sealed record SyntheticOptions
     public TimeSpan Span { get; init; } = TimeSpan.FromDays(180);
 
     /// <summary>Zipf exponent of the items' base popularity (0 = all equal; 1 ≈ typical web catalogues).</summary>
-    public double PopularitySkew { get; init; } = 0.7;
+    public double PopularitySkew { get; init; } = 0.6;
 
     /// <summary>Spread (log-normal σ) of activity across users: higher gives a heavier tail of very active users.</summary>
     public double ActivitySkew { get; init; } = 1.0;
@@ -76,7 +76,7 @@ public sealed record SyntheticOptions
     public double NoiseShare { get; init; } = 0.1;
 
     /// <summary>How sharply choices follow taste: the softmax temperature's inverse on user·item (0 = taste ignored).</summary>
-    public double TasteStrength { get; init; } = 9.0;
+    public double TasteStrength { get; init; } = 10.0;
 
     /// <summary>Size of the slow random walk of each user's taste from session to session (0 = no drift).</summary>
     public double Drift { get; init; } = 0.6;

@@ -29,9 +29,9 @@ internal sealed class SyntheticSessions
 {
     public const byte View = 0, Cart = 1, Purchase = 2;
 
-    private const double SessionPersistence = 0.85;  // AR(1) coefficient of the drift from one session to the next
+    private const double SessionPersistence = 0.75;  // AR(1) coefficient of the drift from one session to the next
     private const double SessionIntent = 0.5;        // length of the per-session offset of taste
-    private const float PreviousItemPull = 0.4f;     // weight of the previous item's vector in the next choice
+    private const float PreviousItemPull = 0.5f;     // weight of the previous item's vector in the next choice
     private static readonly double RepeatLogWeight = Math.Log(0.2);
     private const double FirstClusterShare = 0.55, SecondClusterShare = 0.25; // of the proposal; the rest is popularity
     private const int MinSessionGapSeconds = 60;
@@ -147,7 +147,9 @@ internal sealed class SyntheticSessions
         public readonly float[] Query = new float[options.LatentDimension];
         public readonly int[] SeenStamp = new int[items];
         public readonly int[] Candidates = new int[options.Candidates];
-        public readonly double[] LogWeights = new double[options.Candidates];
+        public readonly double[] Logits = new double[options.Candidates];
+        public readonly double[] Proposals = new double[options.Candidates];
+        public readonly double[] Weights = new double[options.Candidates];
         public readonly float[] Affinities = new float[options.Candidates];
         public readonly List<int> Cart = [];
         public readonly List<long> Durations = [];
@@ -256,21 +258,23 @@ internal sealed class SyntheticSessions
                 : r < FirstClusterShare + SecondClusterShare ? _clusters[k2].Sample(ref random)
                 : _popular.Sample(ref random);
             float a = TensorPrimitives.Dot(q, _items.Vectors.AsSpan(i * dim, dim));
-            double proposal = FirstClusterShare * p1[i] + SecondClusterShare * p2[i] + (1 - FirstClusterShare - SecondClusterShare) * pop[i];
-            double logWeight = tau * a + _items.LogPopularity[i] - Math.Log(proposal);
-            if (w.SeenStamp[i] == stamp) logWeight += RepeatLogWeight;
+            double logit = tau * a + _items.LogPopularity[i];
+            if (w.SeenStamp[i] == stamp) logit += RepeatLogWeight;
             w.Candidates[j] = i;
             w.Affinities[j] = a;
-            w.LogWeights[j] = logWeight;
-            best = Math.Max(best, logWeight);
+            w.Logits[j] = logit;
+            w.Proposals[j] = FirstClusterShare * p1[i] + SecondClusterShare * p2[i] + (1 - FirstClusterShare - SecondClusterShare) * pop[i];
+            best = Math.Max(best, logit);
         }
+        // Importance weight = target / proposal, with the target scaled by exp(−best) to stay in range; the proposal
+        // is at least a fifth of the item's popularity, so the quotient cannot overflow.
         double total = 0;
-        for (int j = 0; j < m; j++) total += w.LogWeights[j] = Math.Exp(w.LogWeights[j] - best);
+        for (int j = 0; j < m; j++) total += w.Weights[j] = Math.Exp(w.Logits[j] - best) / w.Proposals[j];
         double pick = random.NextDouble() * total;
         int chosen = m - 1;
         for (int j = 0; j < m; j++)
         {
-            pick -= w.LogWeights[j];
+            pick -= w.Weights[j];
             if (pick < 0) { chosen = j; break; }
         }
         affinity = w.Affinities[chosen];

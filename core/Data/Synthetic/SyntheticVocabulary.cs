@@ -74,9 +74,13 @@ internal static class SyntheticVocabulary
     /// <summary>Tags any item may carry besides its category's.</summary>
     public static readonly string[] CommonTags = ["low_fee", "new_issue", "award_winning", "monthly_distribution", "hedged"];
 
-    /// <summary>Words any description may use, whatever the category.</summary>
-    public static readonly string[] FillerWords =
-        ["portfolio", "diversified", "managed", "long-term", "exposure", "strategy", "returns", "risk", "allocation", "investors", "active", "selection"];
+    /// <summary>Adjectives any description may use, whatever the category.</summary>
+    public static readonly string[] FillerAdjectives =
+        ["diversified", "managed", "active", "long-term", "balanced", "core", "flexible", "disciplined"];
+
+    /// <summary>Nouns any description may use, whatever the category.</summary>
+    public static readonly string[] FillerNouns =
+        ["portfolio", "exposure", "strategy", "returns", "allocation", "selection", "holdings", "focus"];
 
     public static readonly MarketWords[] Markets =
     [

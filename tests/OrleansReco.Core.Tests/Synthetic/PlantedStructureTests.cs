@@ -38,6 +38,38 @@ public sealed class PlantedStructureTests
     }
 
     [Fact]
+    public void Generate_ConsecutiveViews_AreCloserInPlantedSpaceThanDistantSessions()
+    {
+        var data = SyntheticData.Small;
+        var truth = SyntheticData.SmallTruth;
+        int dim = truth.Dimension;
+        var itemIndex = data.Items!.Keys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i, StringComparer.Ordinal);
+        double near = 0, far = 0;
+        int nearCount = 0, farCount = 0;
+        foreach (var events in SyntheticData.ByUser(data).Values)
+        {
+            var views = events.Where(e => e.EventType == EventTypes.View)
+                .Select(e => (Session: SyntheticData.ParseEventId(e.EventId!).Session, Item: itemIndex[e.ItemId])).ToList();
+            for (int i = 1; i < views.Count; i++)
+            {
+                if (views[i].Session != views[i - 1].Session) continue;
+                near += Dot(truth.ItemVectors.AsSpan(views[i].Item * dim, dim), truth.ItemVectors.AsSpan(views[i - 1].Item * dim, dim));
+                nearCount++;
+            }
+            for (int i = 0; i < views.Count; i++)
+            {
+                int j = views.FindIndex(v => v.Session >= views[i].Session + 4);
+                if (j < 0) break;
+                far += Dot(truth.ItemVectors.AsSpan(views[i].Item * dim, dim), truth.ItemVectors.AsSpan(views[j].Item * dim, dim));
+                farCount++;
+            }
+        }
+        near /= nearCount;
+        far /= farCount;
+        Assert.True(near > far + 0.15, $"mean item·item of consecutive views {near:F3} ({nearCount}), of views four or more sessions apart {far:F3} ({farCount})");
+    }
+
+    [Fact]
     public void Generate_UsersOfSameTasteCluster_ShareMoreItemsThanRandomPairs()
     {
         var data = SyntheticData.Small;
