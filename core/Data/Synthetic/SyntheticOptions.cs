@@ -102,6 +102,9 @@ public sealed record SyntheticOptions
     /// <summary>Candidates drawn per taste-driven view before resampling to the user's current taste.</summary>
     public int Candidates { get; init; } = 64;
 
+    /// <summary>Worker threads generating users' events; null = all cores. The data do not depend on it.</summary>
+    public int? Threads { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option and the accepted range.</summary>
     public void Validate()
     {
@@ -126,6 +129,7 @@ public sealed record SyntheticOptions
         Require(PurchaseRate is >= 0 and <= 1, nameof(PurchaseRate), $"must be in [0, 1], not {PurchaseRate}");
         Require(ArabicShare is >= 0 and <= 1, nameof(ArabicShare), $"must be in [0, 1], not {ArabicShare}");
         Require(Candidates is >= 1 and <= 4_096, nameof(Candidates), $"must be in [1, 4,096], not {Candidates}");
+        Require(Threads is null or >= 1, nameof(Threads), $"must be null (all cores) or positive, not {Threads}");
         Require(ProductTypes is { Count: > 0 }, nameof(ProductTypes), "must list at least one product type");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var type in ProductTypes)

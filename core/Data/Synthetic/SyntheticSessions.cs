@@ -78,7 +78,8 @@ internal sealed class SyntheticSessions
         var sessions = new SyntheticSessions(options, items, users, offsets);
         long done = 0;
         int reported = 0;
-        Parallel.For(0, options.Users, () => new Worker(options, items.Count), (u, _, worker) =>
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads ?? Environment.ProcessorCount };
+        Parallel.For(0, options.Users, parallel, () => new Worker(options, items.Count), (u, _, worker) =>
         {
             sessions.GenerateUser(u, worker);
             long now = Interlocked.Add(ref done, budgets[u]);

@@ -19,6 +19,14 @@ public sealed class SyntheticGeneratorTests
     }
 
     [Fact]
+    public void Generate_OneOrManyThreads_GivesIdenticalData()
+    {
+        var one = SyntheticGenerator.Generate(Tiny with { Threads = 1 });
+        var many = SyntheticGenerator.Generate(Tiny with { Threads = 4 });
+        Assert.Equal(one.Interactions, many.Interactions);
+    }
+
+    [Fact]
     public void Generate_DifferentSeed_GivesDifferentData()
     {
         var a = SyntheticGenerator.Generate(Tiny);
