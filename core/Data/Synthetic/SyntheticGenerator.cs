@@ -53,7 +53,7 @@ public static class SyntheticGenerator
             for (long e = sessions.Offsets[u]; e < sessions.Offsets[u + 1]; e++)
             {
                 userOf[e] = u;
-                // Time since the start fits 32 bits (span ≤ 100 years) and the index fits 32 bits (events ≤ 500M);
+                // Time since the start fits 32 bits (span ≤ 100 years) and the index fits 32 bits (events ≤ 100M);
                 // the index orders equal times by user, then by order within the user.
                 keys[e] = (ulong)(sessions.Time[e] - origin) << 32 | (ulong)e;
             }

@@ -45,7 +45,8 @@ public sealed record SyntheticOptions
     /// <summary>Number of catalogue items. Items nobody picked stay in the item table (cold items).</summary>
     public int Items { get; init; } = 2_000;
 
-    /// <summary>Exact number of events (views + add-to-carts + purchases).</summary>
+    /// <summary>Exact number of events (views + add-to-carts + purchases). Generation holds about 150 bytes per event
+    /// in memory (the records, their ids and the sort keys), so 1,000,000 events take about 150 MB.</summary>
     public int Events { get; init; } = 200_000;
 
     /// <summary>Same seed and options, same data. The catalogue depends only on the seed and the item options.</summary>
@@ -110,7 +111,7 @@ public sealed record SyntheticOptions
     {
         Require(Users is >= 1 and <= 10_000_000, nameof(Users), $"must be in [1, 10,000,000], not {Users}");
         Require(Items is >= 2 and <= 1_000_000, nameof(Items), $"must be in [2, 1,000,000], not {Items}");
-        Require(Events is >= 1 and <= 500_000_000, nameof(Events), $"must be in [1, 500,000,000], not {Events}");
+        Require(Events is >= 1 and <= 100_000_000, nameof(Events), $"must be in [1, 100,000,000], not {Events}");
         Require(MinEventsPerUser >= 1, nameof(MinEventsPerUser), $"must be at least 1, not {MinEventsPerUser}");
         Require((long)Users * MinEventsPerUser <= Events, nameof(Events),
             $"({Events:N0}) must be at least Users × MinEventsPerUser = {Users:N0} × {MinEventsPerUser} = {(long)Users * MinEventsPerUser:N0}");

@@ -191,7 +191,8 @@ internal sealed class SyntheticSessions
             // session's checkout is never cut short (which would bias the funnel of light users).
             while (more && end - at > w.Cart.Count)
             {
-                if (position > 0) t += 2 + (long)Math.Round(Math.Exp(Math.Log(40) + 0.8 * random.NextGaussian()));
+                // Gap between views: log-normal, median about 40 s, capped at half an hour.
+                if (position > 0) t += 2 + (long)Math.Min(1_800, Math.Round(Math.Exp(Math.Log(40) + 0.8 * random.NextGaussian())));
                 // Current taste: base + drift + session intent + a pull towards the previous item.
                 var q = w.Query.AsSpan();
                 TensorPrimitives.Add(taste, w.Drift, q);
