@@ -3,9 +3,10 @@ using OrleansReco.Cli.Commands;
 
 var root = new RootCommand("reco: train, evaluate and serve OrleansReco two-tower recommenders.");
 root.Subcommands.Add(DemoCommand.Create());
-root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(RecommendCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync();
