@@ -10,6 +10,7 @@ internal static class BenchCommand
     private static readonly Func<Command>[] Subcommands =
     [
         AnnBenchCommand.Create,
+        TrainBenchCommand.Create,
     ];
 
     public static Command Create()

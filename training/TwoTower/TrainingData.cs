@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OrleansReco.Core.Data;
 using OrleansReco.Core.Model;
 
@@ -26,6 +27,12 @@ internal sealed class TrainingData
     public required float[] EventValue { get; init; }
     public required bool[] EventIsRating { get; init; }
     public required long[] EventTime { get; init; }
+    /// <summary>
+    /// log of the event's history weight up to a per-user constant: log(type weight) + ln 2 · (t − t₀) / half-life.
+    /// A window's weights are exp(log − max log) normalised, which equals the type weight times the decay from the
+    /// window's newest event (<see cref="HistoryWeighting.Normalised"/>) without a power per event.
+    /// </summary>
+    public required float[] EventLogWeight { get; init; }
     public required int[] HistoryEnd { get; init; }
     public required int[] TrainExamples { get; init; }
     public required int[] ValidationExamples { get; init; }
@@ -93,6 +100,15 @@ internal sealed class TrainingData
         }
         for (int u = 0; u < userIds.Count; u++) userStart[u + 1] += userStart[u];
 
+        var eventLogWeight = new float[n];
+        double halfLife = schema.History.HalfLifeSeconds;
+        for (int j = 0; j < n; j++)
+        {
+            long origin = eventTime[userStart[eventUser[j]]];
+            double decay = halfLife > 0 ? Math.Log(2) * (eventTime[j] - origin) / halfLife : 0;
+            eventLogWeight[j] = eventType[j] > 0 ? (float)(Math.Log(eventType[j]) + decay) : float.NegativeInfinity;
+        }
+
         var historyEnd = new int[n];
         for (int j = 0; j < n; j++)
         {
@@ -145,6 +161,7 @@ internal sealed class TrainingData
             EventValue = eventValue,
             EventIsRating = eventRating,
             EventTime = eventTime,
+            EventLogWeight = eventLogWeight,
             HistoryEnd = historyEnd,
             TrainExamples = train.ToArray(),
             ValidationExamples = validation.ToArray(),
@@ -173,7 +190,14 @@ internal sealed class TrainingData
             buckets[b] = EventBucket[j];
             userRows[b] = u;
             EventBucket.AsSpan(start, count).CopyTo(historyBuckets.Slice(b * length, count));
-            weighting.Normalised(EventTypeWeight.AsSpan(start, count), EventTime.AsSpan(start, count), historyWeights.Slice(b * length, count));
+            if (count == 0) continue;
+            var weights = historyWeights.Slice(b * length, count);
+            var logs = EventLogWeight.AsSpan(start, count);
+            float max = TensorPrimitives.Max(logs);
+            if (float.IsNegativeInfinity(max)) continue; // every event in the window has weight 0
+            TensorPrimitives.Subtract(logs, max, weights);
+            TensorPrimitives.Exp(weights, weights);
+            TensorPrimitives.Divide(weights, TensorPrimitives.Sum(weights), weights);
         }
     }
 }

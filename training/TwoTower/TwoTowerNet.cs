@@ -49,15 +49,16 @@ internal sealed class FeatureTensors : IDisposable
 /// </summary>
 internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
 {
-    private readonly ModuleList<Embedding> _bags;
+    private readonly ModuleList<EmbeddingBag> _bags;
     private readonly ModuleList<Linear> _layers;
     private readonly bool[] _isBag;
 
     public TowerNet(string name, TowerSpec spec, int dimension) : base(name)
     {
         _isBag = spec.Features.Select(f => f.IsBag).ToArray();
-        _bags = new ModuleList<Embedding>(spec.Features.Where(f => f.IsBag)
-            .Select(f => nn.Embedding(f.TableRows, f.EmbeddingDim)).ToArray());
+        // Fused gather + weighted sum (the weights already hold 1/count, so the sum is the mean).
+        _bags = new ModuleList<EmbeddingBag>(spec.Features.Where(f => f.IsBag)
+            .Select(f => nn.EmbeddingBag(f.TableRows, f.EmbeddingDim, mode: EmbeddingBagMode.Sum)).ToArray());
         var widths = new List<int> { spec.InputWidth(dimension) };
         widths.AddRange(spec.Hidden);
         widths.Add(dimension);
@@ -68,7 +69,7 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
         RegisterComponents();
     }
 
-    public IList<Embedding> Bags => _bags;
+    public IList<EmbeddingBag> Bags => _bags;
     public IList<Linear> Layers => _layers;
 
     public override Tensor forward(TowerInput input)
@@ -80,9 +81,7 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
             if (_isBag[i])
             {
                 var (index, weight) = input.Bags[bag];
-                var vectors = _bags[bag].forward(index);
-                var mean = weight.unsqueeze(1).bmm(vectors).squeeze(1);
-                parts.Add(mean);
+                parts.Add(_bags[bag].forward(index, null, weight));
                 bag++;
             }
             else
@@ -118,7 +117,7 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
 internal sealed class TwoTowerNet : nn.Module
 {
     private readonly Embedding _ids;
-    private readonly Embedding? _history;
+    private readonly EmbeddingBag? _history;
     private readonly TowerNet _item;
     private readonly TowerNet _user;
 
@@ -128,7 +127,7 @@ internal sealed class TwoTowerNet : nn.Module
         nn.init.normal_(_ids.weight!, 0, 0.05);
         if (separateHistoryTable)
         {
-            _history = nn.Embedding(idBuckets, dimension);
+            _history = nn.EmbeddingBag(idBuckets, dimension, mode: EmbeddingBagMode.Sum);
             nn.init.normal_(_history.weight!, 0, 0.05);
         }
         _item = new TowerNet("item", item, dimension);
@@ -138,7 +137,7 @@ internal sealed class TwoTowerNet : nn.Module
 
     public Embedding Ids => _ids;
     /// <summary>The history table of the user tower, or null when it shares <see cref="Ids"/>.</summary>
-    public Embedding? HistoryIds => _history;
+    public EmbeddingBag? HistoryIds => _history;
     public TowerNet Item => _item;
     public TowerNet User => _user;
 
@@ -152,8 +151,17 @@ internal sealed class TwoTowerNet : nn.Module
     /// <summary>[R, d] user embeddings from history buckets/weights [R, N] and profile rows [R].</summary>
     public Tensor EmbedUsers(Tensor historyBuckets, Tensor historyWeights, Tensor profileRows, FeatureTensors profiles)
     {
-        var vectors = (_history ?? _ids).forward(historyBuckets);
-        var mean = historyWeights.unsqueeze(1).bmm(vectors).squeeze(1);
+        // The weights are normalised (zero beyond each history), so a weighted sum is the weighted mean.
+        Tensor mean;
+        if (_history is not null)
+        {
+            mean = _history.forward(historyBuckets, null, historyWeights);
+        }
+        else
+        {
+            var vectors = _ids.forward(historyBuckets);
+            mean = historyWeights.unsqueeze(1).bmm(vectors).squeeze(1);
+        }
         return _user.forward(profiles.Gather(mean, profileRows));
     }
 

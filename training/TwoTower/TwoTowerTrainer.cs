@@ -27,11 +27,13 @@ public sealed class TwoTowerTrainer : IDisposable
     private readonly Tensor _itemBuckets;
     private readonly Tensor _logPopularity;
     private readonly Random _rng;
+    private static readonly Lock InitLock = new();
     // Scalars live as long as the trainer: TorchSharp's implicit float-to-Scalar conversions are freed by the
     // finalizer, which can run while libtorch still reads them.
     private readonly Scalar _inverseTemperature;
     private readonly Scalar _maskedLogit = (-1e9f).ToScalar();
     private readonly Tensor _maskedLogitTensor = tensor(-1e9f);
+    private Tensor? _offDiagonal;
 
     /// <param name="data">Training events and optional user and item feature tables.</param>
     /// <param name="options">Hyper-parameters (defaults if null).</param>
@@ -46,7 +48,6 @@ public sealed class TwoTowerTrainer : IDisposable
         if (data.Interactions.Count == 0) throw new ArgumentException("There are no interactions to train on.", nameof(data));
         _log = log;
         torch.set_num_threads(_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount);
-        torch.random.manual_seed(_options.Seed);
         _rng = new Random(unchecked((int)(_options.Seed * 31 + 7)));
         _device = TorchDevices.Pick(_options.PreferCpu);
 
@@ -73,7 +74,13 @@ public sealed class TwoTowerTrainer : IDisposable
             User = SchemaBuilder.Fit(data.Users, _options.UserHidden, _options),
         };
         _data = TrainingData.Build(data, catalogue, _schema, _options);
-        _net = new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable);
+        // libtorch's generator is process-wide: seeding and drawing the initial weights happen under one lock, so
+        // trainers built at the same time on other threads cannot interleave their draws.
+        lock (InitLock)
+        {
+            torch.random.manual_seed(_options.Seed);
+            _net = new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable);
+        }
         _net.to(_device);
         _itemFeatures = new FeatureTensors(_data.ItemFeatures, _device);
         _profiles = new FeatureTensors(_data.Profiles, _device);
@@ -122,14 +129,14 @@ public sealed class TwoTowerTrainer : IDisposable
                 long seen = 0;
                 int stepsThisEpoch = 0;
                 double lr = o.LearningRate;
-                for (int at = 0; at < examples.Length && step < totalSteps; at += batch)
+                var pipeline = new BatchPipeline(this, examples, batch);
+                while (step < totalSteps && pipeline.Next() is { } ready)
                 {
-                    int size = Math.Min(batch, examples.Length - at);
-                    if (size < 2) break;
+                    int size = ready.Size;
                     lr = LearningRateAt(step, warmup, totalSteps);
                     foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
                     using var scope = NewDisposeScope();
-                    var loss = Loss(examples.AsSpan(at, size), buffers);
+                    var loss = Loss(ToDevice(ready));
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();
@@ -207,6 +214,8 @@ public sealed class TwoTowerTrainer : IDisposable
     /// <summary>Reusable host arrays of one batch.</summary>
     private sealed class BatchBuffers(int batch, int history)
     {
+        /// <summary>Examples filled in (the batch may be short at the end of an epoch).</summary>
+        public int Size;
         public readonly long[] ItemRows = new long[batch];
         public readonly long[] Buckets = new long[batch];
         public readonly long[] UserRows = new long[batch];
@@ -215,18 +224,98 @@ public sealed class TwoTowerTrainer : IDisposable
     }
 
     /// <summary>The batch's user and positive-item embeddings (inside the caller's dispose scope).</summary>
-    private (Tensor Users, Tensor Items, Tensor ItemRows) Forward(ReadOnlySpan<int> examples, BatchBuffers buffers)
+    /// <summary>
+    /// Double-buffered batch assembly: while the model trains on one batch, a worker fills the next one's history
+    /// windows and weights on the host, so the data pipeline overlaps the model step.
+    /// </summary>
+    private sealed class BatchPipeline
     {
-        int size = examples.Length, n = _options.HistoryLength;
+        private readonly TwoTowerTrainer _trainer;
+        private readonly int[] _examples;
+        private readonly int _batch;
+        private readonly BatchBuffers[] _buffers;
+        private Task? _pending;
+        private int _at;
+        private int _current;
+
+        public BatchPipeline(TwoTowerTrainer trainer, int[] examples, int batch)
+        {
+            _trainer = trainer;
+            _examples = examples;
+            _batch = batch;
+            _buffers = [new BatchBuffers(batch, trainer._options.HistoryLength), new BatchBuffers(batch, trainer._options.HistoryLength)];
+            Start();
+        }
+
+        /// <summary>The next filled batch (null at the end of the examples); starts filling the one after.</summary>
+        public BatchBuffers? Next()
+        {
+            if (_pending is null) return null;
+            _pending.Wait();
+            var ready = _buffers[_current];
+            _current ^= 1;
+            Start();
+            return ready.Size >= 2 ? ready : null;
+        }
+
+        private void Start()
+        {
+            int at = _at, size = Math.Min(_batch, _examples.Length - at);
+            if (size <= 0)
+            {
+                _pending = null;
+                return;
+            }
+            _at += size;
+            var target = _buffers[_current];
+            _pending = Task.Run(() => _trainer.Fill(_examples.AsSpan(at, size), target));
+        }
+    }
+
+    /// <summary>The tensors of one batch: the data pipeline's output and the model's input.</summary>
+    private sealed record BatchTensors(Tensor ItemRows, Tensor Buckets, Tensor UserRows, Tensor HistoryBuckets, Tensor HistoryWeights);
+
+    /// <summary>Assembles a batch on the host (history windows and weights) and moves it to the device.</summary>
+    private BatchTensors Prepare(ReadOnlySpan<int> examples, BatchBuffers buffers)
+    {
+        Fill(examples, buffers);
+        return ToDevice(buffers);
+    }
+
+    private void Fill(ReadOnlySpan<int> examples, BatchBuffers buffers)
+    {
         _data.FillBatch(examples, _schema.History, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights);
-        var itemRows = Tensor(buffers.ItemRows, size, 1);
-        var buckets = Tensor(buffers.Buckets, size, 1);
-        var userRows = Tensor(buffers.UserRows, size, 1);
-        var historyBuckets = Tensor(buffers.HistoryBuckets, size, n);
-        var historyWeights = Tensor(buffers.HistoryWeights, size, n);
-        var items = _net.EmbedItems(buckets, itemRows, _itemFeatures);
-        var users = _net.EmbedUsers(historyBuckets, historyWeights, userRows, _profiles);
-        return (users, items, itemRows);
+        buffers.Size = examples.Length;
+    }
+
+    private BatchTensors ToDevice(BatchBuffers buffers)
+    {
+        int size = buffers.Size, n = _options.HistoryLength;
+        return new BatchTensors(Tensor(buffers.ItemRows, size, 1), Tensor(buffers.Buckets, size, 1), Tensor(buffers.UserRows, size, 1),
+            Tensor(buffers.HistoryBuckets, size, n), Tensor(buffers.HistoryWeights, size, n));
+    }
+
+    /// <summary>The batch's user and positive-item embeddings (inside the caller's dispose scope).</summary>
+    private (Tensor Users, Tensor Items, Tensor ItemRows) Forward(BatchTensors batch)
+    {
+        var items = _net.EmbedItems(batch.Buckets, batch.ItemRows, _itemFeatures);
+        var users = _net.EmbedUsers(batch.HistoryBuckets, batch.HistoryWeights, batch.UserRows, _profiles);
+        return (users, items, batch.ItemRows);
+    }
+
+    private (Tensor Users, Tensor Items, Tensor ItemRows) Forward(ReadOnlySpan<int> examples, BatchBuffers buffers) => Forward(Prepare(examples, buffers));
+
+    /// <summary>[size, size] mask of the off-diagonal cells (kept for the full batch size, made for a short last batch).</summary>
+    private Tensor OffDiagonal(int size)
+    {
+        if (size != _options.BatchSize) return eye(size, dtype: ScalarType.Bool, device: _device).logical_not();
+        if (_offDiagonal is null)
+        {
+            using var outer = NewDisposeScope();
+            _offDiagonal = eye(size, dtype: ScalarType.Bool, device: _device).logical_not().MoveToOuterDisposeScope();
+            _offDiagonal.DetachFromDisposeScope();
+        }
+        return _offDiagonal;
     }
 
     private Tensor Tensor(long[] data, int rows, int columns) =>
@@ -246,11 +335,13 @@ public sealed class TwoTowerTrainer : IDisposable
         return tensor(rows, device: _device);
     }
 
-    /// <summary>The loss of one batch under the configured objective.</summary>
-    private Tensor Loss(ReadOnlySpan<int> examples, BatchBuffers buffers)
+    private Tensor Loss(ReadOnlySpan<int> examples, BatchBuffers buffers) => Loss(Prepare(examples, buffers));
+
+    /// <summary>The loss of one prepared batch under the configured objective.</summary>
+    private Tensor Loss(BatchTensors batch)
     {
-        var (users, items, itemRows) = Forward(examples, buffers);
-        int size = examples.Length;
+        var (users, items, itemRows) = Forward(batch);
+        int size = (int)itemRows.shape[0];
         var inverseT = _inverseTemperature;
         switch (_options.Loss)
         {
@@ -269,8 +360,7 @@ public sealed class TwoTowerTrainer : IDisposable
                     }
                     logits = logits - logQ.unsqueeze(0);
                 }
-                var duplicate = itemRows.unsqueeze(0).eq(itemRows.unsqueeze(1))
-                    .logical_and(eye(size, dtype: ScalarType.Bool, device: _device).logical_not());
+                var duplicate = itemRows.unsqueeze(0).eq(itemRows.unsqueeze(1)).logical_and(OffDiagonal(size));
                 logits = logits.masked_fill(duplicate, _maskedLogit);
                 if (extra > 0)
                 {
@@ -530,10 +620,12 @@ public sealed class TwoTowerTrainer : IDisposable
     }
 
     /// <summary>
-    /// Throughput of <paramref name="steps"/> optimiser steps at the configured batch size: full steps (batch assembly
-    /// included) and bare model steps on one pre-built batch. Returns examples per second of each.
+    /// Throughput at the configured batch size, in examples per second: full steps (batch assembly from the events
+    /// included) and bare model steps (forward, loss, backward, optimiser) on one prepared batch. The two are timed
+    /// in alternating rounds of <paramref name="steps"/> steps and the median round of each is reported, so that
+    /// load from other processes hits both alike.
     /// </summary>
-    public (double FullStep, double BareStep) Benchmark(int steps)
+    public (double FullStep, double BareStep) Benchmark(int steps, int rounds = 5)
     {
         var o = _options;
         int batch = Math.Min(o.BatchSize, TrainExamples);
@@ -542,47 +634,48 @@ public sealed class TwoTowerTrainer : IDisposable
         var examples = (int[])_data.TrainExamples.Clone();
         _rng.Shuffle(examples);
         _net.train();
-        void Step(ReadOnlySpan<int> slice)
+        var pipeline = new BatchPipeline(this, examples, batch);
+        void Step(BatchTensors? prepared)
         {
             using var scope = NewDisposeScope();
-            var loss = Loss(slice, buffers);
+            Tensor loss;
+            if (prepared is null)
+            {
+                var ready = pipeline.Next();
+                if (ready is null || ready.Size < batch)
+                {
+                    pipeline = new BatchPipeline(this, examples, batch);
+                    ready = pipeline.Next()!;
+                }
+                loss = Loss(ToDevice(ready));
+            }
+            else
+            {
+                loss = Loss(prepared);
+            }
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
             loss.item<float>();
         }
-        for (int i = 0; i < 3; i++) Step(examples.AsSpan(i * batch % Math.Max(1, examples.Length - batch), batch));
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++)
+        using var keep = NewDisposeScope();
+        var prepared = Prepare(examples.AsSpan(0, batch), buffers);
+        for (int i = 0; i < 3; i++) Step(null);
+        var full = new List<double>();
+        var bare = new List<double>();
+        var clock = new Stopwatch();
+        for (int r = 0; r < rounds; r++)
         {
-            int at = (i * batch) % Math.Max(1, examples.Length - batch);
-            Step(examples.AsSpan(at, batch));
+            clock.Restart();
+            for (int i = 0; i < steps; i++) Step(null);
+            full.Add(steps * batch / clock.Elapsed.TotalSeconds);
+            clock.Restart();
+            for (int i = 0; i < steps; i++) Step(prepared);
+            bare.Add(steps * batch / clock.Elapsed.TotalSeconds);
         }
-        double full = (double)steps * batch / clock.Elapsed.TotalSeconds;
-
-        // Bare: one batch's tensors built once; only forward, loss, backward and the optimiser step are timed.
-        _data.FillBatch(examples.AsSpan(0, batch), _schema.History, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights);
-        using var itemRows = tensor(buffers.ItemRows, device: _device);
-        using var buckets = tensor(buffers.Buckets, device: _device);
-        using var userRows = tensor(buffers.UserRows, device: _device);
-        using var historyBuckets = tensor(buffers.HistoryBuckets, [batch, o.HistoryLength], device: _device);
-        using var historyWeights = tensor(buffers.HistoryWeights, [batch, o.HistoryLength], device: _device);
-        using var labels = arange(batch, dtype: ScalarType.Int64, device: _device);
-        clock.Restart();
-        for (int i = 0; i < steps; i++)
-        {
-            using var scope = NewDisposeScope();
-            var items = _net.EmbedItems(buckets, itemRows, _itemFeatures);
-            var users = _net.EmbedUsers(historyBuckets, historyWeights, userRows, _profiles);
-            var logits = users.mm(items.t()) * _inverseTemperature - _logPopularity.index_select(0, itemRows).unsqueeze(0);
-            var loss = nn.functional.cross_entropy(logits, labels);
-            optimizer.zero_grad();
-            loss.backward();
-            optimizer.step();
-            loss.item<float>();
-        }
-        double bare = (double)steps * batch / clock.Elapsed.TotalSeconds;
-        return (full, bare);
+        full.Sort();
+        bare.Sort();
+        return (full[rounds / 2], bare[rounds / 2]);
     }
 
     public void Dispose()
@@ -590,6 +683,7 @@ public sealed class TwoTowerTrainer : IDisposable
         _inverseTemperature.Dispose();
         _maskedLogit.Dispose();
         _maskedLogitTensor.Dispose();
+        _offDiagonal?.Dispose();
         _net.Dispose();
         _itemFeatures.Dispose();
         _profiles.Dispose();

@@ -36,6 +36,35 @@ public static class DatasetWriter
     }
 
     /// <summary>
+    /// Writes a whole dataset into <paramref name="folder"/> (created if missing): <c>interactions</c>, <c>users</c> and
+    /// <c>items</c> (when the tables exist) with the extension <paramref name="extension"/> (<c>csv</c> or <c>parquet</c>),
+    /// and <c>schema.json</c> declaring the feature kinds. Returns the paths written.
+    /// </summary>
+    public static IReadOnlyList<string> WriteDataset(string folder, InteractionDataset data, string extension = "csv")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        ArgumentNullException.ThrowIfNull(data);
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        string path = Path.Combine(folder, $"interactions.{extension}");
+        WriteInteractions(path, data.Interactions);
+        written.Add(path);
+        if (data.Users is { } users)
+        {
+            WriteFeatures(path = Path.Combine(folder, $"users.{extension}"), users);
+            written.Add(path);
+        }
+        if (data.Items is { } items)
+        {
+            WriteFeatures(path = Path.Combine(folder, $"items.{extension}"), items);
+            written.Add(path);
+        }
+        WriteSchema(path = Path.Combine(folder, "schema.json"), data.Users, data.Items);
+        written.Add(path);
+        return written;
+    }
+
+    /// <summary>
     /// Writes a JSON schema file (see <see cref="DataSchema"/>) declaring the kinds of the tables' feature columns
     /// and, optionally, an event-type map, so that CSV files read back with exactly these kinds.
     /// </summary>
