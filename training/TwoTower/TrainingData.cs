@@ -116,27 +116,44 @@ internal sealed class TrainingData
             historyEnd[j] = sameGroup ? historyEnd[j - 1] : j;
         }
 
+        // First time each user meets each item: serving excludes seen items by default, so a repeat (the cart and
+        // purchase after a view of the same item) is history, not something to learn to recommend.
+        var firstTime = new bool[n];
+        var met = new HashSet<int>();
+        for (int u = 0; u < userIds.Count; u++)
+        {
+            met.Clear();
+            for (int j = userStart[u]; j < userStart[u + 1]; j++) firstTime[j] = met.Add(eventItem[j]);
+        }
+
         var rng = new Random(unchecked((int)options.Seed));
         var validation = new List<int>();
+        // Events from a user's validation target on are held out of training (they come after it in time).
+        var trainEnd = (int[])userStart[1..].Clone();
         if (options.Validate)
         {
             var candidates = new List<int>();
             for (int u = 0; u < userIds.Count; u++)
             {
-                int last = userStart[u + 1] - 1;
-                if (userStart[u + 1] - userStart[u] >= 3 && historyEnd[last] > userStart[u] && eventType[last] > 0) candidates.Add(last);
+                if (userStart[u + 1] - userStart[u] < 3) continue;
+                for (int j = userStart[u + 1] - 1; j > userStart[u]; j--)
+                {
+                    if (!firstTime[j] || eventType[j] <= 0) continue;
+                    if (historyEnd[j] > userStart[u]) candidates.Add(j);
+                    break;
+                }
             }
             if (candidates.Count >= 20)
             {
                 var picked = candidates.ToArray();
                 rng.Shuffle(picked);
                 validation.AddRange(picked.Take(options.ValidationUsers).Order());
+                foreach (int j in validation) trainEnd[eventUser[j]] = j;
             }
         }
-        var isValidation = new HashSet<int>(validation);
         var train = new List<int>(n);
         for (int j = 0; j < n; j++)
-            if (eventType[j] > 0 && !isValidation.Contains(j)) train.Add(j);
+            if (eventType[j] > 0 && j < trainEnd[eventUser[j]] && (options.RepeatTargets || firstTime[j])) train.Add(j);
 
         var counts = new double[itemIds.Count];
         foreach (int j in train) counts[eventItem[j]]++;

@@ -38,6 +38,11 @@ public sealed record TwoTowerOptions
     /// the item tower's table.
     /// </summary>
     public bool SeparateHistoryTable { get; init; } = true;
+    /// <summary>
+    /// Also train on events whose item the user already had (repeats: the purchase after the view). Off by default:
+    /// serving excludes seen items, so repeats only feed the history.
+    /// </summary>
+    public bool RepeatTargets { get; init; }
     /// <summary>Most recent events in the user history (N).</summary>
     public int HistoryLength { get; init; } = 50;
     public double HalfLifeDays { get; init; } = 30;
