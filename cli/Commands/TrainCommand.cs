@@ -11,7 +11,8 @@ internal static class TrainCommand
         var data = new DataArguments();
         var model = new TwoTowerArguments();
         var output = new Option<FileInfo>("--out") { Description = "Model bundle to write (atomically); the training curves go beside it as <out>.history.json.", Required = true };
-        var command = new Command("train", "Train the two-tower model on interactions (and optional user/item features) and export a model bundle.") { output };
+        var warm = new Option<FileInfo?>("--warm-start") { Description = "A previous bundle to start from (weights are carried over where the features still match)." };
+        var command = new Command("train", "Train the two-tower model on interactions (and optional user/item features) and export a model bundle.") { output, warm };
         data.AddTo(command);
         model.AddTo(command);
         command.SetAction(parse => DataArguments.Guard("train", () =>
@@ -19,7 +20,8 @@ internal static class TrainCommand
             var options = model.Read(parse);
             var dataset = data.Load(parse);
             var outFile = parse.GetValue(output)!;
-            using var trainer = new TwoTowerTrainer(dataset, options, catalogue: null, log: Console.Error);
+            var previous = parse.GetValue(warm) is { } w ? Core.Model.ModelBundle.Read(w.FullName) : null;
+            using var trainer = new TwoTowerTrainer(dataset, options, catalogue: null, log: Console.Error, warmStart: previous);
             var history = trainer.Train();
             var bundle = trainer.ExportBundle();
             bundle.Write(outFile.FullName);

@@ -70,3 +70,30 @@ public sealed class TwoTowerTrainerTests
         Assert.True(best.ValidationRecall > 2.0 * options.RecallK / 120, $"validation recall {best.ValidationRecall}");
     }
 }
+
+/// <summary>Retraining from the current bundle (warm start) instead of from scratch.</summary>
+public sealed class WarmStartTests
+{
+    [Fact]
+    public void Train_WarmStarted_StartsFromALowerLoss()
+    {
+        var data = FeatureData.Create(users: 200);
+        var options = new TwoTowerOptions
+        {
+            Dimension = 16, ItemHidden = [32], UserHidden = [32], CategoricalDim = 8, TextDim = 8, TextBuckets = 512,
+            BatchSize = 128, Epochs = 6, Validate = false, Threads = 1, Seed = 3,
+        };
+        ModelBundle previous;
+        double coldFirst;
+        using (var cold = new TwoTowerTrainer(data, options))
+        {
+            coldFirst = cold.Train().Epochs[0].TrainLoss;
+            previous = cold.ExportBundle();
+        }
+        var log = new StringWriter();
+        using var warm = new TwoTowerTrainer(data, options with { Epochs = 1 }, log: log, warmStart: previous);
+        double warmFirst = warm.Train().Epochs[0].TrainLoss;
+        Assert.Contains("warm start from", log.ToString());
+        Assert.True(warmFirst < 0.95 * coldFirst, $"warm first-epoch loss {warmFirst:F4}, cold {coldFirst:F4}");
+    }
+}

@@ -39,7 +39,9 @@ public sealed class TwoTowerTrainer : IDisposable
     /// <param name="options">Hyper-parameters (defaults if null).</param>
     /// <param name="catalogue">Items that must be embeddable besides those in the data (may be null).</param>
     /// <param name="log">Where progress bars and the summary go (usually stderr); null for silence.</param>
-    public TwoTowerTrainer(InteractionDataset data, TwoTowerOptions? options = null, IReadOnlyList<string>? catalogue = null, TextWriter? log = null)
+    /// <param name="warmStart">A previous bundle whose weights start this training where they still fit (see <see cref="WarmStart"/>).</param>
+    public TwoTowerTrainer(InteractionDataset data, TwoTowerOptions? options = null, IReadOnlyList<string>? catalogue = null, TextWriter? log = null,
+        ModelBundle? warmStart = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         _options = options ?? new TwoTowerOptions();
@@ -53,8 +55,8 @@ public sealed class TwoTowerTrainer : IDisposable
 
         int distinctItems = data.Interactions.Select(e => e.ItemId).Concat(catalogue ?? []).Concat(data.Items?.Keys ?? [])
             .Distinct(StringComparer.Ordinal).Count();
-        int idBuckets = _options.IdBuckets > 0
-            ? _options.IdBuckets
+        int idBuckets = _options.IdBuckets > 0 ? _options.IdBuckets
+            : warmStart is not null && warmStart.Header.Dimension == _options.Dimension ? warmStart.Header.IdBuckets
             : (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(4 * distinctItems, 1)), 1024, 1 << 21);
         _schema = new BundleHeader
         {
@@ -81,6 +83,11 @@ public sealed class TwoTowerTrainer : IDisposable
             torch.random.manual_seed(_options.Seed);
             _net = new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable);
         }
+        if (warmStart is not null)
+        {
+            int copied = WarmStart(warmStart);
+            _log?.WriteLine($"two-tower: warm start from {warmStart.Header.Version}: {copied} weight tensors carried over");
+        }
         _net.to(_device);
         _itemFeatures = new FeatureTensors(_data.ItemFeatures, _device);
         _profiles = new FeatureTensors(_data.Profiles, _device);
@@ -89,6 +96,67 @@ public sealed class TwoTowerTrainer : IDisposable
     }
 
     public TrainingHistory History { get; } = new();
+
+    /// <summary>
+    /// Copies a previous bundle's weights into the fresh network wherever they still mean the same thing: the item-id
+    /// and history tables when the bucket count and dimension agree; text tables with the same hashing; categorical
+    /// rows by value (new values keep their fresh initialisation); MLP layers whose shapes agree. Returns the number
+    /// of tensors (fully or partly) copied.
+    /// </summary>
+    private int WarmStart(ModelBundle previous)
+    {
+        using var guard = no_grad();
+        int copied = 0;
+        bool Copy(Tensor target, string name)
+        {
+            if (!previous.Tensors.TryGetValue(name, out var source)) return false;
+            if (!target.shape.Select(d => (int)d).SequenceEqual(source.Shape)) return false;
+            using var values = tensor(source.Data, target.shape);
+            target.copy_(values);
+            copied++;
+            return true;
+        }
+        if (previous.Header.IdBuckets == _schema.IdBuckets && previous.Header.Dimension == _schema.Dimension)
+        {
+            Copy(_net.Ids.weight!, TwoTowerModel.TensorNames.ItemIds);
+            if (_net.HistoryIds is { } history) Copy(history.weight!, TwoTowerModel.TensorNames.HistoryIds);
+        }
+        void Tower(string name, TowerSpec spec, TowerSpec old, TowerNet net)
+        {
+            int bag = 0;
+            foreach (var f in spec.Features.Where(f => f.IsBag))
+            {
+                var table = net.Bags[bag++].weight!;
+                var g = old.Features.FirstOrDefault(o => o.Name == f.Name && o.Kind == f.Kind && o.EmbeddingDim == f.EmbeddingDim);
+                if (g is null || !previous.Tensors.TryGetValue(TwoTowerModel.TensorNames.Feature(name, f.Name), out var source)) continue;
+                if (f.Kind == Core.Data.FeatureKind.Text)
+                {
+                    if (g.Buckets == f.Buckets && g.HashSeed == f.HashSeed) Copy(table, TwoTowerModel.TensorNames.Feature(name, f.Name));
+                    continue;
+                }
+                var oldRow = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (int i = 0; i < g.Vocabulary.Length; i++) oldRow[g.Vocabulary[i]] = i + 1;
+                var rows = table.data<float>();
+                int width = f.EmbeddingDim;
+                var values = new float[f.TableRows * width];
+                rows.CopyTo(values, 0);
+                source.Data.AsSpan(0, width).CopyTo(values); // row 0: missing or unknown
+                for (int i = 0; i < f.Vocabulary.Length; i++)
+                    if (oldRow.TryGetValue(f.Vocabulary[i], out int r)) source.Data.AsSpan(r * width, width).CopyTo(values.AsSpan((i + 1) * width));
+                using var mapped = tensor(values, table.shape);
+                table.copy_(mapped);
+                copied++;
+            }
+            for (int k = 0; k < net.Layers.Count; k++)
+            {
+                Copy(net.Layers[k].weight!, TwoTowerModel.TensorNames.Weight(name, k));
+                Copy(net.Layers[k].bias!, TwoTowerModel.TensorNames.Bias(name, k));
+            }
+        }
+        Tower("item", _schema.Item, previous.Header.Item, _net.Item);
+        Tower("user", _schema.User, previous.Header.User, _net.User);
+        return copied;
+    }
     public int TrainExamples => _data.TrainExamples.Length;
     public int ValidationExamples => _data.ValidationExamples.Length;
     internal int[] ValidationExampleIds => _data.ValidationExamples;
