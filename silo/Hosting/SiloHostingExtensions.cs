@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using OrleansReco.Grains;
 using StackExchange.Redis;
 
 namespace OrleansReco.Silo.Hosting;
@@ -45,15 +46,17 @@ public static class SiloHostingExtensions
             silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
             silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort);
             silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
+            foreach (var name in StorageNames.All) silo.AddRedisGrainStorage(name, o => o.ConfigurationOptions = redis);
             silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
         }
         else
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
             silo.AddMemoryGrainStorageAsDefault();
+            foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
             silo.UseInMemoryReminderService();
         }
-        return silo.AddRecoRole(options.Role);
+        return silo.AddRecoRole(options.Role).AddRecoServing();
     }
 
     /// <summary>Publishes the silo's role (<c>serve</c>, <c>train</c>, <c>all</c>) as silo metadata for placement.</summary>
