@@ -33,6 +33,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Shards with at least this many items use HNSW (low, so that tests exercise both index kinds).</summary>
     public const int HnswThreshold = 16;
 
+    /// <summary>A silo-wide rule: requests with context <c>channel=kids</c> never get category <c>c</c>.</summary>
+    public const string SiloRulesJson = """[{ "name": "kids-no-c", "when": { "context.channel": "kids" }, "exclude": { "category": ["c"] } }]""";
+
     public TestCluster Cluster { get; private set; } = null!;
     public string ModelPath { get; private set; } = "";
     public string ModelVersion => "test-v1";
@@ -46,6 +49,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             ["Reco:Model:Path"] = ModelPath,
             [$"{ItemShardOptions.Section}:HnswThreshold"] = HnswThreshold.ToString(),
             [$"{ItemShardOptions.Section}:SimulatedSearchDelay:{SlowCatalog}/{SlowShard}"] = SlowShardDelay.ToString(),
+            ["Reco:Recommend:RulesJson"] = SiloRulesJson,
         }));
         builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
         Cluster = builder.Build();
