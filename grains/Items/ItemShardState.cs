@@ -10,13 +10,17 @@ public sealed class ItemShardState
     [Id(0)] public Dictionary<string, StoredItem> Items { get; set; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>One stored item. Filters read a field from the metadata first, then from the features.</summary>
+/// <summary>
+/// One stored item. Filters read a field from the metadata first, then from the features. Every member defaults
+/// to its type's default: JSON storage may omit default values, so an initialiser would overwrite a stored
+/// <c>false</c> when read back.
+/// </summary>
 [GenerateSerializer, Alias("reco.StoredItem")]
 public sealed class StoredItem : IItemFields
 {
     [Id(0)] public Dictionary<string, string>? Features { get; set; }
     [Id(1)] public Dictionary<string, string>? Metadata { get; set; }
-    [Id(2)] public bool Available { get; set; } = true;
+    [Id(2)] public bool Available { get; set; }
 
     public static StoredItem From(CatalogItem item) => new()
     {

@@ -42,21 +42,33 @@ public static class SiloHostingExtensions
         });
         if (options.IsRedis)
         {
-            var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
-            silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
             silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort);
+        }
+        else
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
+        }
+        return silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing();
+    }
+
+    /// <summary>Grain storage (default and every name in <see cref="StorageNames"/>) and reminders for the chosen provider; not clustering.</summary>
+    public static ISiloBuilder AddRecoProviders(this ISiloBuilder silo, ClusterHostingOptions options)
+    {
+        if (options.IsRedis)
+        {
+            var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
             silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
             foreach (var name in StorageNames.All) silo.AddRedisGrainStorage(name, o => o.ConfigurationOptions = redis);
             silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
         }
         else
         {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
             silo.AddMemoryGrainStorageAsDefault();
             foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
             silo.UseInMemoryReminderService();
         }
-        return silo.AddRecoRole(options.Role).AddRecoServing();
+        return silo;
     }
 
     /// <summary>Publishes the silo's role (<c>serve</c>, <c>train</c>, <c>all</c>) as silo metadata for placement.</summary>

@@ -6,16 +6,15 @@ using OrleansReco.Silo.Hosting;
 namespace OrleansReco.Grains.Tests;
 
 /// <summary>
-/// Configures each test silo the way the silo host does for the Memory provider. The primary silo has role
-/// <c>all</c> (it may train and serve), the others <c>serve</c>.
+/// Configures each test silo the way the silo host does, with the providers of <c>Reco:Cluster</c> (Memory unless
+/// a fixture says Redis; clustering stays the test cluster's own). The primary silo has role <c>all</c> (it may
+/// train and serve), the others <c>serve</c>.
 /// </summary>
 public sealed class TestSiloConfigurator : ISiloConfigurator
 {
     public void Configure(ISiloBuilder silo)
     {
-        silo.AddMemoryGrainStorageAsDefault();
-        foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
-        silo.UseInMemoryReminderService();
+        silo.AddRecoProviders(SiloHostingExtensions.ReadValidated(silo.Configuration));
         var role = silo.Configuration["Orleans:Name"] == "Primary" ? "all" : "serve";
         silo.AddRecoRole(role);
         silo.AddRecoServing();
