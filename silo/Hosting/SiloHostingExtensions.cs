@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Dashboard;
 using OrleansReco.Grains;
 using StackExchange.Redis;
 
@@ -18,6 +19,9 @@ public static class SiloHostingExtensions
     {
         var options = ReadValidated(builder.Configuration);
         builder.Services.AddSingleton(Options.Create(options));
+        // Graceful shutdown: on SIGTERM the host stops the silo, which deactivates its grains (their state is
+        // already persisted: events and items are acknowledged only after the write) and leaves the cluster.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         builder.UseOrleans(silo => silo.AddRecoSilo(options));
         return builder;
     }
@@ -49,6 +53,7 @@ public static class SiloHostingExtensions
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         }
+        if (options.Dashboard) silo.AddDashboard();
         return silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing();
     }
 
