@@ -21,6 +21,12 @@ public sealed class ClusterHostingOptions
     /// <summary>StackExchange.Redis configuration string, required when <see cref="Provider"/> is <c>Redis</c>.</summary>
     public string? RedisConnectionString { get; set; }
 
+    /// <summary>How long a stopping silo may take to hand its grains over (SIGTERM → graceful shutdown). Default 30 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Adds the Orleans Dashboard's per-silo collector and call profiler; the gateway serves the dashboard UI.</summary>
+    public bool Dashboard { get; set; }
+
     public bool IsRedis => string.Equals(Provider, "Redis", StringComparison.OrdinalIgnoreCase);
 }
 
@@ -44,6 +50,8 @@ public sealed class ClusterHostingOptionsValidator : IValidateOptions<ClusterHos
             failures.Add($"Reco:Cluster:GatewayPort must be a TCP port, not {o.GatewayPort}.");
         if (string.IsNullOrWhiteSpace(o.ClusterId) || string.IsNullOrWhiteSpace(o.ServiceId))
             failures.Add("Reco:Cluster:ClusterId and Reco:Cluster:ServiceId must not be empty.");
+        if (o.ShutdownTimeout < TimeSpan.FromSeconds(1) || o.ShutdownTimeout > TimeSpan.FromMinutes(10))
+            failures.Add($"Reco:Cluster:ShutdownTimeout (env Reco__Cluster__ShutdownTimeout) must be between 1 s and 10 min, not {o.ShutdownTimeout}.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

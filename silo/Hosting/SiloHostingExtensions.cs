@@ -5,6 +5,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Dashboard;
+using OrleansReco.Grains;
 using StackExchange.Redis;
 
 namespace OrleansReco.Silo.Hosting;
@@ -17,6 +19,9 @@ public static class SiloHostingExtensions
     {
         var options = ReadValidated(builder.Configuration);
         builder.Services.AddSingleton(Options.Create(options));
+        // Graceful shutdown: on SIGTERM the host stops the silo, which deactivates its grains (their state is
+        // already persisted: events and items are acknowledged only after the write) and leaves the cluster.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         builder.UseOrleans(silo => silo.AddRecoSilo(options));
         return builder;
     }
@@ -41,19 +46,34 @@ public static class SiloHostingExtensions
         });
         if (options.IsRedis)
         {
-            var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
-            silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
             silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort);
-            silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
-            silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
         }
         else
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
+        }
+        if (options.Dashboard) silo.AddDashboard();
+        return silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing();
+    }
+
+    /// <summary>Grain storage (default and every name in <see cref="StorageNames"/>) and reminders for the chosen provider; not clustering.</summary>
+    public static ISiloBuilder AddRecoProviders(this ISiloBuilder silo, ClusterHostingOptions options)
+    {
+        if (options.IsRedis)
+        {
+            var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
+            silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
+            foreach (var name in StorageNames.All) silo.AddRedisGrainStorage(name, o => o.ConfigurationOptions = redis);
+            silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
+        }
+        else
+        {
             silo.AddMemoryGrainStorageAsDefault();
+            foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
             silo.UseInMemoryReminderService();
         }
-        return silo.AddRecoRole(options.Role);
+        return silo;
     }
 
     /// <summary>Publishes the silo's role (<c>serve</c>, <c>train</c>, <c>all</c>) as silo metadata for placement.</summary>

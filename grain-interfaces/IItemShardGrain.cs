@@ -1,0 +1,37 @@
+namespace OrleansReco.GrainInterfaces;
+
+/// <summary>
+/// One partition of a catalogue (key: shard index 0..S-1, key extension: catalogue name). Owns its items'
+/// features, availability, metadata and embeddings, and the nearest-neighbour index over them.
+/// </summary>
+[Alias("reco.IItemShardGrain")]
+public interface IItemShardGrain : IGrainWithIntegerCompoundKey
+{
+    /// <summary>Adds or replaces items, embedded with the current item tower; searchable when the call returns.</summary>
+    [Alias("Upsert")]
+    Task<UpsertResult> UpsertAsync(CatalogItem[] items);
+
+    /// <summary>Removes items; returns how many were present.</summary>
+    [Alias("Remove")]
+    Task<int> RemoveAsync(string[] itemIds);
+
+    /// <summary>The shard's best items for a query, filters applied inside the index walk.</summary>
+    [Alias("Search")]
+    Task<ShardAnswer> SearchAsync(ShardQuery query);
+
+    /// <summary>Scores of the given items (all on this shard) against a user vector; null for unknown items.</summary>
+    [Alias("Score")]
+    Task<ItemScore[]> ScoreAsync(float[] vector, string[] itemIds);
+
+    /// <summary>An item as stored, or null.</summary>
+    [Alias("GetItem")]
+    Task<CatalogItem?> GetItemAsync(string itemId);
+
+    /// <summary>An item's embedding, or null when the item is unknown.</summary>
+    [Alias("GetVector")]
+    Task<float[]?> GetVectorAsync(string itemId);
+
+    /// <summary>Size, memory and index kind of the shard.</summary>
+    [Alias("GetStats")]
+    Task<ShardStats> GetStatsAsync();
+}

@@ -1,0 +1,22 @@
+namespace OrleansReco.GrainInterfaces;
+
+/// <summary>One user (key: user id): profile, recent events, and the embedding computed from them.</summary>
+[Alias("reco.IUserGrain")]
+public interface IUserGrain : IGrainWithStringKey
+{
+    /// <summary>Records events (a repeated event id is a no-op), refreshes the embedding, persists, then acknowledges.</summary>
+    [Alias("RecordEvents")]
+    Task<EventAck> RecordEventsAsync(UserEvent[] events);
+
+    /// <summary>Replaces the profile features (by column name), refreshes the embedding and persists.</summary>
+    [Alias("SetProfile")]
+    Task<UserEmbedding> SetProfileAsync(Dictionary<string, string> profile);
+
+    /// <summary>The current embedding, recomputed first when the model version moved.</summary>
+    [Alias("GetEmbedding")]
+    Task<UserEmbedding> GetEmbeddingAsync();
+
+    /// <summary>Embedding, seen items and profile, as a recommendation needs them.</summary>
+    [Alias("GetContext")]
+    Task<UserContext> GetContextAsync();
+}

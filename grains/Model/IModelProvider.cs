@@ -1,0 +1,31 @@
+using OrleansReco.Core.Model;
+
+namespace OrleansReco.Grains.Model;
+
+/// <summary>
+/// The silo's current model (one per silo, shared by every grain). Grains read <see cref="Current"/> per call and
+/// compare <see cref="Version"/> with the version their cached vectors were computed with.
+/// </summary>
+public interface IModelProvider
+{
+    /// <summary>True once a model is loaded.</summary>
+    bool IsLoaded { get; }
+
+    /// <summary>Version of the current model; empty while none is loaded.</summary>
+    string Version { get; }
+
+    /// <summary>The current model.</summary>
+    /// <exception cref="ModelUnavailableException">No model is loaded.</exception>
+    TwoTowerModel Current { get; }
+
+    /// <summary>Raised after <see cref="Current"/> changed.</summary>
+    event Action<TwoTowerModel>? Changed;
+}
+
+/// <summary>A serving call found no model loaded on the silo.</summary>
+public sealed class ModelUnavailableException : Exception
+{
+    public ModelUnavailableException() { }
+    public ModelUnavailableException(string message) : base(message) { }
+    public ModelUnavailableException(string message, Exception inner) : base(message, inner) { }
+}

@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace OrleansReco.Grains.Telemetry;
+
+/// <summary>
+/// The silo's instruments on meter <see cref="MeterName"/>: events ingested, embedding refreshes, recommendation
+/// latency, shard sizes, index build time and the current model version. One instance per silo.
+/// </summary>
+public sealed class RecoMetrics : IDisposable
+{
+    public const string MeterName = "OrleansReco";
+
+    /// <summary>Activity source for spans opened by the serving grains (fan-out, merge).</summary>
+    public static readonly ActivitySource ActivitySource = new(MeterName);
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _eventsIngested;
+    private readonly Counter<long> _eventsDuplicate;
+    private readonly Counter<long> _embeddingRefreshes;
+    private readonly Histogram<double> _recommendLatency;
+    private readonly Counter<long> _partialAnswers;
+    private readonly Histogram<double> _indexBuildTime;
+    private readonly ConcurrentDictionary<(string Catalog, int Shard), (int Items, long Bytes)> _shards = new();
+    private (string Version, int Dimension)? _model;
+
+    public RecoMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _eventsIngested = _meter.CreateCounter<long>("reco.events.ingested", "{event}", "User events accepted (duplicates excluded).");
+        _eventsDuplicate = _meter.CreateCounter<long>("reco.events.duplicates", "{event}", "User events ignored because their id was seen.");
+        _embeddingRefreshes = _meter.CreateCounter<long>("reco.embedding.refreshes", "{refresh}", "User embeddings recomputed, by reason.");
+        _recommendLatency = _meter.CreateHistogram<double>("reco.recommend.latency", "ms", "Time to answer a recommendation query.");
+        _partialAnswers = _meter.CreateCounter<long>("reco.recommend.partial", "{answer}", "Answers missing at least one shard.");
+        _indexBuildTime = _meter.CreateHistogram<double>("reco.index.build.time", "ms", "Time to (re)build a shard's index.");
+        _meter.CreateObservableGauge("reco.shard.items", ObserveShardItems, "{item}", "Live items per shard.");
+        _meter.CreateObservableGauge("reco.shard.memory", ObserveShardBytes, "By", "Bytes held per shard (index and item data).");
+        _meter.CreateObservableGauge("reco.model.version", ObserveModel, "{model}", "1, tagged with the current model version and dimension.");
+    }
+
+    public void EventsIngested(int accepted, int duplicates)
+    {
+        if (accepted > 0) _eventsIngested.Add(accepted);
+        if (duplicates > 0) _eventsDuplicate.Add(duplicates);
+    }
+
+    /// <summary>An embedding was recomputed; <paramref name="reason"/> is <c>event</c>, <c>profile</c> or <c>model</c>.</summary>
+    public void EmbeddingRefreshed(string reason) => _embeddingRefreshes.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void RecommendAnswered(string kind, double milliseconds, bool partial)
+    {
+        _recommendLatency.Record(milliseconds, new("kind", kind), new("partial", partial));
+        if (partial) _partialAnswers.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    }
+
+    public void IndexBuilt(string indexKind, int items, double milliseconds) =>
+        _indexBuildTime.Record(milliseconds, new("index", indexKind), new("items", items));
+
+    public void ShardSize(string catalog, int shard, int items, long bytes) => _shards[(catalog, shard)] = (items, bytes);
+
+    public void ShardGone(string catalog, int shard) => _shards.TryRemove((catalog, shard), out _);
+
+    public void SetModel(string version, int dimension) => _model = (version, dimension);
+
+    private IEnumerable<Measurement<int>> ObserveShardItems()
+    {
+        foreach (var ((catalog, shard), size) in _shards)
+            yield return new Measurement<int>(size.Items, new("catalog", catalog), new("shard", shard));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveShardBytes()
+    {
+        foreach (var ((catalog, shard), size) in _shards)
+            yield return new Measurement<long>(size.Bytes, new("catalog", catalog), new("shard", shard));
+    }
+
+    private IEnumerable<Measurement<int>> ObserveModel()
+    {
+        if (_model is { } m) yield return new Measurement<int>(1, new("version", m.Version), new("dimension", m.Dimension));
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

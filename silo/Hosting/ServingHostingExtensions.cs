@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OrleansReco.Grains.Items;
+using OrleansReco.Grains.Model;
+using OrleansReco.Grains.Recommend;
+using OrleansReco.Grains.Telemetry;
+using OrleansReco.Grains.Users;
+
+namespace OrleansReco.Silo.Hosting;
+
+/// <summary>Services the serving grains need: their options (validated at start), the model cache and the metrics.</summary>
+public static class ServingHostingExtensions
+{
+    /// <summary>Adds the serving services and propagates traces through grain calls.</summary>
+    public static ISiloBuilder AddRecoServing(this ISiloBuilder silo)
+    {
+        silo.Services.AddRecoServing();
+        silo.AddActivityPropagation();
+        return silo;
+    }
+
+    /// <summary>Binds <c>Reco:Model</c>, <c>Reco:Users</c>, <c>Reco:Shards</c> and <c>Reco:Recommend</c>; registers the model cache and metrics.</summary>
+    public static IServiceCollection AddRecoServing(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<ModelOptions, ModelOptionsValidator>(ModelOptions.Section);
+        services.AddValidatedOptions<UserGrainOptions, UserGrainOptionsValidator>(UserGrainOptions.Section);
+        services.AddValidatedOptions<ItemShardOptions, ItemShardOptionsValidator>(ItemShardOptions.Section);
+        services.AddValidatedOptions<RecommendOptions, RecommendOptionsValidator>(RecommendOptions.Section);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<RecoMetrics>();
+        services.TryAddSingleton<ServingRules>();
+        services.TryAddSingleton<ModelCache>();
+        services.TryAddSingleton<IModelProvider>(sp => sp.GetRequiredService<ModelCache>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ModelCache>());
+        return services;
+    }
+
+    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+    }
+}

@@ -1,0 +1,48 @@
+using OrleansReco.GrainInterfaces;
+using OrleansReco.GrainInterfaces.Client;
+
+namespace OrleansReco.Grains.Tests;
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class RedisPersistenceTests(RedisClusterFixture fixture)
+{
+    [Fact]
+    public async Task UserAndShardState_ClusterRestartOnRedis_Survive()
+    {
+        var repeated = TestData.Event("item-2", eventId: "evt-repeated");
+        UserContext contextBefore;
+        Recommendations answerBefore;
+        ShardStats[] statsBefore;
+        await using (var first = await fixture.StartClusterAsync())
+        {
+            var client = new RecoClient(first.GrainFactory, "persisted");
+            await client.UpsertItemsAsync(TestData.Items(60));
+            await client.RemoveItemsAsync("item-10");
+            await client.UpsertItemsAsync(TestData.Item(11, available: false));
+            await client.SetProfileAsync("alice", new Dictionary<string, string> { ["age_group"] = "26-40" });
+            await client.SendEventsAsync("alice", repeated, TestData.Event("item-7"));
+            contextBefore = await first.GrainFactory.GetGrain<IUserGrain>("alice").GetContextAsync();
+            answerBefore = await client.RecommendAsync("alice", new RecommendQuery(K: 100));
+            statsBefore = await first.GrainFactory.GetGrain<ICatalogGrain>("persisted").GetStatsAsync();
+            await first.StopAllSilosAsync();
+        }
+
+        await using var second = await fixture.StartClusterAsync();
+        var again = new RecoClient(second.GrainFactory, "persisted");
+        var context = await second.GrainFactory.GetGrain<IUserGrain>("alice").GetContextAsync();
+        Assert.True(contextBefore.SeenItemIds.SequenceEqual(context.SeenItemIds), "Restart: the user's events were not restored from Redis.");
+        Assert.Equal(contextBefore.Profile, context.Profile);
+        Assert.Equal(contextBefore.Vector, context.Vector);
+        Assert.Equal(2, context.EventCount);
+
+        var stats = await second.GrainFactory.GetGrain<ICatalogGrain>("persisted").GetStatsAsync();
+        Assert.Equal(statsBefore.Select(s => s.Items), stats.Select(s => s.Items));
+        var answer = await again.RecommendAsync("alice", new RecommendQuery(K: 100));
+        Assert.Equal(answerBefore.Items, answer.Items);
+        Assert.DoesNotContain(answer.Items, i => i.ItemId is "item-10" or "item-11" or "item-2" or "item-7");
+        Assert.Equal(56, answer.Items.Length);
+
+        var ack = await again.SendEventsAsync("alice", repeated);
+        Assert.True(ack.Duplicates == 1, "Restart: the event-id window was not restored, a repeated event was accepted.");
+    }
+}

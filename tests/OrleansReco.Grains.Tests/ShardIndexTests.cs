@@ -1,0 +1,77 @@
+using OrleansReco.Core.Model;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.Grains.Items;
+
+namespace OrleansReco.Grains.Tests;
+
+/// <summary>The shard's in-memory index on its own (no cluster).</summary>
+public sealed class ShardIndexTests
+{
+    private static readonly TwoTowerModel Model = new(TestModel.Create("unit", seed: 5));
+
+    private static ShardQuery Query(int k, params FieldRule[] rules) =>
+        new(Enumerable.Repeat(0.25f, TestModel.Dimension).ToArray(), k, OnlyAvailable: true, [], rules, null, 0);
+
+    [Fact]
+    public void TryUpsert_ShardFull_RejectsNewItemsButUpdatesExisting()
+    {
+        var options = new ItemShardOptions { MaxItemsPerShard = 3 };
+        using var index = ShardIndex.Build(Model, options, new Dictionary<string, StoredItem>(), out _);
+        for (int i = 0; i < 3; i++) Assert.True(index.TryUpsert($"item-{i}", StoredItem.From(TestData.Item(i)), out _));
+
+        bool fourth = index.TryUpsert("item-3", StoredItem.From(TestData.Item(3)), out bool added);
+        bool update = index.TryUpsert("item-0", StoredItem.From(TestData.Item(0, available: false)), out bool updatedIsNew);
+
+        Assert.False(fourth);
+        Assert.True(added);
+        Assert.True(update);
+        Assert.False(updatedIsNew);
+        Assert.Equal(3, index.Count);
+        Assert.Equal(2, index.Search(Query(10)).Length);
+    }
+
+    [Fact]
+    public void GrowIfNeeded_PastThreshold_SwitchesToHnswWithSameResults()
+    {
+        var options = new ItemShardOptions { HnswThreshold = 50 };
+        using var index = ShardIndex.Build(Model, options, new Dictionary<string, StoredItem>(), out _);
+        for (int i = 0; i < 60; i++) index.TryUpsert($"item-{i}", StoredItem.From(TestData.Item(i)), out _);
+        var exact = index.Search(Query(10, FieldRule.Require("category", "a")));
+        Assert.Equal("exact", index.Kind);
+
+        var built = index.GrowIfNeeded();
+
+        Assert.NotNull(built);
+        Assert.Equal("hnsw", index.Kind);
+        Assert.Equal(exact, index.Search(Query(10, FieldRule.Require("category", "a"))));
+        Assert.Null(index.GrowIfNeeded());
+    }
+
+    [Fact]
+    public void MemoryBytes_GrowsWithItemsAndShrinksOnRemove()
+    {
+        using var index = ShardIndex.Build(Model, new ItemShardOptions(), new Dictionary<string, StoredItem>(), out _);
+        long empty = index.MemoryBytes;
+        for (int i = 0; i < 100; i++) index.TryUpsert($"item-{i}", StoredItem.From(TestData.Item(i)), out _);
+        long full = index.MemoryBytes;
+        for (int i = 0; i < 50; i++) Assert.True(index.Remove($"item-{i}"));
+
+        Assert.True(full > empty, $"Memory did not grow: {empty} → {full}.");
+        Assert.True(index.MemoryBytes < full, $"Memory did not shrink after removals: {full} → {index.MemoryBytes}.");
+        Assert.Equal(50, index.Count);
+        Assert.Equal(50, index.Search(Query(100)).Length);
+    }
+
+    [Fact]
+    public void ShardOf_ItemId_StableAcrossProcessesAndInRange()
+    {
+        // Pinned values (FNV-1a 64 with the sharding seed): a change here moves every stored item to another shard.
+        Assert.Equal(ItemSharding.ShardOf("item-1", 8), ItemSharding.ShardOf(new string("item-1".ToCharArray()), 8));
+        int[] counts = new int[8];
+        for (int i = 0; i < 8000; i++) counts[ItemSharding.ShardOf($"item-{i}", 8)]++;
+        Assert.All(counts, c => Assert.InRange(c, 800, 1200));
+        Assert.Equal(PinnedShards, Enumerable.Range(0, 6).Select(i => ItemSharding.ShardOf($"item-{i}", 8)).ToArray());
+    }
+
+    private static readonly int[] PinnedShards = [5, 4, 7, 6, 1, 0];
+}
