@@ -11,6 +11,7 @@ internal static class BenchCommand
     [
         AnnBenchCommand.Create,
         TrainBenchCommand.Create,
+        ClusterBenchCommand.Create,
     ];
 
     public static Command Create()

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace OrleansReco.Cli.Commands.Bench;
+
+/// <summary>Latencies of one fixed-rate run, in milliseconds, and how many calls failed.</summary>
+internal sealed record RateResult(double Rate, double AchievedRate, int Requests, int Errors, double P50Ms, double P90Ms, double P99Ms, double MaxMs);
+
+/// <summary>
+/// Open-loop load at a fixed request rate: request i is started at its scheduled time t0 + i/rate whether or not
+/// earlier ones have finished, and its latency is measured from that scheduled time (so queueing delay caused by
+/// a slow system counts, avoiding coordinated omission).
+/// </summary>
+internal static class OpenLoop
+{
+    public static async Task<RateResult> RunAsync(double rate, TimeSpan duration, Func<int, Task> call, CancellationToken cancellation = default)
+    {
+        if (rate <= 0) throw new ArgumentOutOfRangeException(nameof(rate), rate, "The rate must be positive.");
+        int total = Math.Max(1, (int)(rate * duration.TotalSeconds));
+        var latencies = new double[total];
+        int errors = 0;
+        var pending = new List<Task>(total);
+        var clock = Stopwatch.StartNew();
+        double ticksPerRequest = Stopwatch.Frequency / rate;
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < total && !cancellation.IsCancellationRequested; i++)
+        {
+            long due = start + (long)(i * ticksPerRequest);
+            long wait = due - Stopwatch.GetTimestamp();
+            if (wait > Stopwatch.Frequency / 500) await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), cancellation);
+            while (Stopwatch.GetTimestamp() < due) Thread.SpinWait(20);
+            int index = i;
+            pending.Add(Measure(index, due));
+        }
+        await Task.WhenAll(pending);
+        double elapsed = clock.Elapsed.TotalSeconds;
+        Array.Sort(latencies);
+        return new RateResult(rate, total / elapsed, total, errors, Percentile(latencies, 0.50), Percentile(latencies, 0.90),
+            Percentile(latencies, 0.99), latencies[^1]);
+
+        async Task Measure(int index, long due)
+        {
+            try
+            {
+                await call(index);
+            }
+            catch (Exception) when (!cancellation.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref errors);
+            }
+            latencies[index] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
+        }
+    }
+
+    /// <summary>The value at quantile <paramref name="q"/> of sorted values (nearest rank).</summary>
+    public static double Percentile(double[] sorted, double q)
+    {
+        if (sorted.Length == 0) return double.NaN;
+        int rank = (int)Math.Ceiling(q * sorted.Length) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
+    }
+}
