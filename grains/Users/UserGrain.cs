@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Model;
+using OrleansReco.Grains.Placement;
 using OrleansReco.Grains.Telemetry;
 
 namespace OrleansReco.Grains.Users;
@@ -11,6 +12,7 @@ namespace OrleansReco.Grains.Users;
 /// A user: profile, the last N events, a window of recent event ids (a repeat is a no-op) and the embedding with
 /// the model version it came from. Events are acknowledged only after the state is persisted.
 /// </summary>
+[ServingSilosOnly]
 public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> state,
     IModelProvider models,
