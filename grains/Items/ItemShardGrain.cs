@@ -45,7 +45,7 @@ public sealed partial class ItemShardGrain(
             if (isNew) added++; else updated++;
         }
         if (rejected > 0) LogShardFull(Catalog, shard, rejected, options.Value.MaxItemsPerShard);
-        if (index.GrowIfNeeded() is { } built) IndexBuilt(index, built);
+        if (index.Maintain() is { } built) IndexBuilt(index, built);
         if (added + updated > 0) await PersistAsync();
         Report(index);
         return new UpsertResult(added, updated, rejected);
@@ -62,6 +62,7 @@ public sealed partial class ItemShardGrain(
             state.State.Items.Remove(id);
             removed++;
         }
+        if (index.Maintain() is { } built) IndexBuilt(index, built);
         if (removed > 0) await PersistAsync();
         Report(index);
         return removed;
