@@ -4,11 +4,13 @@ namespace OrleansReco.GrainInterfaces;
 [Alias("reco.IUserGrain")]
 public interface IUserGrain : IGrainWithStringKey
 {
-    /// <summary>Records events (a repeated event id is a no-op), refreshes the embedding, persists, then acknowledges.</summary>
+    /// <summary>Records events (a repeated event id is a no-op), refreshes the embedding, persists, then acknowledges.
+    /// With no model loaded the events are still saved (ack version ""); the embedding follows on the first query.</summary>
     [Alias("RecordEvents")]
     Task<EventAck> RecordEventsAsync(UserEvent[] events);
 
-    /// <summary>Replaces the profile features (by column name), refreshes the embedding and persists.</summary>
+    /// <summary>Replaces the profile features (by column name), refreshes the embedding and persists. With no model loaded
+    /// the profile is still saved and the embedding returned is empty (version "").</summary>
     [Alias("SetProfile")]
     Task<UserEmbedding> SetProfileAsync(Dictionary<string, string> profile);
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Model;
+using OrleansReco.Grains.Placement;
 using OrleansReco.Grains.Telemetry;
 
 namespace OrleansReco.Grains.Items;
@@ -11,6 +12,7 @@ namespace OrleansReco.Grains.Items;
 /// when upserted and are searchable when the call returns; the index is rebuilt from the stored items on activation
 /// and whenever the silo's model version moves.
 /// </summary>
+[ServingSilosOnly]
 public sealed partial class ItemShardGrain(
     [PersistentState("shard", StorageNames.Shards)] IPersistentState<ItemShardState> state,
     IModelProvider models,
@@ -43,7 +45,7 @@ public sealed partial class ItemShardGrain(
             if (isNew) added++; else updated++;
         }
         if (rejected > 0) LogShardFull(Catalog, shard, rejected, options.Value.MaxItemsPerShard);
-        if (index.GrowIfNeeded() is { } built) IndexBuilt(index, built);
+        if (index.Maintain() is { } built) IndexBuilt(index, built);
         if (added + updated > 0) await PersistAsync();
         Report(index);
         return new UpsertResult(added, updated, rejected);
@@ -60,6 +62,7 @@ public sealed partial class ItemShardGrain(
             state.State.Items.Remove(id);
             removed++;
         }
+        if (index.Maintain() is { } built) IndexBuilt(index, built);
         if (removed > 0) await PersistAsync();
         Report(index);
         return removed;

@@ -24,6 +24,7 @@ internal sealed class ShardIndex : IDisposable
     private StoredItem?[] _items = new StoredItem?[64];
     private int _slots;
     private long _itemBytes;
+    private int _deletedSinceBuild;
     private IVectorIndex _index;
 
     private ShardIndex(TwoTowerModel model, ItemShardOptions options, IVectorIndex index, bool hnsw)
@@ -90,10 +91,25 @@ internal sealed class ShardIndex : IDisposable
         return true;
     }
 
-    /// <summary>Switches from the exact scan to HNSW once the shard has grown past the threshold; returns the build time, or null.</summary>
-    public TimeSpan? GrowIfNeeded()
+    /// <summary>
+    /// Keeps the index fit after changes: switches from the exact scan to HNSW once the shard has grown past the
+    /// threshold, and rebuilds the graph once removed items (which HNSW keeps as tombstones) reach a quarter of the
+    /// live ones, so churn does not grow memory without bound. Returns the build time, or null when nothing was done.
+    /// </summary>
+    public TimeSpan? Maintain()
     {
-        if (IsHnsw || Count < _options.HnswThreshold || Count == 0) return null;
+        if (!IsHnsw && Count >= _options.HnswThreshold && Count > 0) return SwitchToHnsw();
+        if (!IsHnsw || _deletedSinceBuild < Math.Max(64, Count / 4)) return null;
+        var clock = Stopwatch.StartNew();
+        var rebuilt = _index.Rebuild(threads: 1);
+        _index.Dispose();
+        _index = rebuilt;
+        _deletedSinceBuild = 0;
+        return clock.Elapsed;
+    }
+
+    private TimeSpan SwitchToHnsw()
+    {
         var clock = Stopwatch.StartNew();
         int d = _model.Dimension;
         var ids = new int[Count];
@@ -109,6 +125,7 @@ internal sealed class ShardIndex : IDisposable
         _index.Dispose();
         _index = built;
         IsHnsw = true;
+        _deletedSinceBuild = 0;
         return clock.Elapsed;
     }
 
@@ -116,6 +133,7 @@ internal sealed class ShardIndex : IDisposable
     {
         if (!_slotOf.Remove(itemId, out int slot)) return false;
         _index.MarkDeleted(slot);
+        _deletedSinceBuild++;
         _itemBytes -= _items[slot]!.EstimateBytes(itemId);
         _ids[slot] = null;
         _items[slot] = null;

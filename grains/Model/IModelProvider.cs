@@ -1,4 +1,5 @@
 using OrleansReco.Core.Model;
+using OrleansReco.GrainInterfaces;
 
 namespace OrleansReco.Grains.Model;
 
@@ -20,12 +21,4 @@ public interface IModelProvider
 
     /// <summary>Raised after <see cref="Current"/> changed.</summary>
     event Action<TwoTowerModel>? Changed;
-}
-
-/// <summary>A serving call found no model loaded on the silo.</summary>
-public sealed class ModelUnavailableException : Exception
-{
-    public ModelUnavailableException() { }
-    public ModelUnavailableException(string message) : base(message) { }
-    public ModelUnavailableException(string message, Exception inner) : base(message, inner) { }
 }

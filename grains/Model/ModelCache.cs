@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansReco.Core.Model;
+using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Telemetry;
 
 namespace OrleansReco.Grains.Model;

@@ -21,6 +21,7 @@ public sealed class RecommendGrain(
     IOptions<RecommendOptions> options,
     ServingRules rules,
     RecoMetrics metrics,
+    TimeProvider time,
     ILogger<RecommendGrain> logger) : Grain, IRecommendGrain
 {
     private string Catalog => this.GetPrimaryKeyString();
@@ -43,7 +44,7 @@ public sealed class RecommendGrain(
         var events = (recentEvents ?? []).OrderBy(e => e.Timestamp).TakeLast(model.Header.History.Length)
             .Select(e => new HistoryEvent(e.ItemId, e.EventType, e.Value, e.Timestamp)).ToArray();
         var vector = new float[model.Dimension];
-        model.EmbedUser(FeatureRows.ToRow(model.UserColumns, profile), events, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), vector);
+        model.EmbedUser(FeatureRows.ToRow(model.UserColumns, profile), events, time.GetUtcNow().ToUnixTimeSeconds(), vector);
         var seen = query.ExcludeSeen ? events.Select(e => e.ItemId).ToArray() : [];
         return AnswerAsync("profile", start, vector, model.Version, seen, query, profile);
     }

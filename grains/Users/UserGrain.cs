@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Model;
+using OrleansReco.Grains.Placement;
 using OrleansReco.Grains.Telemetry;
 
 namespace OrleansReco.Grains.Users;
@@ -11,6 +12,7 @@ namespace OrleansReco.Grains.Users;
 /// A user: profile, the last N events, a window of recent event ids (a repeat is a no-op) and the embedding with
 /// the model version it came from. Events are acknowledged only after the state is persisted.
 /// </summary>
+[ServingSilosOnly]
 public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> state,
     IModelProvider models,
@@ -42,20 +44,20 @@ public sealed partial class UserGrain(
         {
             Trim(s, options.Value, ids);
             s.EventCount += accepted;
-            Refresh("event");
+            RefreshIfModel("event");
             await PersistAsync();
         }
         metrics.EventsIngested(accepted, duplicates);
-        return new EventAck(accepted, duplicates, s.Events.Count, s.ModelVersion ?? models.Version);
+        return new EventAck(accepted, duplicates, s.Events.Count, s.ModelVersion ?? "");
     }
 
     public async Task<UserEmbedding> SetProfileAsync(Dictionary<string, string> profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
         state.State.Profile = new Dictionary<string, string>(profile, StringComparer.Ordinal);
-        Refresh("profile");
+        RefreshIfModel("profile");
         await PersistAsync();
-        return new UserEmbedding(state.State.Embedding!, state.State.ModelVersion!);
+        return new UserEmbedding(state.State.Embedding ?? [], state.State.ModelVersion ?? "");
     }
 
     public Task<UserEmbedding> GetEmbeddingAsync()
@@ -79,6 +81,21 @@ public sealed partial class UserGrain(
         var s = state.State;
         if (s.Embedding is null) Refresh("new");
         else if (!string.Equals(s.ModelVersion, models.Version, StringComparison.Ordinal)) Refresh("model");
+    }
+
+    /// <summary>
+    /// Refreshes after a change when a model is loaded; without one the change is still persisted and acknowledged,
+    /// and the embedding is computed on the first query after a model arrives.
+    /// </summary>
+    private void RefreshIfModel(string reason)
+    {
+        if (models.IsLoaded)
+        {
+            Refresh(reason);
+            return;
+        }
+        state.State.Embedding = null;
+        state.State.ModelVersion = null;
     }
 
     private void Refresh(string reason)

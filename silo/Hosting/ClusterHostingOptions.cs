@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OrleansReco.Grains.Placement;
 
 namespace OrleansReco.Silo.Hosting;
 
@@ -33,14 +34,12 @@ public sealed class ClusterHostingOptions
 /// <summary>Rejects a configuration that cannot start, naming the key (and environment variable) that fixes it.</summary>
 public sealed class ClusterHostingOptionsValidator : IValidateOptions<ClusterHostingOptions>
 {
-    private static readonly string[] Roles = ["serve", "train", "all"];
-
     public ValidateOptionsResult Validate(string? name, ClusterHostingOptions o)
     {
         var failures = new List<string>();
         if (!string.Equals(o.Provider, "Memory", StringComparison.OrdinalIgnoreCase) && !o.IsRedis)
             failures.Add($"Reco:Cluster:Provider (env Reco__Cluster__Provider) must be Memory or Redis, not '{o.Provider}'.");
-        if (!Roles.Contains(o.Role, StringComparer.OrdinalIgnoreCase))
+        if (!SiloRoles.Known.Contains(o.Role, StringComparer.OrdinalIgnoreCase))
             failures.Add($"Reco:Cluster:Role (env Reco__Cluster__Role) must be serve, train or all, not '{o.Role}'.");
         if (o.IsRedis && string.IsNullOrWhiteSpace(o.RedisConnectionString))
             failures.Add("Reco:Cluster:RedisConnectionString (env Reco__Cluster__RedisConnectionString) is required when Provider is Redis.");

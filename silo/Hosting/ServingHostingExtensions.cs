@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrleansReco.Grains.Items;
+using Orleans.Placement;
 using OrleansReco.Grains.Model;
+using OrleansReco.Grains.Placement;
 using OrleansReco.Grains.Recommend;
 using OrleansReco.Grains.Telemetry;
 using OrleansReco.Grains.Users;
@@ -34,6 +36,7 @@ public static class ServingHostingExtensions
         services.TryAddSingleton<ModelCache>();
         services.TryAddSingleton<IModelProvider>(sp => sp.GetRequiredService<ModelCache>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ModelCache>());
+        services.AddPlacementFilter<ServingSilosFilterStrategy, ServingSilosFilterDirector>(ServiceLifetime.Singleton);
         return services;
     }
 

@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Dashboard;
 using OrleansReco.Grains;
+using OrleansReco.Grains.Placement;
 using StackExchange.Redis;
 
 namespace OrleansReco.Silo.Hosting;
@@ -78,5 +79,5 @@ public static class SiloHostingExtensions
 
     /// <summary>Publishes the silo's role (<c>serve</c>, <c>train</c>, <c>all</c>) as silo metadata for placement.</summary>
     public static ISiloBuilder AddRecoRole(this ISiloBuilder silo, string role) =>
-        silo.UseSiloMetadata(new Dictionary<string, string> { ["role"] = role.ToLowerInvariant() });
+        silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = role.ToLowerInvariant() });
 }

@@ -26,8 +26,9 @@ public sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOption
         var failures = new List<string>();
         if (o.PrometheusPort is < 0 or > 65535)
             failures.Add($"Reco:Telemetry:PrometheusPort (env Reco__Telemetry__PrometheusPort) must be 0 (off) or a TCP port, not {o.PrometheusPort}.");
-        if (!string.IsNullOrWhiteSpace(o.OtlpEndpoint) && !Uri.TryCreate(o.OtlpEndpoint, UriKind.Absolute, out _))
-            failures.Add($"Reco:Telemetry:OtlpEndpoint (env Reco__Telemetry__OtlpEndpoint) must be an absolute URI, not '{o.OtlpEndpoint}'.");
+        if (!string.IsNullOrWhiteSpace(o.OtlpEndpoint)
+            && !(Uri.TryCreate(o.OtlpEndpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
+            failures.Add($"Reco:Telemetry:OtlpEndpoint (env Reco__Telemetry__OtlpEndpoint) must be an http(s) URI such as http://collector:4317, not '{o.OtlpEndpoint}'.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -12,13 +12,22 @@ namespace OrleansReco.Grains.Tests;
 /// </summary>
 public sealed class TestSiloConfigurator : ISiloConfigurator
 {
+    /// <summary>Configuration key that overrides the primary silo's role (e.g. <c>train</c>).</summary>
+    public const string PrimaryRoleKey = "Reco:Test:PrimaryRole";
+
     public void Configure(ISiloBuilder silo)
     {
         silo.AddRecoProviders(SiloHostingExtensions.ReadValidated(silo.Configuration));
-        var role = silo.Configuration["Orleans:Name"] == "Primary" ? "all" : "serve";
+        var role = silo.Configuration["Orleans:Name"] == "Primary" ? silo.Configuration[PrimaryRoleKey] ?? "all" : "serve";
         silo.AddRecoRole(role);
         silo.AddRecoServing();
     }
+}
+
+/// <summary>The test client propagates the caller's trace into grain calls, as the gateway does.</summary>
+public sealed class TestClientConfigurator : IClientBuilderConfigurator
+{
+    public void Configure(IConfiguration configuration, IClientBuilder client) => client.AddActivityPropagation();
 }
 
 /// <summary>A two-silo in-process cluster shared by the grain tests, serving a seeded test model.</summary>
@@ -51,6 +60,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             ["Reco:Recommend:RulesJson"] = SiloRulesJson,
         }));
         builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
+        builder.AddClientBuilderConfigurator<TestClientConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

@@ -35,3 +35,31 @@ public sealed class ModelVersionTests(RedisClusterFixture fixture)
         Assert.Equal(40, stats.Sum(s => s.Items));
     }
 }
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class NoModelTests(RedisClusterFixture fixture)
+{
+    [Fact]
+    public async Task RecordEvents_NoModelLoaded_PersistedAndEmbeddedOnceModelArrives()
+    {
+        await using var cluster = await fixture.StartClusterAsync(withModel: false);
+        var client = new RecoClient(cluster.GrainFactory, TestData.Unique("nomodel"));
+        string userId = TestData.Unique("user");
+
+        var ack = await client.SendEventsAsync(userId, TestData.Event("item-1"), TestData.Event("item-2"));
+        Assert.Equal(2, ack.Accepted);
+        Assert.Equal("", ack.ModelVersion);
+        await Assert.ThrowsAsync<ModelUnavailableException>(() => client.RecommendAsync(userId));
+
+        var model = TwoTowerModel.Load(fixture.ModelPath);
+        foreach (var silo in cluster.Silos.Cast<InProcessSiloHandle>())
+            silo.SiloHost.Services.GetRequiredService<ModelCache>().Publish(model);
+
+        var context = await cluster.GrainFactory.GetGrain<IUserGrain>(userId).GetContextAsync();
+        Assert.Equal(model.Version, context.ModelVersion);
+        Assert.Equal(["item-1", "item-2"], context.SeenItemIds);
+        var expected = new float[model.Dimension];
+        model.EmbedUser(null, [new HistoryEvent("item-1", "click", 1f, 0), new HistoryEvent("item-2", "click", 1f, 0)], 0, expected);
+        Assert.Equal(expected, context.Vector, (a, b) => Math.Abs(a - b) < 1e-5f);
+    }
+}

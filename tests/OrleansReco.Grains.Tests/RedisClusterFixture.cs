@@ -21,7 +21,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     }
 
     /// <summary>Deploys a fresh two-silo cluster whose grain state lives in the fixture's Redis.</summary>
-    public async Task<TestCluster> StartClusterAsync()
+    public async Task<TestCluster> StartClusterAsync(string primaryRole = "all", bool withModel = true)
     {
         var builder = new TestClusterBuilder(initialSilosCount: 2);
         builder.Options.ServiceId = _serviceId;
@@ -29,8 +29,9 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         {
             ["Reco:Cluster:Provider"] = "Redis",
             ["Reco:Cluster:RedisConnectionString"] = Redis.ConnectionString,
-            ["Reco:Model:Path"] = ModelPath,
+            ["Reco:Model:Path"] = withModel ? ModelPath : "",
             ["Reco:Shards:HnswThreshold"] = "4",
+            [TestSiloConfigurator.PrimaryRoleKey] = primaryRole,
         }));
         builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
         var cluster = builder.Build();

@@ -31,7 +31,7 @@ public sealed class ShardIndexTests
     }
 
     [Fact]
-    public void GrowIfNeeded_PastThreshold_SwitchesToHnswWithSameResults()
+    public void Maintain_PastThreshold_SwitchesToHnswWithSameResults()
     {
         var options = new ItemShardOptions { HnswThreshold = 50 };
         using var index = ShardIndex.Build(Model, options, new Dictionary<string, StoredItem>(), out _);
@@ -39,12 +39,32 @@ public sealed class ShardIndexTests
         var exact = index.Search(Query(10, FieldRule.Require("category", "a")));
         Assert.Equal("exact", index.Kind);
 
-        var built = index.GrowIfNeeded();
+        var built = index.Maintain();
 
         Assert.NotNull(built);
         Assert.Equal("hnsw", index.Kind);
         Assert.Equal(exact, index.Search(Query(10, FieldRule.Require("category", "a"))));
-        Assert.Null(index.GrowIfNeeded());
+        Assert.Null(index.Maintain());
+    }
+
+    [Fact]
+    public void Maintain_AfterHeavyChurn_ReclaimsTombstonesAndKeepsItemsSearchable()
+    {
+        var options = new ItemShardOptions { HnswThreshold = 10 };
+        var stored = Enumerable.Range(0, 200).ToDictionary(i => $"item-{i}", i => StoredItem.From(TestData.Item(i)));
+        using var index = ShardIndex.Build(Model, options, stored, out _);
+        Assert.Equal("hnsw", index.Kind);
+        long before = index.MemoryBytes;
+        for (int round = 0; round < 5; round++)
+        {
+            for (int i = 0; i < 200; i++) index.Remove($"item-{i}");
+            for (int i = 0; i < 200; i++) index.TryUpsert($"item-{i}", StoredItem.From(TestData.Item(i)), out _);
+            Assert.NotNull(index.Maintain());
+        }
+
+        Assert.Equal(200, index.Count);
+        Assert.Equal(200, index.Search(Query(200)).Length);
+        Assert.True(index.MemoryBytes < 2 * before, $"Churn grew memory from {before} to {index.MemoryBytes} bytes.");
     }
 
     [Fact]

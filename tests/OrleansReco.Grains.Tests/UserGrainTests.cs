@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using OrleansReco.GrainInterfaces;
+using OrleansReco.GrainInterfaces.Client;
 
 namespace OrleansReco.Grains.Tests;
 
@@ -66,5 +68,23 @@ public sealed class UserGrainTests(ClusterFixture fixture)
         Assert.Equal(5, fromEvent.Items.Length);
         Assert.NotEqual(fromProfile.Items, fromEvent.Items);
         Assert.DoesNotContain(fromEvent.Items, i => i.ItemId == "item-4");
+    }
+
+    [Fact]
+    public async Task AddRecoClient_FromContainer_SendsEventsAndRecommends()
+    {
+        var services = new ServiceCollection().AddSingleton(Grains);
+        services.AddRecoClient(catalog: "di-client");
+        using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IRecoClient>();
+        await client.UpsertItemsAsync(TestData.Items(6));
+        string userId = TestData.Unique("user");
+
+        var ack = await client.SendEventsAsync(userId, TestData.Event("item-0"));
+        var answer = await client.RecommendAsync(userId);
+
+        Assert.Equal("di-client", client.Catalog);
+        Assert.Equal(1, ack.Accepted);
+        Assert.Equal(5, answer.Items.Length);
     }
 }

@@ -1,0 +1,19 @@
+namespace OrleansReco.GrainInterfaces;
+
+/// <summary>A serving call found no model loaded on the silo (set <c>Reco:Model:Path</c>, or publish a model).</summary>
+[GenerateSerializer, Alias("reco.ModelUnavailableException")]
+public sealed class ModelUnavailableException : Exception
+{
+    public ModelUnavailableException() { }
+    public ModelUnavailableException(string message) : base(message) { }
+    public ModelUnavailableException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>A grain could not persist its state; the message names the grain. The grain reloads its state on the next call.</summary>
+[GenerateSerializer, Alias("reco.RecoStorageException")]
+public sealed class RecoStorageException : Exception
+{
+    public RecoStorageException() { }
+    public RecoStorageException(string message) : base(message) { }
+    public RecoStorageException(string message, Exception inner) : base(message, inner) { }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OrleansReco.Grains.Items;
+using OrleansReco.Grains.Model;
+using OrleansReco.Grains.Recommend;
+using OrleansReco.Grains.Users;
+using OrleansReco.Silo.Hosting;
+
+namespace OrleansReco.Grains.Tests;
+
+/// <summary>Bad settings stop a silo at start with a message naming the key and its environment variable.</summary>
+public sealed class OptionsValidationTests
+{
+    private static void AssertFails<T>(IValidateOptions<T> validator, T options, string key) where T : class
+    {
+        var result = validator.Validate(null, options);
+        Assert.True(result.Failed, $"{typeof(T).Name}: expected a failure naming {key}.");
+        Assert.Contains(key, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_ShardCountZero_FailsNamingKey() =>
+        AssertFails(new ItemShardOptionsValidator(), new ItemShardOptions { Count = 0 }, "Reco__Shards__Count");
+
+    [Fact]
+    public void Validate_BadHnswOption_FailsNamingKey() =>
+        AssertFails(new ItemShardOptionsValidator(), new ItemShardOptions { Hnsw = new() { M = 1 } }, "Reco:Shards:Hnsw");
+
+    [Fact]
+    public void Validate_MalformedSiloRules_FailsNamingKey() =>
+        AssertFails(new RecommendOptionsValidator(), new RecommendOptions { RulesJson = """[{ "when": {} }]""" }, "Reco__Recommend__RulesJson");
+
+    [Fact]
+    public void Validate_ZeroDeadline_FailsNamingKey() =>
+        AssertFails(new RecommendOptionsValidator(), new RecommendOptions { ShardDeadline = TimeSpan.Zero }, "Reco__Recommend__ShardDeadline");
+
+    [Fact]
+    public void Validate_MissingModelFile_FailsNamingKey() =>
+        AssertFails(new ModelOptionsValidator(), new ModelOptions { Path = "/no/such/model.bundle" }, "Reco__Model__Path");
+
+    [Fact]
+    public void Validate_EmptyEventIdWindow_FailsNamingKey() =>
+        AssertFails(new UserGrainOptionsValidator(), new UserGrainOptions { EventIdWindow = 0 }, "Reco__Users__EventIdWindow");
+
+    [Fact]
+    public void Validate_RelativeOtlpEndpoint_FailsNamingKey() =>
+        AssertFails(new TelemetryOptionsValidator(), new TelemetryOptions { OtlpEndpoint = "collector:4317" }, "Reco__Telemetry__OtlpEndpoint");
+
+    [Fact]
+    public void AddRecoServing_BadShardCountInConfiguration_ThrowsOnResolve()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Reco:Shards:Count"] = "-1" }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddRecoServing();
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ItemShardOptions>>().Value);
+        Assert.Contains("Reco:Shards:Count", error.Message);
+    }
+}
