@@ -28,7 +28,18 @@ public sealed class ClusterHostingOptions
     /// <summary>Adds the Orleans Dashboard's per-silo collector and call profiler; the gateway serves the dashboard UI.</summary>
     public bool Dashboard { get; set; }
 
+    /// <summary>
+    /// Orleans Kubernetes hosting (pod name, namespace and IP from the downward API; silos of deleted pods are
+    /// declared dead at once). Null (the default) turns it on when the silo runs in a pod, i.e. when both
+    /// <c>KUBERNETES_SERVICE_HOST</c> and <c>POD_NAMESPACE</c> are set.
+    /// </summary>
+    public bool? Kubernetes { get; set; }
+
     public bool IsRedis => string.Equals(Provider, "Redis", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether Kubernetes hosting applies, given the process environment.</summary>
+    public bool UsesKubernetes(Func<string, string?> environment) =>
+        Kubernetes ?? (!string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_HOST")) && !string.IsNullOrEmpty(environment("POD_NAMESPACE")));
 }
 
 /// <summary>Rejects a configuration that cannot start, naming the key (and environment variable) that fixes it.</summary>

@@ -45,15 +45,19 @@ public static class SiloHostingExtensions
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
+        bool kubernetes = options.UsesKubernetes(Environment.GetEnvironmentVariable);
         if (options.IsRedis)
         {
             silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
-            silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort);
+            // In a pod the endpoints come from Kubernetes hosting (POD_IP); elsewhere silos share this machine.
+            if (kubernetes) silo.Configure<EndpointOptions>(o => { o.SiloPort = options.SiloPort; o.GatewayPort = options.GatewayPort; });
+            else silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort);
         }
         else
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         }
+        if (kubernetes) silo.UseKubernetesHosting();
         if (options.Dashboard) silo.AddDashboard();
         return silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing();
     }
