@@ -480,23 +480,35 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
     /// only Live nodes that pass the filter enter the result set, but every node is walked through, so
     /// deleted and filtered items keep the graph navigable; the walk stops once the result set holds ef
     /// items and the closest unexpanded candidate is farther than the worst of them.
+    /// <para>Expanding a node first marks its unvisited neighbours and asks the CPU for their vectors, then
+    /// computes their distances, so the vectors load in parallel rather than one miss at a time. Reads of
+    /// blocks, rows, states and visited slots skip bounds checks: every id in a row is below the node count
+    /// (checked on load, and written only after its block), and the storage cannot move during the walk
+    /// (callers hold the storage lock).</para>
     /// </summary>
     private void SearchLayer<TFilter>(SearchContext context, ref float query, int ep, int ef, int level, TFilter filter, bool forQuery)
         where TFilter : IVectorFilter
     {
-        var state = _state;
-        var labels = _labels;
+        byte* blocks = _base;
+        nint nodeBytes = _nodeBytes;
+        nint rowOffset = _rowOffset;
         int dim = _dim;
+        int vectorBytes = dim * sizeof(float);
+        ref byte state = ref MemoryMarshal.GetArrayDataReference(_state);
+        ref int labels = ref MemoryMarshal.GetArrayDataReference(_labels);
+        var upper = _upper;
+        int upperOffset = (level - 1) * _strideUp;
         var frontier = context.Frontier;
         var results = context.Results;
         frontier.Clear();
         results.Clear();
-        context.NewVisit(_capacity);
+        var visited = context.NewVisit(_capacity);
+        ref int fresh = ref MemoryMarshal.GetArrayDataReference(context.Fresh);
 
-        float distance = TDistance.Distance(ref query, ref Vector(ep), dim);
-        context.TryVisit(ep);
+        float distance = TDistance.Distance(ref query, ref *(float*)(blocks + ep * nodeBytes), dim);
+        visited.TryVisit(ep);
         float bound = float.MaxValue;
-        if (!forQuery || (state[ep] == Live && filter.Allows(labels[ep])))
+        if (!forQuery || (Unsafe.Add(ref state, ep) == Live && filter.Allows(Unsafe.Add(ref labels, ep))))
         {
             results.Push(distance, ep);
             bound = distance;
@@ -508,37 +520,38 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
             var current = frontier.Top;
             if (current.Distance > bound && results.Count >= ef) break;
             frontier.Pop();
-            ref int row = ref level == 0 ? ref Row0(current.Node) : ref _upper[current.Node]![(level - 1) * _strideUp];
+            ref int row = ref level == 0
+                ? ref *(int*)(blocks + current.Node * nodeBytes + rowOffset)
+                : ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(upper[current.Node]!), upperOffset);
             int count = Volatile.Read(ref row);
-            if (count > 0) Prefetch(ref Vector(Unsafe.Add(ref row, 1)));
+            int freshCount = 0;
             for (int i = 1; i <= count; i++)
             {
                 int candidate = Unsafe.Add(ref row, i);
-                if (i < count) Prefetch(ref Vector(Unsafe.Add(ref row, i + 1)));
-                if (!context.TryVisit(candidate)) continue;
-                float d = TDistance.Distance(ref query, ref Vector(candidate), dim);
-                if (results.Count < ef || d < bound)
-                {
-                    frontier.Push(d, candidate);
-                    if (!forQuery || (state[candidate] == Live && filter.Allows(labels[candidate])))
-                    {
-                        results.Push(d, candidate);
-                        if (results.Count > ef) results.Pop();
-                        bound = results.Top.Distance;
-                    }
-                }
+                if (!visited.TryVisit(candidate)) continue;
+                Unsafe.Add(ref fresh, freshCount++) = candidate;
+                Prefetch(blocks + candidate * nodeBytes, vectorBytes);
+            }
+            for (int i = 0; i < freshCount; i++)
+            {
+                int candidate = Unsafe.Add(ref fresh, i);
+                float d = TDistance.Distance(ref query, ref *(float*)(blocks + candidate * nodeBytes), dim);
+                if (d >= bound && results.Count >= ef) continue;
+                frontier.Push(d, candidate);
+                if (forQuery && (Unsafe.Add(ref state, candidate) != Live || !filter.Allows(Unsafe.Add(ref labels, candidate)))) continue;
+                if (results.Count < ef) results.Push(d, candidate);
+                else results.ReplaceTop(d, candidate);
+                bound = results.Top.Distance;
             }
         }
     }
 
-    /// <summary>Hints the CPU to load the cache lines of a vector (a 64-float vector spans four lines).</summary>
+    /// <summary>Hints the CPU to load the <paramref name="bytes"/> from <paramref name="address"/> (a 64-float vector spans four lines).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Prefetch(ref float vector)
+    private static void Prefetch(byte* address, int bytes)
     {
         if (!Sse.IsSupported) return;
-        byte* p = (byte*)Unsafe.AsPointer(ref vector);
-        int bytes = _dim * sizeof(float);
-        for (int offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(p + offset);
+        for (int offset = 0; offset < bytes; offset += CacheLine.Bytes) Sse.Prefetch0(address + offset);
     }
 
     public SearchHit[] Search(ReadOnlySpan<float> query, int k, int ef = 0, IVectorFilter? filter = null)
@@ -596,7 +609,7 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
     }
 
     /// <summary>Pops the best <paramref name="k"/> of a max-heap into <paramref name="results"/>, best first.</summary>
-    private int Drain(CandidateHeap heap, int k, Span<SearchHit> results)
+    private int Drain(CandidateHeap<FarthestOnTop> heap, int k, Span<SearchHit> results)
     {
         while (heap.Count > k) heap.Pop();
         int found = heap.Count;
@@ -643,7 +656,7 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
             if (state[node] != Live || !filter.Allows(labels[node])) continue;
             float d = TDistance.Distance(ref q, ref Vector(node), dim);
             if (heap.Count < k) heap.Push(d, node);
-            else if (d < heap.Top.Distance) { heap.Pop(); heap.Push(d, node); }
+            else if (d < heap.Top.Distance) heap.ReplaceTop(d, node);
         }
         return Drain(context.Results, k, results);
     }
