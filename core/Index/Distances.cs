@@ -111,7 +111,8 @@ internal static class Kernels
     }
 
     /// <summary>
-    /// Squared L2 distance in one pass (subtract, square and sum fused).
+    /// Squared L2 distance in one pass (subtract, square and sum fused), with two accumulators and the lane
+    /// sum by halving, as in <see cref="Dot"/>.
     /// Scalar equivalent: <c>sum_i (a[i] - b[i])^2</c>. Callers guarantee both runs hold <paramref name="length"/> floats.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -121,23 +122,41 @@ internal static class Kernels
         float sum = 0f;
         if (Vector512.IsHardwareAccelerated && length >= 16)
         {
-            var acc = Vector512<float>.Zero;
-            for (; i <= length - 16; i += 16)
+            var acc0 = Vector512<float>.Zero;
+            var acc1 = Vector512<float>.Zero;
+            for (; i <= length - 32; i += 32)
+            {
+                var diff0 = Vector512.LoadUnsafe(ref a, (nuint)i) - Vector512.LoadUnsafe(ref b, (nuint)i);
+                var diff1 = Vector512.LoadUnsafe(ref a, (nuint)(i + 16)) - Vector512.LoadUnsafe(ref b, (nuint)(i + 16));
+                acc0 = Vector512.FusedMultiplyAdd(diff0, diff0, acc0);
+                acc1 = Vector512.FusedMultiplyAdd(diff1, diff1, acc1);
+            }
+            if (i <= length - 16)
             {
                 var diff = Vector512.LoadUnsafe(ref a, (nuint)i) - Vector512.LoadUnsafe(ref b, (nuint)i);
-                acc = Vector512.FusedMultiplyAdd(diff, diff, acc);
+                acc0 = Vector512.FusedMultiplyAdd(diff, diff, acc0);
+                i += 16;
             }
-            sum = Vector512.Sum(acc);
+            sum = Sum(acc0 + acc1);
         }
         else if (Vector256.IsHardwareAccelerated && length >= 8)
         {
-            var acc = Vector256<float>.Zero;
-            for (; i <= length - 8; i += 8)
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            for (; i <= length - 16; i += 16)
+            {
+                var diff0 = Vector256.LoadUnsafe(ref a, (nuint)i) - Vector256.LoadUnsafe(ref b, (nuint)i);
+                var diff1 = Vector256.LoadUnsafe(ref a, (nuint)(i + 8)) - Vector256.LoadUnsafe(ref b, (nuint)(i + 8));
+                acc0 = Vector256.FusedMultiplyAdd(diff0, diff0, acc0);
+                acc1 = Vector256.FusedMultiplyAdd(diff1, diff1, acc1);
+            }
+            if (i <= length - 8)
             {
                 var diff = Vector256.LoadUnsafe(ref a, (nuint)i) - Vector256.LoadUnsafe(ref b, (nuint)i);
-                acc = Vector256.FusedMultiplyAdd(diff, diff, acc);
+                acc0 = Vector256.FusedMultiplyAdd(diff, diff, acc0);
+                i += 8;
             }
-            sum = Vector256.Sum(acc);
+            sum = Sum(acc0 + acc1);
         }
         for (; i < length; i++)
         {
