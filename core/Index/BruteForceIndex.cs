@@ -150,7 +150,7 @@ internal sealed class BruteForceIndex<TDistance> : IVectorIndex where TDistance 
                 if (!filter.Allows(labels[slot])) continue;
                 float d = TDistance.Distance(ref q, ref vectors[slot * dim], dim);
                 if (heap.Count < k) heap.Push(d, slot);
-                else if (d < heap.Top.Distance) { heap.Pop(); heap.Push(d, slot); }
+                else if (d < heap.Top.Distance) heap.ReplaceTop(d, slot);
             }
             int found = heap.Count;
             for (int i = found - 1; i >= 0; i--)

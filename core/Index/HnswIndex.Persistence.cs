@@ -17,8 +17,9 @@ internal sealed partial class HnswIndex<TDistance>
             IndexFormat.WriteSpan<int>(writer, _labels.AsSpan(0, nodes));
             IndexFormat.WriteSpan<byte>(writer, _state.AsSpan(0, nodes));
             IndexFormat.WriteSpan<byte>(writer, _levels.AsSpan(0, nodes));
-            IndexFormat.WriteSpan<float>(writer, _vectors.AsSpan(0, nodes * _dim));
-            IndexFormat.WriteSpan<int>(writer, _links0.AsSpan(0, nodes * _stride0));
+            // Same byte stream as the version-1 layout of separate arrays: all vectors, then all layer-0 rows.
+            for (int node = 0; node < nodes; node++) IndexFormat.WriteSpan<float>(writer, VectorSpan(node));
+            for (int node = 0; node < nodes; node++) IndexFormat.WriteSpan<int>(writer, LinkRow(node, 0));
             for (int node = 0; node < nodes; node++)
                 if (_levels[node] > 0) IndexFormat.WriteSpan<int>(writer, _upper[node]);
             writer.Write(IndexFormat.EndMarker);
@@ -36,8 +37,8 @@ internal sealed partial class HnswIndex<TDistance>
         IndexFormat.ReadSpan(reader, index._labels.AsSpan(0, nodes), "labels");
         IndexFormat.ReadSpan(reader, index._state.AsSpan(0, nodes), "state");
         IndexFormat.ReadSpan(reader, index._levels.AsSpan(0, nodes), "levels");
-        IndexFormat.ReadSpan(reader, index._vectors.AsSpan(0, nodes * index._dim), "vectors");
-        IndexFormat.ReadSpan(reader, index._links0.AsSpan(0, nodes * index._stride0), "links0");
+        for (int node = 0; node < nodes; node++) IndexFormat.ReadSpan(reader, index.VectorSpan(node), "vectors");
+        for (int node = 0; node < nodes; node++) IndexFormat.ReadSpan(reader, index.LinkRow(node, 0), "links0");
         for (int node = 0; node < nodes; node++)
         {
             int level = index._levels[node];

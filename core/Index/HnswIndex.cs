@@ -1,13 +1,15 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace OrleansReco.Core.Index;
 
 /// <summary>
 /// Hierarchical navigable small-world graph (Malkov &amp; Yashunin 2018), generic over the metric.
-/// Storage is flat: vectors in one <c>float[capacity·d]</c>, layer-0 links in one
-/// <c>int[capacity·(M0+1)]</c> (slot 0 of each row is the link count), upper-layer links in one small
-/// array per node that has any (about 1 node in M).
+/// Storage is flat: each node owns one 64-byte-aligned block of a pinned array holding its vector
+/// (d floats, from the block start) followed by its layer-0 link row (a count, then M0 ids), so the
+/// walk reads a neighbour's vector and, when it expands it, its links from adjacent cache lines.
+/// Upper-layer links live in one small array per node that has any (about 1 node in M).
 /// <para>Concurrency: every public call holds a shared lock on the storage; only growth takes it
 /// exclusively (so arrays never move under a reader). Link rows are written under a striped lock,
 /// one row at a time (no lock is ever held while taking another, so no deadlock); readers do not
@@ -15,7 +17,7 @@ namespace OrleansReco.Core.Index;
 /// vector was written before any link to it, so a reader sees an old or new row, never a bad id.
 /// A node becomes returnable (state Live) only after it is fully linked.</para>
 /// </summary>
-internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistance : struct, IDistance
+internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where TDistance : struct, IDistance
 {
     private const byte Reserved = 0, Live = 1, Deleted = 2;
     private const int LockStripes = 4096;
@@ -29,8 +31,11 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
     private readonly int _strideUp;
     private readonly double _levelMult;
 
-    private float[] _vectors;
-    private int[] _links0;
+    private readonly int _nodeBytes;
+    private readonly int _rowOffset;
+    private CacheLine[] _block;
+    /// <summary>Address of node 0's block: the pinned <see cref="_block"/> rounded up to 64 bytes.</summary>
+    private byte* _base;
     private int[]?[] _upper;
     private byte[] _levels;
     private int[] _labels;
@@ -62,9 +67,10 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
         _stride0 = _m0 + 1;
         _strideUp = _m + 1;
         _levelMult = 1.0 / Math.Log(_m);
+        _rowOffset = _dim * sizeof(float);
+        _nodeBytes = checked((_rowOffset + _stride0 * sizeof(int) + CacheLine.Bytes - 1) / CacheLine.Bytes * CacheLine.Bytes);
         _capacity = _options.InitialCapacity;
-        _vectors = new float[(long)_capacity * _dim];
-        _links0 = new int[(long)_capacity * _stride0];
+        _block = AllocateBlock(_capacity, _nodeBytes, out _base);
         _upper = new int[]?[_capacity];
         _levels = new byte[_capacity];
         _labels = new int[_capacity];
@@ -91,7 +97,7 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
             _storage.EnterReadLock();
             try
             {
-                long bytes = (long)_vectors.Length * sizeof(float) + (long)_links0.Length * sizeof(int)
+                long bytes = (long)_block.Length * CacheLine.Bytes
                     + (long)_upper.Length * IntPtr.Size + _levels.Length + (long)_labels.Length * sizeof(int) + _state.Length
                     + Interlocked.Read(ref _upperLinkBytes) + LockStripes * 24L;
                 lock (_mapLock) bytes += (long)_idToNode.EnsureCapacity(0) * 20;
@@ -133,7 +139,7 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
             int node;
             lock (_mapLock)
                 if (!_idToNode.TryGetValue(id, out node)) return false;
-            _vectors.AsSpan(node * _dim, _dim).CopyTo(destination);
+            VectorSpan(node).CopyTo(destination);
             return true;
         }
         finally { _storage.ExitReadLock(); }
@@ -188,10 +194,12 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
         try
         {
             if (needed <= _capacity) return;
-            int capacity = (int)Math.Min(Array.MaxLength / Math.Max(_stride0, _dim), Math.Max((long)needed, _capacity * 2L));
+            int capacity = (int)Math.Min(MaxNodes(_nodeBytes), Math.Max((long)needed, _capacity * 2L));
             if (capacity < needed) throw new InvalidOperationException($"The index cannot hold {needed} nodes of dimension {_dim}.");
-            Array.Resize(ref _vectors, capacity * _dim);
-            Array.Resize(ref _links0, capacity * _stride0);
+            var block = AllocateBlock(capacity, _nodeBytes, out byte* address);
+            Buffer.MemoryCopy(_base, address, (long)capacity * _nodeBytes, (long)_capacity * _nodeBytes);
+            _block = block;
+            _base = address;
             Array.Resize(ref _upper, capacity);
             Array.Resize(ref _levels, capacity);
             Array.Resize(ref _labels, capacity);
@@ -201,6 +209,39 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
         }
         finally { _storage.ExitWriteLock(); }
     }
+
+    /// <summary>One cache line; the node blocks are whole lines.</summary>
+    [InlineArray(16)]
+    internal struct CacheLine
+    {
+        public const int Bytes = 64;
+        private float _element;
+    }
+
+    /// <summary>A zeroed pinned array of <paramref name="capacity"/> node blocks plus one spare line, and the
+    /// first 64-byte-aligned address in it. Pinned arrays never move, so the address stays valid while the array lives.</summary>
+    private static CacheLine[] AllocateBlock(int capacity, int nodeBytes, out byte* address)
+    {
+        if (capacity > MaxNodes(nodeBytes)) throw new InvalidOperationException($"The index cannot hold {capacity} nodes of {nodeBytes} bytes each.");
+        long lines = (long)capacity * nodeBytes / CacheLine.Bytes + 1;
+        var block = GC.AllocateArray<CacheLine>((int)lines, pinned: true);
+        nuint start = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(block));
+        address = (byte*)((start + CacheLine.Bytes - 1) & ~(nuint)(CacheLine.Bytes - 1));
+        return block;
+    }
+
+    /// <summary>Most nodes of <paramref name="nodeBytes"/> bytes one block (an array of at most Array.MaxLength lines) can hold.</summary>
+    private static int MaxNodes(int nodeBytes) => (int)Math.Min(Array.MaxLength, (Array.MaxLength - 1L) * CacheLine.Bytes / nodeBytes);
+
+    /// <summary>The stored vector of <paramref name="node"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref float Vector(int node) => ref *(float*)(_base + (nint)node * _nodeBytes);
+
+    private Span<float> VectorSpan(int node) => new(_base + (nint)node * _nodeBytes, _dim);
+
+    /// <summary>The layer-0 row of <paramref name="node"/>: slot 0 is the link count, then up to M0 ids.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref int Row0(int node) => ref *(int*)(_base + (nint)node * _nodeBytes + _rowOffset);
 
     /// <summary>Level of a node: depends only on the seed and the node slot, so builds are reproducible
     /// in their levels whatever the thread count. Geometric with mL = 1/ln M.</summary>
@@ -217,9 +258,9 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
     private void InsertNode(int node, ReadOnlySpan<float> vector)
     {
         int level = LevelFor(node);
-        vector.CopyTo(_vectors.AsSpan(node * _dim, _dim));
+        vector.CopyTo(VectorSpan(node));
         _levels[node] = (byte)level;
-        _links0[node * _stride0] = 0;
+        Row0(node) = 0;
         if (level > 0)
         {
             _upper[node] = new int[level * _strideUp];
@@ -251,7 +292,7 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
         var context = _pool.Rent();
         try
         {
-            ref float query = ref _vectors[node * _dim];
+            ref float query = ref Vector(node);
             int top = (int)(entry >> 32);
             int ep = (int)entry;
             for (int l = top; l > level; l--) ep = GreedyClosest(ref query, ep, l);
@@ -294,7 +335,6 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
             sorted.CopyTo(selected);
             return sorted.Length;
         }
-        var vectors = _vectors;
         int dim = _dim;
         int kept = 0;
         var pruned = context.Neighbors;
@@ -302,11 +342,11 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
         for (int i = 0; i < sorted.Length && kept < max; i++)
         {
             var candidate = sorted[i];
-            ref float candidateVector = ref vectors[candidate.Node * dim];
+            ref float candidateVector = ref Vector(candidate.Node);
             bool good = true;
             for (int j = 0; j < kept; j++)
             {
-                float between = TDistance.Distance(ref candidateVector, ref vectors[selected[j].Node * dim], dim);
+                float between = TDistance.Distance(ref candidateVector, ref Vector(selected[j].Node), dim);
                 if (between < candidate.Distance) { good = false; break; }
             }
             if (good) selected[kept++] = candidate;
@@ -320,7 +360,7 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
     private object LinkLock(int node) => _linkLocks[node & (LockStripes - 1)];
 
     private Span<int> LinkRow(int node, int level) =>
-        level == 0 ? _links0.AsSpan(node * _stride0, _stride0) : _upper[node].AsSpan((level - 1) * _strideUp, _strideUp);
+        level == 0 ? new Span<int>(Unsafe.AsPointer(ref Row0(node)), _stride0) : _upper[node].AsSpan((level - 1) * _strideUp, _strideUp);
 
     /// <summary>Writes the new node's row at <paramref name="level"/>, then links each neighbour back to it.</summary>
     private void ConnectNew(int node, int level, ReadOnlySpan<Candidate> neighbors)
@@ -359,16 +399,15 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
                 Volatile.Write(ref row[0], count + 1);
                 return;
             }
-            var vectors = _vectors;
             int dim = _dim;
-            ref float baseVector = ref vectors[neighbor * dim];
+            ref float baseVector = ref Vector(neighbor);
             Span<Candidate> candidates = stackalloc Candidate[count + 1];
             for (int i = 0; i < count; i++)
             {
                 int other = row[1 + i];
-                candidates[i] = new Candidate(TDistance.Distance(ref baseVector, ref vectors[other * dim], dim), other);
+                candidates[i] = new Candidate(TDistance.Distance(ref baseVector, ref Vector(other), dim), other);
             }
-            candidates[count] = new Candidate(TDistance.Distance(ref baseVector, ref vectors[node * dim], dim), node);
+            candidates[count] = new Candidate(TDistance.Distance(ref baseVector, ref Vector(node), dim), node);
             candidates.Sort(default(CandidateOrder));
             Span<Candidate> selected = stackalloc Candidate[max];
             int kept = SelectInto(candidates, max, selected);
@@ -380,18 +419,17 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
     /// <summary>The heuristic of <see cref="SelectNeighbors"/> over caller-owned spans (used while holding a row lock).</summary>
     private int SelectInto(ReadOnlySpan<Candidate> sorted, int max, Span<Candidate> selected)
     {
-        var vectors = _vectors;
         int dim = _dim;
         int kept = 0;
         Span<bool> taken = stackalloc bool[sorted.Length];
         for (int i = 0; i < sorted.Length && kept < max; i++)
         {
             var candidate = sorted[i];
-            ref float candidateVector = ref vectors[candidate.Node * dim];
+            ref float candidateVector = ref Vector(candidate.Node);
             bool good = true;
             for (int j = 0; j < kept; j++)
             {
-                if (TDistance.Distance(ref candidateVector, ref vectors[selected[j].Node * dim], dim) < candidate.Distance) { good = false; break; }
+                if (TDistance.Distance(ref candidateVector, ref Vector(selected[j].Node), dim) < candidate.Distance) { good = false; break; }
             }
             if (good) { selected[kept++] = candidate; taken[i] = true; }
         }
@@ -411,11 +449,10 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
     /// <summary>Greedy walk on an upper layer: move to the closest neighbour until none is closer.</summary>
     private int GreedyClosest(ref float query, int ep, int level)
     {
-        var vectors = _vectors;
         var upper = _upper;
         int dim = _dim;
         int stride = _strideUp;
-        float best = TDistance.Distance(ref query, ref vectors[ep * dim], dim);
+        float best = TDistance.Distance(ref query, ref Vector(ep), dim);
         bool changed = true;
         while (changed)
         {
@@ -426,7 +463,7 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
             for (int i = 1; i <= count; i++)
             {
                 int candidate = row[offset + i];
-                float distance = TDistance.Distance(ref query, ref vectors[candidate * dim], dim);
+                float distance = TDistance.Distance(ref query, ref Vector(candidate), dim);
                 if (distance < best)
                 {
                     best = distance;
@@ -443,26 +480,35 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
     /// only Live nodes that pass the filter enter the result set, but every node is walked through, so
     /// deleted and filtered items keep the graph navigable; the walk stops once the result set holds ef
     /// items and the closest unexpanded candidate is farther than the worst of them.
+    /// <para>Expanding a node first marks its unvisited neighbours and asks the CPU for their vectors, then
+    /// computes their distances, so the vectors load in parallel rather than one miss at a time. Reads of
+    /// blocks, rows, states and visited slots skip bounds checks: every id in a row is below the node count
+    /// (checked on load, and written only after its block), and the storage cannot move during the walk
+    /// (callers hold the storage lock).</para>
     /// </summary>
     private void SearchLayer<TFilter>(SearchContext context, ref float query, int ep, int ef, int level, TFilter filter, bool forQuery)
         where TFilter : IVectorFilter
     {
-        var vectors = _vectors;
-        var state = _state;
-        var labels = _labels;
+        byte* blocks = _base;
+        nint nodeBytes = _nodeBytes;
+        nint rowOffset = _rowOffset;
         int dim = _dim;
-        int[] links;
-        int stride;
+        int vectorBytes = dim * sizeof(float);
+        ref byte state = ref MemoryMarshal.GetArrayDataReference(_state);
+        ref int labels = ref MemoryMarshal.GetArrayDataReference(_labels);
+        var upper = _upper;
+        int upperOffset = (level - 1) * _strideUp;
         var frontier = context.Frontier;
         var results = context.Results;
         frontier.Clear();
         results.Clear();
-        context.NewVisit(_capacity);
+        var visited = context.NewVisit(_capacity);
+        ref int fresh = ref MemoryMarshal.GetArrayDataReference(context.Fresh);
 
-        float distance = TDistance.Distance(ref query, ref vectors[ep * dim], dim);
-        context.TryVisit(ep);
+        float distance = TDistance.Distance(ref query, ref *(float*)(blocks + ep * nodeBytes), dim);
+        visited.TryVisit(ep);
         float bound = float.MaxValue;
-        if (!forQuery || (state[ep] == Live && filter.Allows(labels[ep])))
+        if (!forQuery || (Unsafe.Add(ref state, ep) == Live && filter.Allows(Unsafe.Add(ref labels, ep))))
         {
             results.Push(distance, ep);
             bound = distance;
@@ -474,48 +520,38 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
             var current = frontier.Top;
             if (current.Distance > bound && results.Count >= ef) break;
             frontier.Pop();
-            int offset;
-            if (level == 0)
-            {
-                links = _links0;
-                offset = current.Node * _stride0;
-            }
-            else
-            {
-                links = _upper[current.Node]!;
-                stride = _strideUp;
-                offset = (level - 1) * stride;
-            }
-            int count = Volatile.Read(ref links[offset]);
-            if (count > 0) Prefetch(ref vectors[links[offset + 1] * dim]);
+            ref int row = ref level == 0
+                ? ref *(int*)(blocks + current.Node * nodeBytes + rowOffset)
+                : ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(upper[current.Node]!), upperOffset);
+            int count = Volatile.Read(ref row);
+            int freshCount = 0;
             for (int i = 1; i <= count; i++)
             {
-                int candidate = links[offset + i];
-                if (i < count) Prefetch(ref vectors[links[offset + i + 1] * dim]);
-                if (!context.TryVisit(candidate)) continue;
-                float d = TDistance.Distance(ref query, ref vectors[candidate * dim], dim);
-                if (results.Count < ef || d < bound)
-                {
-                    frontier.Push(d, candidate);
-                    if (!forQuery || (state[candidate] == Live && filter.Allows(labels[candidate])))
-                    {
-                        results.Push(d, candidate);
-                        if (results.Count > ef) results.Pop();
-                        bound = results.Top.Distance;
-                    }
-                }
+                int candidate = Unsafe.Add(ref row, i);
+                if (!visited.TryVisit(candidate)) continue;
+                Unsafe.Add(ref fresh, freshCount++) = candidate;
+                Prefetch(blocks + candidate * nodeBytes, vectorBytes);
+            }
+            for (int i = 0; i < freshCount; i++)
+            {
+                int candidate = Unsafe.Add(ref fresh, i);
+                float d = TDistance.Distance(ref query, ref *(float*)(blocks + candidate * nodeBytes), dim);
+                if (d >= bound && results.Count >= ef) continue;
+                frontier.Push(d, candidate);
+                if (forQuery && (Unsafe.Add(ref state, candidate) != Live || !filter.Allows(Unsafe.Add(ref labels, candidate)))) continue;
+                if (results.Count < ef) results.Push(d, candidate);
+                else results.ReplaceTop(d, candidate);
+                bound = results.Top.Distance;
             }
         }
     }
 
-    /// <summary>Hints the CPU to load the cache lines of a vector (a 64-float vector spans four lines).</summary>
+    /// <summary>Hints the CPU to load the <paramref name="bytes"/> from <paramref name="address"/> (a 64-float vector spans four lines).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private unsafe void Prefetch(ref float vector)
+    private static void Prefetch(byte* address, int bytes)
     {
         if (!Sse.IsSupported) return;
-        byte* p = (byte*)Unsafe.AsPointer(ref vector);
-        int bytes = _dim * sizeof(float);
-        for (int offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(p + offset);
+        for (int offset = 0; offset < bytes; offset += CacheLine.Bytes) Sse.Prefetch0(address + offset);
     }
 
     public SearchHit[] Search(ReadOnlySpan<float> query, int k, int ef = 0, IVectorFilter? filter = null)
@@ -573,7 +609,7 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
     }
 
     /// <summary>Pops the best <paramref name="k"/> of a max-heap into <paramref name="results"/>, best first.</summary>
-    private int Drain(CandidateHeap heap, int k, Span<SearchHit> results)
+    private int Drain(CandidateHeap<FarthestOnTop> heap, int k, Span<SearchHit> results)
     {
         while (heap.Count > k) heap.Pop();
         int found = heap.Count;
@@ -610,7 +646,6 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
     {
         var heap = context.Results;
         heap.Clear();
-        var vectors = _vectors;
         var state = _state;
         var labels = _labels;
         int dim = _dim;
@@ -619,9 +654,9 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
         for (int node = 0; node < nodes; node++)
         {
             if (state[node] != Live || !filter.Allows(labels[node])) continue;
-            float d = TDistance.Distance(ref q, ref vectors[node * dim], dim);
+            float d = TDistance.Distance(ref q, ref Vector(node), dim);
             if (heap.Count < k) heap.Push(d, node);
-            else if (d < heap.Top.Distance) { heap.Pop(); heap.Push(d, node); }
+            else if (d < heap.Top.Distance) heap.ReplaceTop(d, node);
         }
         return Drain(context.Results, k, results);
     }
@@ -641,7 +676,7 @@ internal sealed partial class HnswIndex<TDistance> : IVectorIndex where TDistanc
                 foreach (var (id, node) in _idToNode)
                 {
                     ids[i] = id;
-                    _vectors.AsSpan(node * _dim, _dim).CopyTo(vectors.AsSpan(i * _dim, _dim));
+                    VectorSpan(node).CopyTo(vectors.AsSpan(i * _dim, _dim));
                     i++;
                 }
             }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace OrleansReco.Core.Index;
 
@@ -9,70 +10,121 @@ internal struct Candidate(float distance, int node)
     public int Node = node;
 }
 
+/// <summary>Which of two distances a heap keeps nearer its top; a struct type parameter, so each heap's
+/// comparisons compile to one instruction with no per-call branch on the order.</summary>
+internal interface IHeapOrder
+{
+    static abstract bool Above(float a, float b);
+}
+
+/// <summary>The farthest candidate on top: the bounded result set, whose top is the current bound.</summary>
+internal readonly struct FarthestOnTop : IHeapOrder
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Above(float a, float b) => a > b;
+}
+
+/// <summary>The closest candidate on top: the frontier of the walk.</summary>
+internal readonly struct NearestOnTop : IHeapOrder
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Above(float a, float b) => a < b;
+}
+
 /// <summary>
-/// Binary heap of candidates over a reusable array. <c>MaxOnTop</c> true keeps the farthest on top
-/// (the bounded result set), false the closest (the frontier). Grows only when full, so steady-state
-/// searches do not allocate.
+/// Binary heap of candidates over a reusable array, ordered by <typeparamref name="TOrder"/>. Grows only
+/// when full, so steady-state searches do not allocate. Element access skips bounds checks: every index
+/// used is below <see cref="Count"/>, which never exceeds the array length.
 /// </summary>
-internal sealed class CandidateHeap(bool maxOnTop, int capacity = 256)
+internal sealed class CandidateHeap<TOrder>(int capacity = 256) where TOrder : struct, IHeapOrder
 {
     private Candidate[] _items = new Candidate[capacity];
-    private readonly bool _maxOnTop = maxOnTop;
+    private int _count;
 
-    public int Count { get; private set; }
+    public int Count => _count;
 
-    public Candidate Top => _items[0];
+    /// <summary>The top candidate; only valid while <see cref="Count"/> is positive.</summary>
+    public ref readonly Candidate Top => ref MemoryMarshal.GetArrayDataReference(_items);
 
-    public void Clear() => Count = 0;
+    public void Clear() => _count = 0;
 
     /// <summary>The backing items in heap order (not sorted).</summary>
-    public Span<Candidate> Items => _items.AsSpan(0, Count);
+    public Span<Candidate> Items => _items.AsSpan(0, _count);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Above(float a, float b) => _maxOnTop ? a > b : a < b;
-
     public void Push(float distance, int node)
     {
-        if (Count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
-        var items = _items;
-        int i = Count++;
+        int i = _count;
+        if (i == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+        _count = i + 1;
+        ref Candidate items = ref MemoryMarshal.GetArrayDataReference(_items);
         while (i > 0)
         {
             int parent = (i - 1) >> 1;
-            if (!Above(distance, items[parent].Distance)) break;
-            items[i] = items[parent];
+            ref Candidate up = ref Unsafe.Add(ref items, parent);
+            if (!TOrder.Above(distance, up.Distance)) break;
+            Unsafe.Add(ref items, i) = up;
             i = parent;
         }
-        items[i] = new Candidate(distance, node);
+        Unsafe.Add(ref items, i) = new Candidate(distance, node);
     }
 
     public Candidate Pop()
     {
-        var items = _items;
-        var top = items[0];
-        int n = --Count;
-        if (n > 0)
-        {
-            var last = items[n];
-            int i = 0;
-            while (true)
-            {
-                int child = 2 * i + 1;
-                if (child >= n) break;
-                if (child + 1 < n && Above(items[child + 1].Distance, items[child].Distance)) child++;
-                if (!Above(items[child].Distance, last.Distance)) break;
-                items[i] = items[child];
-                i = child;
-            }
-            items[i] = last;
-        }
+        ref Candidate items = ref MemoryMarshal.GetArrayDataReference(_items);
+        var top = items;
+        int n = --_count;
+        if (n > 0) SiftDown(ref items, n, Unsafe.Add(ref items, n));
         return top;
+    }
+
+    /// <summary>Replaces the top with (<paramref name="distance"/>, <paramref name="node"/>): a Pop and a Push in one
+    /// sift. Only valid while <see cref="Count"/> is positive.</summary>
+    public void ReplaceTop(float distance, int node) =>
+        SiftDown(ref MemoryMarshal.GetArrayDataReference(_items), _count, new Candidate(distance, node));
+
+    /// <summary>Places <paramref name="item"/> into the hole at the root of the first <paramref name="n"/> items.</summary>
+    private static void SiftDown(ref Candidate items, int n, Candidate item)
+    {
+        int i = 0;
+        while (true)
+        {
+            int child = 2 * i + 1;
+            if (child >= n) break;
+            if (child + 1 < n && TOrder.Above(Unsafe.Add(ref items, child + 1).Distance, Unsafe.Add(ref items, child).Distance)) child++;
+            ref Candidate down = ref Unsafe.Add(ref items, child);
+            if (!TOrder.Above(down.Distance, item.Distance)) break;
+            Unsafe.Add(ref items, i) = down;
+            i = child;
+        }
+        Unsafe.Add(ref items, i) = item;
+    }
+}
+
+/// <summary>
+/// The visited set of one walk: a view of the context's stamp array and this walk's stamp. A slot equal to
+/// the stamp is visited. Access skips bounds checks; callers pass node ids below the capacity given to
+/// <see cref="SearchContext.NewVisit"/> (the index's capacity, which bounds every id in its link rows).
+/// </summary>
+internal readonly ref struct VisitedSet(ref int slots, int stamp)
+{
+    private readonly ref int _slots = ref slots;
+    private readonly int _stamp = stamp;
+
+    /// <summary>Marks <paramref name="node"/> visited; true when it was not yet visited in this walk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryVisit(int node)
+    {
+        ref int slot = ref Unsafe.Add(ref _slots, (uint)node);
+        if (slot == _stamp) return false;
+        slot = _stamp;
+        return true;
     }
 }
 
 /// <summary>
 /// Per-search scratch state, pooled by the index: a generation-stamped visited set (one int per node;
-/// a new query bumps the stamp instead of clearing), the two heaps, a query buffer and neighbour scratch.
+/// a new walk bumps the stamp instead of clearing), the two heaps, a query buffer and neighbour scratch.
 /// </summary>
 internal sealed class SearchContext
 {
@@ -85,20 +137,23 @@ internal sealed class SearchContext
         Query = new float[dimension];
         Neighbors = new int[maxLinks + 1];
         Selected = new Candidate[maxLinks + 1];
+        Fresh = new int[maxLinks + 1];
     }
 
-    public readonly CandidateHeap Frontier = new(maxOnTop: false);
-    public readonly CandidateHeap Results = new(maxOnTop: true);
-    public readonly CandidateHeap Scratch = new(maxOnTop: false);
+    public readonly CandidateHeap<NearestOnTop> Frontier = new();
+    public readonly CandidateHeap<FarthestOnTop> Results = new();
     public readonly float[] Query;
     public readonly int[] Neighbors;
     public Candidate[] Selected;
     public Candidate[] Sorted = new Candidate[256];
 
+    /// <summary>Unvisited neighbours of the node being expanded; longer than any link row.</summary>
+    public readonly int[] Fresh;
+
     public int VisitedCapacity => _visited.Length;
 
-    /// <summary>Starts a new visited generation sized for <paramref name="nodeCapacity"/> nodes.</summary>
-    public void NewVisit(int nodeCapacity)
+    /// <summary>Starts a new visited generation for ids below <paramref name="nodeCapacity"/>.</summary>
+    public VisitedSet NewVisit(int nodeCapacity)
     {
         if (_visited.Length < nodeCapacity)
         {
@@ -110,16 +165,7 @@ internal sealed class SearchContext
             Array.Clear(_visited);
             _stamp = 1;
         }
-    }
-
-    /// <summary>Marks <paramref name="node"/> visited; true when it was not yet visited in this generation.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryVisit(int node)
-    {
-        ref int slot = ref _visited[node];
-        if (slot == _stamp) return false;
-        slot = _stamp;
-        return true;
+        return new VisitedSet(ref MemoryMarshal.GetArrayDataReference(_visited), _stamp);
     }
 
     public long Bytes => (long)_visited.Length * sizeof(int);

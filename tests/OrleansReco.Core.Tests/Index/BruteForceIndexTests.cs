@@ -40,7 +40,7 @@ public sealed class BruteForceIndexTests
     public void Dot_MatchesTensorPrimitives_ForOddLengths()
     {
         var random = new Random(9);
-        foreach (int length in new[] { 1, 7, 16, 33, 64, 100 })
+        foreach (int length in new[] { 1, 7, 8, 15, 16, 24, 31, 32, 33, 48, 64, 100, 128 })
         {
             var a = Enumerable.Range(0, length).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
             var b = Enumerable.Range(0, length).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
