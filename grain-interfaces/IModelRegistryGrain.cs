@@ -26,6 +26,22 @@ public interface IModelRegistryGrain : IGrainWithStringKey
     /// <summary>Chunk <paramref name="index"/> (0-based) of a stored version's bundle.</summary>
     [Alias("GetBundleChunk")]
     Task<byte[]> GetBundleChunkAsync(string version, int index);
+
+    /// <summary>
+    /// Registers (or refreshes) a silo's subscriber, told of every later publication; returns the current one. Silos
+    /// call this periodically: a subscriber not refreshed for four sync intervals is dropped.
+    /// </summary>
+    [Alias("Subscribe")]
+    Task<ModelVersionInfo?> SubscribeAsync(string silo, IModelSubscriber subscriber);
+}
+
+/// <summary>A silo's receiver of publications: loads the published bundle into the silo's model cache.</summary>
+[Alias("reco.IModelSubscriber")]
+public interface IModelSubscriber : IGrainObserver
+{
+    /// <summary>Makes <paramref name="published"/> the silo's model; returns once it is loaded.</summary>
+    [Alias("Load")]
+    Task LoadAsync(ModelVersionInfo published);
 }
 
 /// <summary>Where the registry lives.</summary>

@@ -16,6 +16,9 @@ public sealed partial class ModelRegistryGrain(
     TimeProvider time,
     ILogger<ModelRegistryGrain> logger) : Grain, IModelRegistryGrain
 {
+    /// <summary>Subscribed silos (in memory: after a move the silos re-subscribe within one sync interval).</summary>
+    private readonly Dictionary<string, (IModelSubscriber Subscriber, DateTimeOffset Seen)> _silos = new(StringComparer.Ordinal);
+
     public async Task<ModelVersionInfo> PublishAsync(byte[] bundle, string publishedBy, Dictionary<string, double>? metrics)
     {
         ArgumentNullException.ThrowIfNull(bundle);
@@ -52,6 +55,7 @@ public sealed partial class ModelRegistryGrain(
         foreach (var (k, v) in metrics ?? []) all[k] = v;
         var info = new ModelVersionInfo(version, publishedBy, time.GetUtcNow(), all, bundle.Length, chunks);
         await RecordAsync(info);
+        await NotifyAsync(info);
         return info;
     }
 
@@ -63,6 +67,7 @@ public sealed partial class ModelRegistryGrain(
             $"Version '{version}' is not in the registry; stored versions: {string.Join(", ", StoredVersions())}.");
         var info = stored with { PublishedBy = requestedBy, PublishedAt = time.GetUtcNow(), IsRollback = true };
         await RecordAsync(info);
+        await NotifyAsync(info);
         return info;
     }
 
@@ -76,6 +81,30 @@ public sealed partial class ModelRegistryGrain(
         if (index < 0 || index >= stored.ChunkCount)
             throw new ArgumentOutOfRangeException(nameof(index), index, $"Version '{version}' has {stored.ChunkCount} chunks.");
         return GrainFactory.GetGrain<IModelChunkGrain>(ModelChunkGrain.KeyOf(version, index)).ReadAsync();
+    }
+
+    public Task<ModelVersionInfo?> SubscribeAsync(string silo, IModelSubscriber subscriber)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(silo);
+        ArgumentNullException.ThrowIfNull(subscriber);
+        _silos[silo] = (subscriber, time.GetUtcNow());
+        return Task.FromResult(Current());
+    }
+
+    /// <summary>
+    /// Tells every live subscriber and waits until each has loaded the model (or failed: that silo catches up at its
+    /// next check-in), so that when a publish returns the silos that answered serve the new version.
+    /// </summary>
+    private async Task NotifyAsync(ModelVersionInfo info)
+    {
+        var expired = time.GetUtcNow() - 4 * options.Value.SyncInterval;
+        foreach (var (silo, entry) in _silos.Where(s => s.Value.Seen < expired).ToList()) _silos.Remove(silo);
+        var silos = _silos.ToArray();
+        var loads = silos.Select(s => s.Value.Subscriber.LoadAsync(info)).ToArray();
+        try { await Task.WhenAll(loads); }
+        catch (Exception) { /* Reported per silo below. */ }
+        for (int i = 0; i < loads.Length; i++)
+            if (loads[i].IsFaulted) LogSiloMissed(loads[i].Exception!.GetBaseException(), silos[i].Key, info.Version);
     }
 
     private ModelVersionInfo? Current()
@@ -112,6 +141,9 @@ public sealed partial class ModelRegistryGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is current (by {PublishedBy}, {SizeBytes} bytes in {Chunks} chunks, rollback: {IsRollback})")]
     private partial void LogPublished(string version, string publishedBy, long sizeBytes, int chunks, bool isRollback);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} did not load model {Version}; it catches up at its next check-in")]
+    private partial void LogSiloMissed(Exception error, string silo, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a bundle of {SizeBytes} bytes from {PublishedBy}: {Reason}")]
     private partial void LogRefused(string publishedBy, long sizeBytes, string reason);
