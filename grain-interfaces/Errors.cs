@@ -17,3 +17,12 @@ public sealed class RecoStorageException : Exception
     public RecoStorageException(string message) : base(message) { }
     public RecoStorageException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>A model bundle was refused (not a bundle, corrupt, or a version already published); the message says why.</summary>
+[GenerateSerializer, Alias("reco.InvalidModelBundleException")]
+public sealed class InvalidModelBundleException : Exception
+{
+    public InvalidModelBundleException() { }
+    public InvalidModelBundleException(string message) : base(message) { }
+    public InvalidModelBundleException(string message, Exception inner) : base(message, inner) { }
+}

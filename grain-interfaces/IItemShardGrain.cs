@@ -15,8 +15,13 @@ public interface IItemShardGrain : IGrainWithIntegerCompoundKey
     [Alias("Remove")]
     Task<int> RemoveAsync(string[] itemIds);
 
-    /// <summary>The shard's best items for a query, filters applied inside the index walk.</summary>
-    [Alias("Search")]
+    /// <summary>
+    /// The shard's best items for a query, filters applied inside the index walk, from the index of the query's model
+    /// version: the current one, the one it replaced, or the one being built (then the search waits for it).
+    /// Interleaves with other calls so that a search waiting for a build does not hold up the others; the search
+    /// itself runs in one turn and only reads.
+    /// </summary>
+    [Alias("Search"), Orleans.Concurrency.AlwaysInterleave]
     Task<ShardAnswer> SearchAsync(ShardQuery query);
 
     /// <summary>Scores of the given items (all on this shard) against a user vector; null for unknown items.</summary>

@@ -9,6 +9,9 @@ public static class StorageNames
     /// <summary>Item shard grains: items' features, availability and metadata.</summary>
     public const string Shards = "shards";
 
+    /// <summary>The model registry: publication history and the bundles' chunks.</summary>
+    public const string Models = "models";
+
     /// <summary>Every name above.</summary>
-    public static readonly IReadOnlyList<string> All = [Users, Shards];
+    public static readonly IReadOnlyList<string> All = [Users, Shards, Models];
 }

@@ -72,7 +72,11 @@ public sealed record ItemScore(
     [property: Id(1)] float? Score,
     [property: Id(2)] float? Rating = null);
 
-/// <summary>A query as one shard receives it: the vector and the filter, already combined with the rules.</summary>
+/// <summary>
+/// A query as one shard receives it: the vector and the filter, already combined with the rules.
+/// <paramref name="ModelVersion"/>: the model the vector was computed with; a shard answers from its index for that
+/// version when it has one (null: its current index).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("reco.ShardQuery")]
 public sealed record ShardQuery(
     [property: Id(0)] float[] Vector,
@@ -81,7 +85,8 @@ public sealed record ShardQuery(
     [property: Id(3)] string[] ExcludedItemIds,
     [property: Id(4)] FieldRule[] Rules,
     [property: Id(5)] string? LimitField,
-    [property: Id(6)] int LimitPerValue);
+    [property: Id(6)] int LimitPerValue,
+    [property: Id(7)] string? ModelVersion = null);
 
 /// <summary>One shard's best items for a query, best first.</summary>
 [GenerateSerializer, Immutable, Alias("reco.ShardAnswer")]

@@ -9,8 +9,10 @@ namespace OrleansReco.Grains.Items;
 
 /// <summary>
 /// One shard of a catalogue (key: shard index, extension: catalogue). Items are embedded by the current item tower
-/// when upserted and are searchable when the call returns; the index is rebuilt from the stored items on activation
-/// and whenever the silo's model version moves.
+/// when upserted and are searchable when the call returns. The index is built from the stored items on activation.
+/// When the silo's model changes, the shard re-embeds a snapshot of its items and builds the new index on the thread
+/// pool, replays the changes made meanwhile, and swaps it in within one turn; until then queries use the old index.
+/// The replaced index is kept (and kept current) for queries whose vector still comes from the older model.
 /// </summary>
 [ServingSilosOnly]
 public sealed partial class ItemShardGrain(
@@ -21,6 +23,11 @@ public sealed partial class ItemShardGrain(
     ILogger<ItemShardGrain> logger) : Grain, IItemShardGrain
 {
     private ShardIndex? _index;
+    private ShardIndex? _previous;
+    private Task? _pending;
+    private string? _pendingVersion;
+    private HashSet<string>? _changedDuringBuild;
+    private TaskScheduler? _scheduler;
 
     private int Shard => (int)this.GetPrimaryKeyLong(out _);
     private string Catalog { get { this.GetPrimaryKeyLong(out var catalog); return catalog ?? ItemSharding.DefaultCatalog; } }
@@ -42,6 +49,8 @@ public sealed partial class ItemShardGrain(
             var stored = StoredItem.From(item);
             if (!index.TryUpsert(item.ItemId, stored, out bool isNew)) { rejected++; continue; }
             state.State.Items[item.ItemId] = stored;
+            _previous?.TryUpsert(item.ItemId, stored, out _);
+            _changedDuringBuild?.Add(item.ItemId);
             if (isNew) added++; else updated++;
         }
         if (rejected > 0) LogShardFull(Catalog, shard, rejected, options.Value.MaxItemsPerShard);
@@ -60,6 +69,8 @@ public sealed partial class ItemShardGrain(
         {
             if (id is null || !index.Remove(id)) continue;
             state.State.Items.Remove(id);
+            _previous?.Remove(id);
+            _changedDuringBuild?.Add(id);
             removed++;
         }
         if (index.Maintain() is { } built) IndexBuilt(index, built);
@@ -74,6 +85,17 @@ public sealed partial class ItemShardGrain(
         if (options.Value.SimulatedSearchDelay.TryGetValue($"{Catalog}/{Shard}", out var delay) && delay > TimeSpan.Zero)
             await Task.Delay(delay);
         var index = Index();
+        string? wanted = query.ModelVersion;
+        if (wanted is not null && !string.Equals(wanted, index.ModelVersion, StringComparison.Ordinal))
+        {
+            if (_previous is not null && string.Equals(wanted, _previous.ModelVersion, StringComparison.Ordinal)) index = _previous;
+            else if (_pending is { } pending && string.Equals(wanted, _pendingVersion, StringComparison.Ordinal))
+            {
+                await pending;
+                index = Index();
+            }
+        }
+        // Everything below runs in this turn, so the answer comes from one index and one model version.
         return new ShardAnswer(Shard, index.Search(query), index.ModelVersion);
     }
 
@@ -99,25 +121,103 @@ public sealed partial class ItemShardGrain(
         return Task.FromResult(new ShardStats(Shard, index.Count, index.MemoryBytes, index.Kind, index.ModelVersion));
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        metrics.ShardGone(Catalog, Shard);
-        _index?.Dispose();
-        _index = null;
+        _scheduler = TaskScheduler.Current;
+        models.Changed += OnModelChanged;
         return Task.CompletedTask;
     }
 
-    /// <summary>The index for the silo's current model, (re)built from the stored items when missing or stale.</summary>
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        models.Changed -= OnModelChanged;
+        metrics.ShardGone(Catalog, Shard);
+        _pendingVersion = null;
+        _index?.Dispose();
+        _previous?.Dispose();
+        _index = _previous = null;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The index queries use: built in this call only when the activation has none yet; when the silo's model has
+    /// moved, the current index is returned and a background rebuild is started (if not already under way).
+    /// </summary>
     private ShardIndex Index()
     {
         var model = models.Current;
-        if (_index is not null && string.Equals(_index.ModelVersion, model.Version, StringComparison.Ordinal)) return _index;
-        var previous = _index?.ModelVersion;
-        _index?.Dispose();
-        _index = ShardIndex.Build(model, options.Value, state.State.Items, out var elapsed);
-        LogIndexBuilt(Catalog, Shard, _index.Count, _index.Kind, model.Version, previous ?? "(none)", elapsed.TotalMilliseconds);
-        IndexBuilt(_index, elapsed);
+        if (_index is null)
+        {
+            _index = ShardIndex.Build(model, options.Value, state.State.Items, out var elapsed);
+            LogIndexBuilt(Catalog, Shard, _index.Count, _index.Kind, model.Version, "(none)", elapsed.TotalMilliseconds);
+            IndexBuilt(_index, elapsed);
+        }
+        else if (!string.Equals(_index.ModelVersion, model.Version, StringComparison.Ordinal)) BeginSwap(model);
         return _index;
+    }
+
+    /// <summary>Raised on the thread that published the model: moves into the activation's turn-based scheduler.</summary>
+    private void OnModelChanged(Core.Model.TwoTowerModel model)
+    {
+        if (_scheduler is { } scheduler)
+            _ = Task.Factory.StartNew(() => BeginSwap(model), CancellationToken.None, TaskCreationOptions.None, scheduler);
+    }
+
+    /// <summary>Starts re-embedding and building for <paramref name="model"/> unless that is current or under way.</summary>
+    private void BeginSwap(Core.Model.TwoTowerModel model)
+    {
+        if (_index is null) return; // No index yet: the first call builds one with the current model.
+        if (string.Equals(_index.ModelVersion, model.Version, StringComparison.Ordinal)
+            || string.Equals(_pendingVersion, model.Version, StringComparison.Ordinal)) return;
+        _pendingVersion = model.Version;
+        _changedDuringBuild = new HashSet<string>(StringComparer.Ordinal);
+        _pending = SwapAsync(model, new Dictionary<string, StoredItem>(state.State.Items, StringComparer.Ordinal));
+    }
+
+    private async Task SwapAsync(Core.Model.TwoTowerModel model, Dictionary<string, StoredItem> snapshot)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        ShardIndex built;
+        TimeSpan buildTime;
+        try
+        {
+            (built, buildTime) = await Task.Run(() => (ShardIndex.Build(model, options.Value, snapshot, out var t), t));
+        }
+        catch (Exception e)
+        {
+            LogSwapFailed(e, Catalog, Shard, model.Version);
+            if (string.Equals(_pendingVersion, model.Version, StringComparison.Ordinal)) ClearPending();
+            return;
+        }
+        // Back in the activation's turn: nothing else touches the indexes until this method returns.
+        if (!string.Equals(_pendingVersion, model.Version, StringComparison.Ordinal) || _index is null)
+        {
+            built.Dispose(); // A newer model arrived meanwhile (or the shard deactivated).
+            return;
+        }
+        foreach (var id in _changedDuringBuild!)
+        {
+            if (state.State.Items.TryGetValue(id, out var item)) built.TryUpsert(id, item, out _);
+            else built.Remove(id);
+        }
+        built.Maintain();
+        var replaced = _index;
+        _previous?.Dispose();
+        _previous = replaced;
+        _index = built;
+        ClearPending();
+        double swapMs = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        metrics.IndexSwapped(Catalog, Shard, swapMs);
+        LogIndexBuilt(Catalog, Shard, built.Count, built.Kind, model.Version, replaced.ModelVersion, buildTime.TotalMilliseconds);
+        LogSwapped(Catalog, Shard, model.Version, swapMs);
+        IndexBuilt(built, buildTime);
+    }
+
+    private void ClearPending()
+    {
+        _pending = null;
+        _pendingVersion = null;
+        _changedDuringBuild = null;
     }
 
     private void IndexBuilt(ShardIndex index, TimeSpan elapsed)
@@ -145,6 +245,12 @@ public sealed partial class ItemShardGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Catalog}/{Shard}: built {Kind} index of {Count} items for model {Version} (was {Previous}) in {Milliseconds:F1} ms")]
     private partial void LogIndexBuilt(string catalog, int shard, int count, string kind, string version, string previous, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Catalog}/{Shard}: index for model {Version} swapped in {Milliseconds:F1} ms after the model changed")]
+    private partial void LogSwapped(string catalog, int shard, string version, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shard {Catalog}/{Shard}: building the index for model {Version} failed; queries keep the old index")]
+    private partial void LogSwapFailed(Exception error, string catalog, int shard, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Catalog}/{Shard}: rejected {Rejected} new items, the shard holds its maximum of {Max}")]
     private partial void LogShardFull(string catalog, int shard, int rejected, int max);

@@ -9,13 +9,26 @@ public sealed class ModelOptions
 
     /// <summary>Path of the model bundle (<c>reco train</c> writes one). Empty: no model, serving calls fail until one is published.</summary>
     public string? Path { get; set; }
+
+    /// <summary>Size of the chunks the registry stores a published bundle in (default 1 MiB; 4 KiB to 64 MiB).</summary>
+    public int ChunkBytes { get; set; } = 1 << 20;
+
+    /// <summary>How often a silo checks in with the registry (and catches up on a publication it missed). Default 30 s.</summary>
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Rejects a bundle path that does not exist, naming the key that fixes it.</summary>
 public sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
 {
-    public ValidateOptionsResult Validate(string? name, ModelOptions options) =>
-        string.IsNullOrWhiteSpace(options.Path) || File.Exists(options.Path)
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Reco:Model:Path (env Reco__Model__Path) names '{options.Path}', which does not exist.");
+    public ValidateOptionsResult Validate(string? name, ModelOptions options)
+    {
+        var failures = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.Path) && !File.Exists(options.Path))
+            failures.Add($"Reco:Model:Path (env Reco__Model__Path) names '{options.Path}', which does not exist.");
+        if (options.ChunkBytes is < 4096 or > 64 << 20)
+            failures.Add($"Reco:Model:ChunkBytes (env Reco__Model__ChunkBytes) is {options.ChunkBytes}; use 4096 to {64 << 20}.");
+        if (options.SyncInterval < TimeSpan.FromSeconds(1) || options.SyncInterval > TimeSpan.FromHours(1))
+            failures.Add($"Reco:Model:SyncInterval (env Reco__Model__SyncInterval) is {options.SyncInterval}; use 00:00:01 to 01:00:00.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -78,9 +78,11 @@ public sealed class RecommendGrain(
         string kind, long start, float[] vector, string version, IEnumerable<string> seen, RecommendQuery query, IReadOnlyDictionary<string, string>? profile)
     {
         using var activity = RecoMetrics.ActivitySource.StartActivity($"recommend.{kind}");
-        var shardQuery = QueryPlan.Build(vector, query, seen, rules.Rules, profile, out var applied);
+        var shardQuery = QueryPlan.Build(vector, query, seen, rules.Rules, profile, out var applied) with { ModelVersion = version };
         int shards = shardOptions.Value.Count;
-        var fanOut = await ShardFanOut.QueryAsync(GrainFactory, Catalog, shards, shardQuery, query.Deadline ?? options.Value.ShardDeadline, logger);
+        var fanOut = ShardFanOut.SameVersion(
+            await ShardFanOut.QueryAsync(GrainFactory, Catalog, shards, shardQuery, query.Deadline ?? options.Value.ShardDeadline, logger),
+            version, Catalog, logger);
         var items = QueryPlan.Merge(fanOut.Answers, shardQuery);
         activity?.SetTag("reco.catalog", Catalog);
         activity?.SetTag("reco.shards.answered", fanOut.AnsweredShards.Length);

@@ -46,6 +46,26 @@ internal static partial class ShardFanOut
         return new FanOutResult(answers, [.. answered], answered.Count < shardCount);
     }
 
+    /// <summary>
+    /// Keeps only the answers computed with <paramref name="version"/> (the query vector's model), so that one answer
+    /// never mixes versions; a shard still on another version (its silo has not loaded the new model yet) counts as
+    /// missing, and the answer is partial.
+    /// </summary>
+    public static FanOutResult SameVersion(FanOutResult result, string version, string catalog, ILogger logger)
+    {
+        if (result.Answers.All(a => string.Equals(a.ModelVersion, version, StringComparison.Ordinal))) return result;
+        var kept = new List<ShardAnswer>(result.Answers.Count);
+        foreach (var answer in result.Answers)
+        {
+            if (string.Equals(answer.ModelVersion, version, StringComparison.Ordinal)) kept.Add(answer);
+            else LogOtherVersion(logger, catalog, answer.Shard, answer.ModelVersion, version);
+        }
+        return new FanOutResult(kept, kept.Select(a => a.Shard).ToArray(), Partial: true);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Catalog}/{Shard} answered with model {ShardVersion}, the query is for {Version}; answering without it")]
+    private static partial void LogOtherVersion(ILogger logger, string catalog, int shard, string shardVersion, string version);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Catalog}/{Shard} failed; answering without it")]
     private static partial void LogShardFailed(ILogger logger, Exception error, string catalog, int shard);
 

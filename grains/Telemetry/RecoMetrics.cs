@@ -22,6 +22,7 @@ public sealed class RecoMetrics : IDisposable
     private readonly Histogram<double> _recommendLatency;
     private readonly Counter<long> _partialAnswers;
     private readonly Histogram<double> _indexBuildTime;
+    private readonly Histogram<double> _indexSwapTime;
     private readonly ConcurrentDictionary<(string Catalog, int Shard), (int Items, long Bytes)> _shards = new();
     private (string Version, int Dimension)? _model;
 
@@ -34,6 +35,8 @@ public sealed class RecoMetrics : IDisposable
         _recommendLatency = _meter.CreateHistogram<double>("reco.recommend.latency", "ms", "Time to answer a recommendation query.");
         _partialAnswers = _meter.CreateCounter<long>("reco.recommend.partial", "{answer}", "Answers missing at least one shard.");
         _indexBuildTime = _meter.CreateHistogram<double>("reco.index.build.time", "ms", "Time to (re)build a shard's index.");
+        _indexSwapTime = _meter.CreateHistogram<double>("reco.index.swap.time", "ms",
+            "Per shard, time from a new model version to its index being swapped in (re-embedding and build in the background).");
         _meter.CreateObservableGauge("reco.shard.items", ObserveShardItems, "{item}", "Live items per shard.");
         _meter.CreateObservableGauge("reco.shard.memory", ObserveShardBytes, "By", "Bytes held per shard (index and item data).");
         _meter.CreateObservableGauge("reco.model.version", ObserveModel, "{model}", "1, tagged with the current model version and dimension.");
@@ -56,6 +59,9 @@ public sealed class RecoMetrics : IDisposable
 
     public void IndexBuilt(string indexKind, int items, double milliseconds) =>
         _indexBuildTime.Record(milliseconds, new("index", indexKind), new("items", items));
+
+    public void IndexSwapped(string catalog, int shard, double milliseconds) =>
+        _indexSwapTime.Record(milliseconds, new("catalog", catalog), new("shard", shard));
 
     public void ShardSize(string catalog, int shard, int items, long bytes) => _shards[(catalog, shard)] = (items, bytes);
 

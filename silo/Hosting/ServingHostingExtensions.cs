@@ -22,7 +22,7 @@ public static class ServingHostingExtensions
         return silo;
     }
 
-    /// <summary>Binds <c>Reco:Model</c>, <c>Reco:Users</c>, <c>Reco:Shards</c> and <c>Reco:Recommend</c>; registers the model cache and metrics.</summary>
+    /// <summary>Binds <c>Reco:Model</c>, <c>Reco:Users</c>, <c>Reco:Shards</c> and <c>Reco:Recommend</c>; registers the model cache, its sync with the model registry, and metrics.</summary>
     public static IServiceCollection AddRecoServing(this IServiceCollection services)
     {
         services.AddValidatedOptions<ModelOptions, ModelOptionsValidator>(ModelOptions.Section);
@@ -36,6 +36,8 @@ public static class ServingHostingExtensions
         services.TryAddSingleton<ModelCache>();
         services.TryAddSingleton<IModelProvider>(sp => sp.GetRequiredService<ModelCache>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ModelCache>());
+        services.TryAddSingleton<ModelSync>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ModelSync>());
         services.AddPlacementFilter<ServingSilosFilterStrategy, ServingSilosFilterDirector>(ServiceLifetime.Singleton);
         return services;
     }

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.Grains.Registry;
+
+namespace OrleansReco.Grains.Model;
+
+/// <summary>
+/// Keeps the silo's <see cref="ModelCache"/> on the registry's current version. Once the silo is active it subscribes
+/// to the registry and then checks in every <see cref="ModelOptions.SyncInterval"/>, loading the current version
+/// whenever it differs (so a missed notification or a restarted registry costs at most one interval). A bundle is
+/// fetched from its chunk grains and loaded once per publication; loads run one at a time.
+/// </summary>
+public sealed partial class ModelSync(
+    IGrainFactory grains,
+    ModelCache cache,
+    ILocalSiloDetails silo,
+    IOptions<ModelOptions> options,
+    ILogger<ModelSync> logger) : IModelSubscriber, ILifecycleParticipant<ISiloLifecycle>, IDisposable
+{
+    private static readonly TimeSpan StartCheckInTimeout = TimeSpan.FromSeconds(10);
+    private readonly SemaphoreSlim _loading = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private IModelSubscriber? _self;
+    private Task? _loop;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(ModelSync), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+
+    public async Task LoadAsync(ModelVersionInfo published)
+    {
+        ArgumentNullException.ThrowIfNull(published);
+        await _loading.WaitAsync(_stopping.Token);
+        try
+        {
+            if (string.Equals(cache.Version, published.Version, StringComparison.Ordinal)) return;
+            long start = Stopwatch.GetTimestamp();
+            var reads = new Task<byte[]>[published.ChunkCount];
+            for (int i = 0; i < reads.Length; i++)
+                reads[i] = grains.GetGrain<IModelChunkGrain>(ModelChunkGrain.KeyOf(published.Version, i)).ReadAsync();
+            var chunks = await Task.WhenAll(reads);
+            var bytes = new byte[published.SizeBytes];
+            int offset = 0;
+            foreach (var chunk in chunks)
+            {
+                chunk.CopyTo(bytes, offset);
+                offset += chunk.Length;
+            }
+            if (offset != bytes.Length)
+                throw new InvalidDataException($"Model {published.Version}: chunks hold {offset} bytes, the registry recorded {bytes.Length}.");
+            var model = BundleBytes.Load(bytes);
+            cache.Publish(model);
+            LogLoaded(published.Version, bytes.Length, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        finally
+        {
+            _loading.Release();
+        }
+    }
+
+    private async Task StartAsync(CancellationToken ct)
+    {
+        _self = grains.CreateObjectReference<IModelSubscriber>(this);
+        try
+        {
+            await CheckInAsync().WaitAsync(StartCheckInTimeout, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogCheckInFailed(e, silo.SiloAddress.ToString());
+        }
+        _loop = RunAsync(_stopping.Token);
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.Value.SyncInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                try { await CheckInAsync(); }
+                catch (Exception e) when (e is not OperationCanceledException) { LogCheckInFailed(e, silo.SiloAddress.ToString()); }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The silo is stopping.
+        }
+    }
+
+    private async Task CheckInAsync()
+    {
+        var current = await grains.Registry().SubscribeAsync(silo.SiloAddress.ToString(), _self!);
+        if (current is not null && !string.Equals(current.Version, cache.Version, StringComparison.Ordinal))
+            await LoadAsync(current);
+    }
+
+    private async Task StopAsync(CancellationToken ct)
+    {
+        await _stopping.CancelAsync();
+        if (_loop is not null) await _loop;
+        if (_self is not null) grains.DeleteObjectReference<IModelSubscriber>(_self);
+    }
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _loading.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Version} ({Bytes} bytes) from the registry in {Milliseconds:F1} ms")]
+    private partial void LogLoaded(string version, long bytes, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} could not check in with the model registry; it retries next interval")]
+    private partial void LogCheckInFailed(Exception error, string silo);
+}

@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.Grains.Model;
+
+namespace OrleansReco.Grains.Registry;
+
+/// <summary>
+/// The model registry (key <see cref="ModelRegistry.Key"/>). A publish validates the bundle by loading it, stores its
+/// bytes in chunk grains, then records the publication and makes it current; a failure before the record leaves the
+/// registry as it was (orphan chunks of a refused version are overwritten by a later publish of that version).
+/// </summary>
+public sealed partial class ModelRegistryGrain(
+    [PersistentState("registry", StorageNames.Models)] IPersistentState<ModelRegistryState> state,
+    IOptions<ModelOptions> options,
+    TimeProvider time,
+    ILogger<ModelRegistryGrain> logger) : Grain, IModelRegistryGrain
+{
+    /// <summary>Subscribed silos (in memory: after a move the silos re-subscribe within one sync interval).</summary>
+    private readonly Dictionary<string, (IModelSubscriber Subscriber, DateTimeOffset Seen)> _silos = new(StringComparer.Ordinal);
+
+    public async Task<ModelVersionInfo> PublishAsync(byte[] bundle, string publishedBy, Dictionary<string, double>? metrics)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        ArgumentException.ThrowIfNullOrWhiteSpace(publishedBy);
+        if (bundle.Length == 0) throw new InvalidModelBundleException($"The bundle published by '{publishedBy}' is empty.");
+        Core.Model.TwoTowerModel model;
+        try
+        {
+            model = BundleBytes.Load(bundle);
+        }
+        catch (InvalidDataException e)
+        {
+            LogRefused(publishedBy, bundle.Length, e.Message);
+            throw new InvalidModelBundleException($"The bundle published by '{publishedBy}' was refused: {e.Message}");
+        }
+        string version = model.Version;
+        if (string.IsNullOrWhiteSpace(version))
+            throw new InvalidModelBundleException($"The bundle published by '{publishedBy}' has no version in its header.");
+        if (Stored(version) is { } earlier)
+            throw new InvalidModelBundleException(
+                $"Version '{version}' was already published by '{earlier.PublishedBy}' at {earlier.PublishedAt:O}; publish under a new version, or roll back to it.");
+
+        int chunk = options.Value.ChunkBytes, chunks = (bundle.Length + chunk - 1) / chunk;
+        var writes = new Task[chunks];
+        for (int i = 0; i < chunks; i++)
+        {
+            int start = i * chunk;
+            writes[i] = GrainFactory.GetGrain<IModelChunkGrain>(ModelChunkGrain.KeyOf(version, i))
+                .WriteAsync(bundle[start..Math.Min(bundle.Length, start + chunk)]);
+        }
+        await Task.WhenAll(writes);
+
+        var all = new Dictionary<string, double>(model.Header.Metrics, StringComparer.Ordinal);
+        foreach (var (k, v) in metrics ?? []) all[k] = v;
+        var info = new ModelVersionInfo(version, publishedBy, time.GetUtcNow(), all, bundle.Length, chunks);
+        await RecordAsync(info);
+        await NotifyAsync(info);
+        return info;
+    }
+
+    public async Task<ModelVersionInfo> RollbackAsync(string version, string requestedBy)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
+        var stored = Stored(version) ?? throw new KeyNotFoundException(
+            $"Version '{version}' is not in the registry; stored versions: {string.Join(", ", StoredVersions())}.");
+        var info = stored with { PublishedBy = requestedBy, PublishedAt = time.GetUtcNow(), IsRollback = true };
+        await RecordAsync(info);
+        await NotifyAsync(info);
+        return info;
+    }
+
+    public Task<ModelVersionInfo?> GetCurrentAsync() => Task.FromResult(Current());
+
+    public Task<ModelVersionInfo[]> GetHistoryAsync() => Task.FromResult(state.State.History.ToArray());
+
+    public Task<byte[]> GetBundleChunkAsync(string version, int index)
+    {
+        var stored = Stored(version) ?? throw new KeyNotFoundException($"Version '{version}' is not in the registry.");
+        if (index < 0 || index >= stored.ChunkCount)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"Version '{version}' has {stored.ChunkCount} chunks.");
+        return GrainFactory.GetGrain<IModelChunkGrain>(ModelChunkGrain.KeyOf(version, index)).ReadAsync();
+    }
+
+    public Task<ModelVersionInfo?> SubscribeAsync(string silo, IModelSubscriber subscriber)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(silo);
+        ArgumentNullException.ThrowIfNull(subscriber);
+        _silos[silo] = (subscriber, time.GetUtcNow());
+        return Task.FromResult(Current());
+    }
+
+    /// <summary>
+    /// Tells every live subscriber and waits until each has loaded the model (or failed: that silo catches up at its
+    /// next check-in), so that when a publish returns the silos that answered serve the new version.
+    /// </summary>
+    private async Task NotifyAsync(ModelVersionInfo info)
+    {
+        var expired = time.GetUtcNow() - 4 * options.Value.SyncInterval;
+        foreach (var (silo, entry) in _silos.Where(s => s.Value.Seen < expired).ToList()) _silos.Remove(silo);
+        var silos = _silos.ToArray();
+        var loads = silos.Select(s => s.Value.Subscriber.LoadAsync(info)).ToArray();
+        try { await Task.WhenAll(loads); }
+        catch (Exception) { /* Reported per silo below. */ }
+        for (int i = 0; i < loads.Length; i++)
+            if (loads[i].IsFaulted) LogSiloMissed(loads[i].Exception!.GetBaseException(), silos[i].Key, info.Version);
+    }
+
+    private ModelVersionInfo? Current()
+    {
+        var history = state.State.History;
+        for (int i = history.Count - 1; i >= 0; i--)
+            if (history[i].Version == state.State.Current) return history[i];
+        return null;
+    }
+
+    /// <summary>The first (non-rollback) publication of <paramref name="version"/>, whose chunks hold its bytes.</summary>
+    private ModelVersionInfo? Stored(string version) =>
+        state.State.History.FirstOrDefault(h => !h.IsRollback && string.Equals(h.Version, version, StringComparison.Ordinal));
+
+    private IEnumerable<string> StoredVersions() => state.State.History.Where(h => !h.IsRollback).Select(h => h.Version);
+
+    private async Task RecordAsync(ModelVersionInfo info)
+    {
+        string? previous = state.State.Current;
+        state.State.History.Add(info);
+        state.State.Current = info.Version;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            state.State.History.RemoveAt(state.State.History.Count - 1);
+            state.State.Current = previous;
+            throw new RecoStorageException($"Model registry: publication of '{info.Version}' could not be saved: {e.Message}", e);
+        }
+        LogPublished(info.Version, info.PublishedBy, info.SizeBytes, info.ChunkCount, info.IsRollback);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is current (by {PublishedBy}, {SizeBytes} bytes in {Chunks} chunks, rollback: {IsRollback})")]
+    private partial void LogPublished(string version, string publishedBy, long sizeBytes, int chunks, bool isRollback);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} did not load model {Version}; it catches up at its next check-in")]
+    private partial void LogSiloMissed(Exception error, string silo, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a bundle of {SizeBytes} bytes from {PublishedBy}: {Reason}")]
+    private partial void LogRefused(string publishedBy, long sizeBytes, string reason);
+}
