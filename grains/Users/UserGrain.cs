@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
+using OrleansReco.Grains.Events;
 using OrleansReco.Grains.Model;
 using OrleansReco.Grains.Placement;
 using OrleansReco.Grains.Telemetry;
@@ -19,6 +20,7 @@ public sealed partial class UserGrain(
     IOptions<UserGrainOptions> options,
     RecoMetrics metrics,
     TimeProvider time,
+    IEventArchive archive,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     private HashSet<string>? _eventIds;
@@ -30,6 +32,7 @@ public sealed partial class UserGrain(
         var s = state.State;
         var ids = _eventIds ??= new HashSet<string>(s.RecentEventIds, StringComparer.Ordinal);
         int accepted = 0, duplicates = 0;
+        var kept = new List<UserEvent>(events.Length);
         foreach (var e in events)
         {
             if (e.EventId is { } id)
@@ -38,6 +41,7 @@ public sealed partial class UserGrain(
                 s.RecentEventIds.Add(id);
             }
             Insert(s.Events, new StoredEvent(e.ItemId, e.EventType, e.Value, e.Timestamp));
+            kept.Add(e);
             accepted++;
         }
         if (accepted > 0)
@@ -46,6 +50,7 @@ public sealed partial class UserGrain(
             s.EventCount += accepted;
             RefreshIfModel("event");
             await PersistAsync();
+            await archive.AppendAsync(this.GetPrimaryKeyString(), kept);
         }
         metrics.EventsIngested(accepted, duplicates);
         return new EventAck(accepted, duplicates, s.Events.Count, s.ModelVersion ?? "");

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OrleansReco.Grains.Events;
 using OrleansReco.Grains.Items;
 using Orleans.Placement;
 using OrleansReco.Grains.Model;
@@ -36,6 +37,7 @@ public static class ServingHostingExtensions
         services.TryAddSingleton<ModelCache>();
         services.TryAddSingleton<IModelProvider>(sp => sp.GetRequiredService<ModelCache>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ModelCache>());
+        services.TryAddSingleton<IEventArchive>(_ => new MemoryEventArchive());
         services.TryAddSingleton<ModelSync>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ModelSync>());
         services.AddPlacementFilter<ServingSilosFilterStrategy, ServingSilosFilterDirector>(ServiceLifetime.Singleton);

@@ -1,0 +1,25 @@
+using OrleansReco.GrainInterfaces;
+
+namespace OrleansReco.Grains.Events;
+
+/// <summary>One accepted user event as the archive keeps it.</summary>
+public sealed record ArchivedEvent(string UserId, string? EventId, string ItemId, string EventType, float Value, long Timestamp)
+{
+    public static ArchivedEvent From(string userId, UserEvent e) => new(userId, e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp);
+}
+
+/// <summary>
+/// Every accepted user event, for training. User grains append after the event is persisted; readers get events in
+/// time order (by event timestamp, then arrival).
+/// </summary>
+public interface IEventArchive
+{
+    /// <summary>Appends events a user grain accepted (duplicates already removed).</summary>
+    ValueTask AppendAsync(string userId, IReadOnlyList<UserEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Events with <paramref name="fromTimestamp"/> &lt;= timestamp &lt; <paramref name="toTimestamp"/>, oldest first.</summary>
+    IAsyncEnumerable<ArchivedEvent> ReadAsync(long fromTimestamp, long toTimestamp, CancellationToken cancellationToken = default);
+
+    /// <summary>Events held.</summary>
+    long Count { get; }
+}

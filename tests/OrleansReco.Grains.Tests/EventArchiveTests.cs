@@ -1,0 +1,57 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.Grains.Events;
+
+namespace OrleansReco.Grains.Tests;
+
+public sealed class MemoryEventArchiveTests
+{
+    private static UserEvent At(long timestamp, string item = "i") => new(Guid.NewGuid().ToString("N"), item, "click", 1f, timestamp);
+
+    [Fact]
+    public async Task Read_EventsAppendedOutOfOrder_ReturnedInTimeOrderWithinRange()
+    {
+        var archive = new MemoryEventArchive();
+        await archive.AppendAsync("u1", [At(30, "c"), At(10, "a")]);
+        await archive.AppendAsync("u2", [At(20, "b"), At(30, "d"), At(40, "e")]);
+
+        var all = await archive.ReadAsync(0, long.MaxValue).ToListAsync();
+        var window = await archive.ReadAsync(20, 40).ToListAsync();
+
+        Assert.Equal(["a", "b", "c", "d", "e"], all.Select(e => e.ItemId));
+        Assert.Equal(["b", "c", "d"], window.Select(e => e.ItemId));
+        Assert.Equal("u2", window[0].UserId);
+    }
+
+    [Fact]
+    public async Task Append_BeyondCapacity_DropsOldestFirst()
+    {
+        var archive = new MemoryEventArchive(capacity: 3);
+        await archive.AppendAsync("u", [At(1, "a"), At(2, "b"), At(3, "c"), At(4, "d")]);
+
+        Assert.Equal(3, archive.Count);
+        Assert.Equal(["b", "c", "d"], (await archive.ReadAsync(0, long.MaxValue).ToListAsync()).Select(e => e.ItemId));
+    }
+}
+
+[Collection(LifecycleCollection.Name)]
+public sealed class EventArchiveClusterTests(LifecycleFixture fixture)
+{
+    [Fact]
+    public async Task RecordEvents_AcceptedEventsArchivedOnceDuplicatesNot()
+    {
+        string userId = TestData.Unique("arch");
+        var user = fixture.Cluster.GrainFactory.GetGrain<IUserGrain>(userId);
+        var first = TestData.Event("item-1", eventId: Guid.NewGuid().ToString("N"));
+        await user.RecordEventsAsync([first, TestData.Event("item-2")]);
+        await user.RecordEventsAsync([first]);
+
+        var archived = new List<ArchivedEvent>();
+        foreach (var silo in fixture.Cluster.Silos.Cast<InProcessSiloHandle>())
+            archived.AddRange((await silo.SiloHost.Services.GetRequiredService<IEventArchive>().ReadAsync(0, long.MaxValue).ToListAsync())
+                .Where(e => e.UserId == userId));
+
+        Assert.Equal(["item-1", "item-2"], archived.OrderBy(e => e.Timestamp).Select(e => e.ItemId));
+    }
+}
