@@ -60,6 +60,16 @@ internal static class ClusterBenchCommand
             trainer.Train();
             trainer.ExportBundle().Write(bundle);
         }
+        // A second version to publish during the run (another seed; its version stamp is a later second).
+        await Task.Delay(TimeSpan.FromSeconds(1.1), cancellation);
+        string next = bundle + ".next";
+        using (var trainer = new TwoTowerTrainer(sample, new TwoTowerOptions { Epochs = 1, MaxSteps = 60, Validate = false, Seed = 99 }, catalogue: data.Items!.Keys))
+        {
+            trainer.Train();
+            trainer.ExportBundle().Write(next);
+        }
+        byte[] nextBundle = await File.ReadAllBytesAsync(next, cancellation);
+        File.Delete(next);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -77,7 +87,7 @@ internal static class ClusterBenchCommand
         try
         {
             var grains = host.Services.GetRequiredService<IGrainFactory>();
-            var results = await MeasureAsync(grains, data, rates, TimeSpan.FromSeconds(seconds), cancellation);
+            var results = await MeasureAsync(grains, data, rates, TimeSpan.FromSeconds(seconds), nextBundle, cancellation);
             Write(output, results with { TotalSeconds = total.Elapsed.TotalSeconds });
             return 0;
         }
@@ -92,9 +102,13 @@ internal static class ClusterBenchCommand
         int Items, int Users, int HistoryEvents, int Shards, double LoadItemsSeconds, double LoadUsersSeconds,
         IReadOnlyList<RateResult> Recommend, double? MaxRateP99Under20Ms,
         double IngestEventsPerSecond, double IngestBatchedEventsPerSecond, double FreshnessP50Ms, double FreshnessP99Ms,
-        IReadOnlyList<ShardStats> ShardStats, string Load, double TotalSeconds);
+        IReadOnlyList<ShardStats> ShardStats, string Load, double TotalSeconds, SwapResult Swap);
 
-    private static async Task<Results> MeasureAsync(IGrainFactory grains, InteractionDataset data, double[] rates, TimeSpan duration, CancellationToken cancellation)
+    /// <summary>A publish under load: when the call returned, when every shard served the new version, and query latency before and during.</summary>
+    private sealed record SwapResult(double PublishReturnedSeconds, double AllShardsSeconds, RateResult Before, RateResult During);
+
+    private static async Task<Results> MeasureAsync(IGrainFactory grains, InteractionDataset data, double[] rates, TimeSpan duration, byte[] nextBundle,
+        CancellationToken cancellation)
     {
         var client = new RecoClient(grains);
         var items = data.Items!;
@@ -153,10 +167,27 @@ internal static class ClusterBenchCommand
         var sortedFreshness = freshness.Order().ToArray();
         Console.Error.WriteLine($"  freshness: p50 {OpenLoop.Percentile(sortedFreshness, 0.5):F2} ms, p99 {OpenLoop.Percentile(sortedFreshness, 0.99):F2} ms");
 
-        var stats = await grains.GetGrain<ICatalogGrain>(client.Catalog).GetStatsAsync();
+        // Publish a new version under a steady query load: time until every shard serves it, p99 before and during.
+        const double swapRate = 500;
+        var swapPicks = Enumerable.Range(0, (int)(swapRate * 60)).Select(_ => userIds[random.Next(userIds.Length)]).ToArray();
+        var beforeSwap = await OpenLoop.RunAsync(swapRate, duration, i => client.RecommendAsync(swapPicks[i], query), cancellation);
+        var catalog = grains.GetGrain<ICatalogGrain>(client.Catalog);
+        var during = OpenLoop.RunAsync(swapRate, TimeSpan.FromSeconds(Math.Max(duration.TotalSeconds, 10)), i => client.RecommendAsync(swapPicks[i], query), cancellation);
+        var publishClock = Stopwatch.StartNew();
+        var published = await grains.GetGrain<IModelRegistryGrain>("default").PublishAsync(nextBundle, "bench", null);
+        double publishReturned = publishClock.Elapsed.TotalSeconds;
+        while ((await catalog.GetStatsAsync()).Any(x => x.ModelVersion != published.Version) && publishClock.Elapsed < TimeSpan.FromMinutes(5))
+            await Task.Delay(20, cancellation);
+        double allShards = publishClock.Elapsed.TotalSeconds;
+        var duringSwap = await during;
+        Console.Error.WriteLine($"  publish {published.Version}: returned after {publishReturned:F2} s, every shard serving it after {allShards:F2} s; " +
+                                $"p99 {beforeSwap.P99Ms:F2} ms before, {duringSwap.P99Ms:F2} ms during (errors {duringSwap.Errors})");
+
+        var stats = await catalog.GetStatsAsync();
         string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "";
         return new Results(items.Count, userIds.Length, data.Interactions.Count, stats.Length, loadItems, loadUsers, recommend, maxRate,
-            ingestSingle, ingestBatched, OpenLoop.Percentile(sortedFreshness, 0.5), OpenLoop.Percentile(sortedFreshness, 0.99), stats, load, 0);
+            ingestSingle, ingestBatched, OpenLoop.Percentile(sortedFreshness, 0.5), OpenLoop.Percentile(sortedFreshness, 0.99), stats, load, 0,
+            new SwapResult(publishReturned, allShards, beforeSwap, duringSwap));
     }
 
     /// <summary>Events per second acknowledged by user grains with <paramref name="perCall"/> events per call, 128 calls in flight.</summary>
@@ -231,6 +262,12 @@ internal static class ClusterBenchCommand
             ["items"] = r.Items, ["users"] = r.Users, ["history_events"] = r.HistoryEvents, ["shards"] = r.Shards,
             ["load_items_s"] = Math.Round(r.LoadItemsSeconds, 2), ["load_users_s"] = Math.Round(r.LoadUsersSeconds, 2),
             ["shard_stats"] = r.ShardStats.Select(s => new { shard = s.Shard, items = s.Items, memory_bytes = s.MemoryBytes, index = s.IndexKind }).ToList(),
+            ["model_swap"] = new Dictionary<string, object>
+            {
+                ["publish_returned_s"] = Math.Round(r.Swap.PublishReturnedSeconds, 3), ["all_shards_serving_s"] = Math.Round(r.Swap.AllShardsSeconds, 3),
+                ["rate"] = r.Swap.Before.Rate, ["p50_ms_before"] = Math.Round(r.Swap.Before.P50Ms, 3), ["p99_ms_before"] = Math.Round(r.Swap.Before.P99Ms, 3),
+                ["p50_ms_during"] = Math.Round(r.Swap.During.P50Ms, 3), ["p99_ms_during"] = Math.Round(r.Swap.During.P99Ms, 3), ["errors_during"] = r.Swap.During.Errors,
+            },
             ["cores"] = Environment.ProcessorCount, ["load_average"] = r.Load, ["total_s"] = Math.Round(r.TotalSeconds, 1),
         };
         File.WriteAllText(output.FullName, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
@@ -248,6 +285,9 @@ internal static class ClusterBenchCommand
         md.AppendLine(CultureInfo.InvariantCulture, $"| ingest, one event per call | {r.IngestEventsPerSecond:N0} events/s |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| ingest, ten events per call | {r.IngestBatchedEventsPerSecond:N0} events/s |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| freshness p50 / p99 | {r.FreshnessP50Ms:F2} / {r.FreshnessP99Ms:F2} ms |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| model publish: call returned / every shard serving it | {r.Swap.PublishReturnedSeconds:F2} s / {r.Swap.AllShardsSeconds:F2} s |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| query p50 / p99 at {r.Swap.Before.Rate:N0}/s before the swap | {r.Swap.Before.P50Ms:F2} / {r.Swap.Before.P99Ms:F2} ms |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| query p50 / p99 at {r.Swap.During.Rate:N0}/s during the swap | {r.Swap.During.P50Ms:F2} / {r.Swap.During.P99Ms:F2} ms ({r.Swap.During.Errors} errors) |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| shard memory (mean) | {r.ShardStats.Average(s => s.MemoryBytes) / 1048576.0:F1} MiB |");
         File.WriteAllText(Path.ChangeExtension(output.FullName, ".md"), md.ToString());
         Console.WriteLine(md);
