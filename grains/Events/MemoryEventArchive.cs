@@ -4,19 +4,22 @@ using OrleansReco.GrainInterfaces;
 namespace OrleansReco.Grains.Events;
 
 /// <summary>
-/// The archive in this process's memory (the embedded default): events kept sorted by timestamp, at most
-/// <see cref="Capacity"/> of them, the oldest dropped first so memory stays bounded. Thread-safe.
+/// The archive in this process's memory (the embedded default): at most <see cref="Capacity"/> events, the
+/// earliest appended dropped first so memory stays bounded; reads return a time window in time order. Thread-safe.
 /// </summary>
 public sealed class MemoryEventArchive(int capacity = MemoryEventArchive.DefaultCapacity) : IEventArchive
 {
     public const int DefaultCapacity = 1_000_000;
 
-    private readonly List<ArchivedEvent> _events = [];
+    // A ring in arrival order: appending is O(1) and, once full, overwrites the earliest-appended event. Reads (the
+    // trainer's, rare) sort their window by time, stably, so events with equal timestamps keep their arrival order.
+    private readonly List<ArchivedEvent> _ring = [];
+    private int _head;
     private readonly Lock _lock = new();
 
     public int Capacity { get; } = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "Capacity must be positive.");
 
-    public long Count { get { lock (_lock) return _events.Count; } }
+    public long Count { get { lock (_lock) return _ring.Count; } }
 
     public ValueTask AppendAsync(string userId, IReadOnlyList<UserEvent> events, CancellationToken cancellationToken = default)
     {
@@ -25,8 +28,16 @@ public sealed class MemoryEventArchive(int capacity = MemoryEventArchive.Default
         lock (_lock)
         {
             foreach (var e in events)
-                _events.Insert(UpperBound(e.Timestamp), ArchivedEvent.From(userId, e));
-            if (_events.Count > Capacity) _events.RemoveRange(0, _events.Count - Capacity);
+            {
+                var archived = ArchivedEvent.From(userId, e);
+                if (_ring.Count < Capacity)
+                {
+                    _ring.Add(archived);
+                    continue;
+                }
+                _ring[_head] = archived;
+                _head = (_head + 1) % Capacity;
+            }
         }
         return ValueTask.CompletedTask;
     }
@@ -34,41 +45,20 @@ public sealed class MemoryEventArchive(int capacity = MemoryEventArchive.Default
     public async IAsyncEnumerable<ArchivedEvent> ReadAsync(
         long fromTimestamp, long toTimestamp, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArchivedEvent[] slice;
+        var window = new List<ArchivedEvent>();
         lock (_lock)
         {
-            int start = LowerBound(fromTimestamp), end = LowerBound(toTimestamp);
-            slice = end > start ? _events.GetRange(start, end - start).ToArray() : [];
+            for (int k = 0; k < _ring.Count; k++)
+            {
+                var e = _ring[(_head + k) % _ring.Count];
+                if (e.Timestamp >= fromTimestamp && e.Timestamp < toTimestamp) window.Add(e);
+            }
         }
-        foreach (var e in slice)
+        foreach (var e in window.OrderBy(e => e.Timestamp))
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return e;
         }
         await Task.CompletedTask;
-    }
-
-    /// <summary>First index whose timestamp is &gt;= <paramref name="timestamp"/>.</summary>
-    private int LowerBound(long timestamp)
-    {
-        int lo = 0, hi = _events.Count;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (_events[mid].Timestamp < timestamp) lo = mid + 1; else hi = mid;
-        }
-        return lo;
-    }
-
-    /// <summary>First index whose timestamp is &gt; <paramref name="timestamp"/> (events of equal time stay in arrival order).</summary>
-    private int UpperBound(long timestamp)
-    {
-        int lo = 0, hi = _events.Count;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (_events[mid].Timestamp <= timestamp) lo = mid + 1; else hi = mid;
-        }
-        return lo;
     }
 }

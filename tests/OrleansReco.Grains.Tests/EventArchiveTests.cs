@@ -55,3 +55,22 @@ public sealed class EventArchiveClusterTests(LifecycleFixture fixture)
         Assert.Equal(["item-1", "item-2"], archived.OrderBy(e => e.Timestamp).Select(e => e.ItemId));
     }
 }
+
+public sealed class MemoryEventArchiveScaleTests
+{
+    [Fact]
+    public async Task Append_ManyOutOfOrderEventsAtCapacity_StaysBoundedAndSorted()
+    {
+        var archive = new MemoryEventArchive(capacity: 50_000);
+        var random = new Random(3);
+        for (int batch = 0; batch < 2_000; batch++)
+            await archive.AppendAsync($"u{batch}", Enumerable.Range(0, 50)
+                .Select(k => new UserEvent($"{batch}-{k}", "i", "view", 1f, random.Next(1_000_000))).ToArray());
+
+        Assert.Equal(50_000, archive.Count);
+        var all = await archive.ReadAsync(0, long.MaxValue).ToListAsync();
+        Assert.Equal(50_000, all.Count);
+        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Timestamp <= p.Second.Timestamp), "Read: events are not in time order.");
+        Assert.All(all, e => Assert.True(int.Parse(e.UserId.AsSpan(1)) >= 1_000, $"Append: {e.UserId}'s event should have been dropped."));
+    }
+}
