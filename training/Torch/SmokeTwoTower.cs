@@ -55,9 +55,8 @@ public sealed class SmokeTwoTower : nn.Module<Tensor, Tensor, Tensor>
     /// </summary>
     public static float[] TrainSynthetic(int users, int items, int dim, int steps, int batch, long seed, Action<int, float>? onStep = null)
     {
-        random.manual_seed(seed);
         var device = TorchDevices.Pick();
-        using var model = new SmokeTwoTower(users, items, dim);
+        using var model = TorchSeed.Create(seed, () => new SmokeTwoTower(users, items, dim));
         model.to(device);
         using var optimizer = optim.Adam(model.parameters(), lr: 0.05);
         var losses = new float[steps];

@@ -12,27 +12,25 @@ namespace OrleansReco.Training.TwoTower;
 internal sealed class TrainingData
 {
     public required List<string> ItemIds { get; init; }
-    public required Dictionary<string, int> ItemRow { get; init; }
     public required long[] ItemBucket { get; init; }
     public required TowerArrays ItemFeatures { get; init; }
     public required List<string> UserIds { get; init; }
-    public required Dictionary<string, int> UserRow { get; init; }
-    /// <summary>Profile rows: one per user, then one all-missing row for unknown users.</summary>
+    /// <summary>Profile rows, one per user in <see cref="UserIds"/> order.</summary>
     public required TowerArrays Profiles { get; init; }
     public required int[] UserStart { get; init; }
     public required int[] EventUser { get; init; }
     public required int[] EventItem { get; init; }
     public required long[] EventBucket { get; init; }
-    public required float[] EventTypeWeight { get; init; }
     public required float[] EventValue { get; init; }
     public required bool[] EventIsRating { get; init; }
-    public required long[] EventTime { get; init; }
     /// <summary>
     /// log of the event's history weight up to a per-user constant: log(type weight) + ln 2 · (t − t₀) / half-life.
     /// A window's weights are exp(log − max log) normalised, which equals the type weight times the decay from the
     /// window's newest event (<see cref="HistoryWeighting.Normalised"/>) without a power per event.
     /// </summary>
     public required float[] EventLogWeight { get; init; }
+    /// <summary>Most recent events per history window (N); the batch's history columns.</summary>
+    public required int HistoryLength { get; init; }
     public required int[] HistoryEnd { get; init; }
     public required int[] TrainExamples { get; init; }
     public required int[] ValidationExamples { get; init; }
@@ -40,7 +38,6 @@ internal sealed class TrainingData
     public required float[] LogPopularity { get; init; }
 
     public int Items => ItemIds.Count;
-    public int MissingProfileRow => UserIds.Count;
 
     public static TrainingData Build(InteractionDataset data, IReadOnlyList<string>? catalogue, BundleHeader schema, TwoTowerOptions options)
     {
@@ -65,8 +62,8 @@ internal sealed class TrainingData
         foreach (var e in data.Interactions)
             if (userRow.TryAdd(e.UserId, userIds.Count)) userIds.Add(e.UserId);
         var userMap = schema.User.MapColumns(data.Users);
-        var profiles = TowerArrays.Encode(schema.User, userIds.Count + 1,
-            r => r < userIds.Count && data.Users is not null && data.Users.TryGetRow(userIds[r], out var v) ? v : null, userMap);
+        var profiles = TowerArrays.Encode(schema.User, userIds.Count,
+            r => data.Users is not null && data.Users.TryGetRow(userIds[r], out var v) ? v : null, userMap);
 
         int n = data.Interactions.Count;
         var order = new int[n];
@@ -164,21 +161,18 @@ internal sealed class TrainingData
         return new TrainingData
         {
             ItemIds = itemIds,
-            ItemRow = itemRow,
             ItemBucket = itemBucket,
             ItemFeatures = itemFeatures,
             UserIds = userIds,
-            UserRow = userRow,
             Profiles = profiles,
             UserStart = userStart,
             EventUser = eventUser,
             EventItem = eventItem,
             EventBucket = eventBucket,
-            EventTypeWeight = eventType,
             EventValue = eventValue,
             EventIsRating = eventRating,
-            EventTime = eventTime,
             EventLogWeight = eventLogWeight,
+            HistoryLength = schema.History.Length,
             HistoryEnd = historyEnd,
             TrainExamples = train.ToArray(),
             ValidationExamples = validation.ToArray(),
@@ -190,10 +184,10 @@ internal sealed class TrainingData
     /// Fills a batch for examples <paramref name="examples"/>: target item rows and buckets, user profile rows,
     /// and the padded [batch, N] history buckets with their normalised weights (zero beyond each history).
     /// </summary>
-    public void FillBatch(ReadOnlySpan<int> examples, HistoryWeighting weighting, Span<long> itemRows, Span<long> buckets,
+    public void FillBatch(ReadOnlySpan<int> examples, Span<long> itemRows, Span<long> buckets,
         Span<long> userRows, Span<long> historyBuckets, Span<float> historyWeights)
     {
-        int length = weighting.Length;
+        int length = HistoryLength;
         historyBuckets[..(examples.Length * length)].Clear();
         historyWeights[..(examples.Length * length)].Clear();
         for (int b = 0; b < examples.Length; b++)

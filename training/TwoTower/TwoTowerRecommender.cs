@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using OrleansReco.Core.Data;
 using OrleansReco.Core.Evaluation;
 using OrleansReco.Core.Model;
@@ -14,7 +13,7 @@ public sealed class TwoTowerRecommender(TwoTowerOptions? options = null, TextWri
 {
     private readonly TwoTowerOptions _options = options ?? new TwoTowerOptions();
     private TwoTowerModel? _model;
-    private float[] _items = [];
+    private CatalogueRanker? _ranker;
     private FeatureTable? _users;
     private int[] _userColumns = [];
 
@@ -36,31 +35,21 @@ public sealed class TwoTowerRecommender(TwoTowerOptions? options = null, TextWri
             Bundle = trainer.ExportBundle();
         }
         var model = new TwoTowerModel(Bundle);
-        int d = model.Dimension;
-        var items = new float[catalogue.Count * d];
-        var itemColumns = model.Header.Item.MapColumns(train.Items);
-        for (int i = 0; i < catalogue.Count; i++)
-        {
-            IReadOnlyList<string?>? row = train.Items is not null && train.Items.TryGetRow(catalogue[i], out var values) ? values : null;
-            model.EmbedItem(catalogue[i], row, row is null ? default : itemColumns, items.AsSpan(i * d, d));
-        }
+        var ranker = new CatalogueRanker(model, catalogue, train.Items);
+        if (ranker.ItemIds.Count != catalogue.Count)
+            throw new ArgumentException("The catalogue lists an item more than once.", nameof(catalogue));
         _users = train.Users;
         _userColumns = model.Header.User.MapColumns(train.Users);
-        _items = items;
+        _ranker = ranker;
         _model = model;
     }
 
     public void Score(string userId, IReadOnlyList<Interaction> history, Span<float> scores)
     {
         var model = _model ?? throw new InvalidOperationException("Fit the model before scoring.");
-        int d = model.Dimension;
-        if (scores.Length * d != _items.Length)
-            throw new ArgumentException($"Scores has length {scores.Length}; the catalogue has {_items.Length / d} items.", nameof(scores));
         IReadOnlyList<string?>? profile = _users is not null && _users.TryGetRow(userId, out var values) ? values : null;
-        Span<float> user = stackalloc float[d];
+        Span<float> user = stackalloc float[model.Dimension];
         model.EmbedUser(profile, profile is null ? default : _userColumns, history, long.MaxValue, user);
-        ReadOnlySpan<float> items = _items;
-        for (int i = 0; i < scores.Length; i++)
-            scores[i] = TensorPrimitives.Dot(items.Slice(i * d, d), user);
+        _ranker!.Score(user, scores);
     }
 }

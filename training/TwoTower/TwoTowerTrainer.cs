@@ -27,7 +27,6 @@ public sealed class TwoTowerTrainer : IDisposable
     private readonly Tensor _itemBuckets;
     private readonly Tensor _logPopularity;
     private readonly Random _rng;
-    private static readonly Lock InitLock = new();
     // Scalars live as long as the trainer: TorchSharp's implicit float-to-Scalar conversions are freed by the
     // finalizer, which can run while libtorch still reads them.
     private readonly Scalar _inverseTemperature;
@@ -76,13 +75,7 @@ public sealed class TwoTowerTrainer : IDisposable
             User = SchemaBuilder.Fit(data.Users, _options.UserHidden, _options),
         };
         _data = TrainingData.Build(data, catalogue, _schema, _options);
-        // libtorch's generator is process-wide: seeding and drawing the initial weights happen under one lock, so
-        // trainers built at the same time on other threads cannot interleave their draws.
-        lock (InitLock)
-        {
-            torch.random.manual_seed(_options.Seed);
-            _net = new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable);
-        }
+        _net = TorchSeed.Create(_options.Seed, () => new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable));
         if (warmStart is not null)
         {
             int copied = WarmStart(warmStart);
@@ -352,7 +345,7 @@ public sealed class TwoTowerTrainer : IDisposable
 
     private void Fill(ReadOnlySpan<int> examples, BatchBuffers buffers)
     {
-        _data.FillBatch(examples, _schema.History, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights);
+        _data.FillBatch(examples, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights);
         buffers.Size = examples.Length;
     }
 
@@ -512,7 +505,7 @@ public sealed class TwoTowerTrainer : IDisposable
         {
             int size = Math.Min(chunk, examples.Length - at);
             using var scope = NewDisposeScope();
-            _data.FillBatch(examples.AsSpan(at, size), _schema.History, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights);
+            Fill(examples.AsSpan(at, size), buffers);
             var users = _net.EmbedUsers(Tensor(buffers.HistoryBuckets, size, _options.HistoryLength),
                 Tensor(buffers.HistoryWeights, size, _options.HistoryLength), Tensor(buffers.UserRows, size, 1), _profiles);
             var scores = users.mm(items.t());
