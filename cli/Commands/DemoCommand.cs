@@ -69,11 +69,9 @@ internal static class DemoCommand
         var model = TwoTowerModel.Load(bundlePath);
         File.Delete(bundlePath);
         var catalogue = data.Items.Keys;
-        var itemMap = model.Header.Item.MapColumns(data.Items);
-        var vectors = new float[catalogue.Count * model.Dimension];
-        for (int i = 0; i < catalogue.Count; i++)
-            model.EmbedItem(catalogue[i], data.Items.Row(i), itemMap, vectors.AsSpan(i * model.Dimension, model.Dimension));
-        var index = VectorIndex.Build(VectorMetric.Cosine, model.Dimension, Enumerable.Range(0, catalogue.Count).ToArray(), vectors);
+        // The ranker embeds the catalogue in the items table's order, so index ids are table rows.
+        var embedded = new CatalogueRanker(model, catalogue, data.Items);
+        var index = VectorIndex.Build(VectorMetric.Cosine, model.Dimension, Enumerable.Range(0, catalogue.Count).ToArray(), embedded.Vectors);
         Console.WriteLine($"   bundle {model.Version}, d={model.Dimension}; {index.Count:N0} items indexed.");
 
         string user = split.Test[0].UserId;

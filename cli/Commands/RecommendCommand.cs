@@ -50,11 +50,11 @@ internal static class RecommendCommand
                 var (userId, profile, history) = ReadUserJson(single.FullName, model);
                 var rows = new List<(string? Group, int Item, float Score)>();
                 ranker.Rank(profile, default, history, count, parse.GetValue(includeSeen), ranker.NewScratch(), rows);
-                var text = new StringBuilder();
-                AppendHeader(text, field);
-                AppendRows(text, userId, rows, ranker, field);
-                if (outFile is null) Console.Write(text);
-                else AtomicFile.Write(outFile.FullName, s => s.Write(Encoding.UTF8.GetBytes(text.ToString())));
+                WriteCsv(outFile, writer =>
+                {
+                    WriteHeader(writer, field);
+                    WriteRows(writer, userId, rows, ranker, field);
+                });
                 return 0;
             }
             int users = ExportAll(dataset, model, ranker, count, parse.GetValue(includeSeen), field, outFile);
@@ -104,13 +104,10 @@ internal static class RecommendCommand
         var (users, histories) = Histories(data);
         var profileMap = model.Header.User.MapColumns(data.Users);
         var clock = Stopwatch.StartNew();
-        void Write(Stream stream)
+        WriteCsv(outFile, writer =>
         {
-            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-            var header = new StringBuilder();
-            AppendHeader(header, field);
-            writer.Write(header);
-            var chunkText = new StringBuilder[Environment.ProcessorCount * 2];
+            WriteHeader(writer, field);
+            var chunkText = new StringWriter[Environment.ProcessorCount * 2];
             for (int start = 0; start < users.Count; start += ChunkUsers)
             {
                 int end = Math.Min(users.Count, start + ChunkUsers);
@@ -119,8 +116,8 @@ internal static class RecommendCommand
                 // in order, so the file keeps the users' order.
                 Parallel.For(0, slices, slice =>
                 {
-                    var text = chunkText[slice] ??= new StringBuilder();
-                    text.Clear();
+                    var text = chunkText[slice] ??= new StringWriter(CultureInfo.InvariantCulture);
+                    text.GetStringBuilder().Clear();
                     var scratch = ranker.NewScratch();
                     var rows = new List<(string? Group, int Item, float Score)>();
                     int per = (end - start + slices - 1) / slices;
@@ -130,31 +127,47 @@ internal static class RecommendCommand
                         IReadOnlyList<string?>? profile = data.Users is not null && data.Users.TryGetRow(user, out var values) ? values : null;
                         rows.Clear();
                         ranker.Rank(profile, profile is null ? default : profileMap, histories[user], k, includeSeen, scratch, rows);
-                        AppendRows(text, user, rows, ranker, field);
+                        WriteRows(text, user, rows, ranker, field);
                     }
                 });
-                for (int slice = 0; slice < slices; slice++) writer.Write(chunkText[slice]);
+                for (int slice = 0; slice < slices; slice++) writer.Write(chunkText[slice].GetStringBuilder());
                 double rate = end / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 Progress($"recommending {end:N0}/{users.Count:N0} users ({rate:N0} users/s, ETA {TimeSpan.FromSeconds(Math.Round((users.Count - end) / Math.Max(rate, 1e-9))):mm\\:ss})");
             }
             Console.Error.WriteLine();
-        }
-        if (outFile is null)
-        {
-            using var stdout = Console.OpenStandardOutput();
-            Write(stdout);
-        }
-        else
-        {
-            AtomicFile.Write(outFile.FullName, Write);
-        }
+        });
         return users.Count;
     }
 
-    private static void AppendHeader(StringBuilder text, string? field) =>
-        text.Append("user_id,item_id,rank,score").Append(field is null ? "" : "," + Csv(field)).Append('\n');
+    /// <summary>Writes CSV text to <paramref name="outFile"/> atomically, or to stdout when it is null (UTF-8, no BOM).</summary>
+    internal static void WriteCsv(FileInfo? outFile, Action<TextWriter> write)
+    {
+        var utf8 = new UTF8Encoding(false);
+        if (outFile is null)
+        {
+            using var stdout = new StreamWriter(Console.OpenStandardOutput(), utf8, 1 << 16);
+            write(stdout);
+            return;
+        }
+        AtomicFile.Write(outFile.FullName, stream =>
+        {
+            using var writer = new StreamWriter(stream, utf8, 1 << 16, leaveOpen: true);
+            write(writer);
+        });
+    }
 
-    private static void AppendRows(StringBuilder text, string user, List<(string? Group, int Item, float Score)> rows, CatalogueRanker ranker, string? field)
+    private static void WriteHeader(TextWriter writer, string? field)
+    {
+        writer.Write("user_id,item_id,rank,score");
+        if (field is not null)
+        {
+            writer.Write(',');
+            CsvTableWriter.WriteField(writer, field);
+        }
+        writer.Write('\n');
+    }
+
+    private static void WriteRows(TextWriter writer, string user, List<(string? Group, int Item, float Score)> rows, CatalogueRanker ranker, string? field)
     {
         int rank = 0;
         string? group = null;
@@ -162,16 +175,21 @@ internal static class RecommendCommand
         {
             rank = g == group ? rank + 1 : 1;
             group = g;
-            text.Append(Csv(user)).Append(',').Append(Csv(ranker.ItemIds[item])).Append(',')
-                .Append(rank.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(score.ToString("0.######", CultureInfo.InvariantCulture));
-            if (field is not null) text.Append(',').Append(Csv(g ?? ""));
-            text.Append('\n');
+            CsvTableWriter.WriteField(writer, user);
+            writer.Write(',');
+            CsvTableWriter.WriteField(writer, ranker.ItemIds[item]);
+            writer.Write(',');
+            writer.Write(rank.ToString(CultureInfo.InvariantCulture));
+            writer.Write(',');
+            writer.Write(score.ToString("0.######", CultureInfo.InvariantCulture));
+            if (field is not null)
+            {
+                writer.Write(',');
+                CsvTableWriter.WriteField(writer, g ?? "");
+            }
+            writer.Write('\n');
         }
     }
-
-    internal static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n\r") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static void Progress(string line)
     {
@@ -179,7 +197,7 @@ internal static class RecommendCommand
     }
 
     /// <summary>Reads one user (id, profile in the model's column order, history oldest first) from a JSON file.</summary>
-    internal static (string UserId, IReadOnlyList<string?> Profile, List<Interaction> History) ReadUserJson(string path, TwoTowerModel model)
+    internal static (string UserId, IReadOnlyList<string?>? Profile, List<Interaction> History) ReadUserJson(string path, TwoTowerModel model)
     {
         JsonDocument document;
         try { document = JsonDocument.Parse(File.ReadAllText(path)); }
@@ -189,22 +207,23 @@ internal static class RecommendCommand
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"{path}: expected a JSON object with user_id, features and history.");
             string userId = root.TryGetProperty("user_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString()! : "new-user";
-            var features = new Dictionary<string, string?>(StringComparer.Ordinal);
+            var features = new Dictionary<string, string>(StringComparer.Ordinal);
             if (root.TryGetProperty("features", out var f))
             {
                 if (f.ValueKind != JsonValueKind.Object) throw new FormatException($"{path}: 'features' must be an object of column: value.");
-                foreach (var p in f.EnumerateObject())
-                    features[p.Name] = p.Value.ValueKind switch
-                    {
-                        JsonValueKind.Null => null,
-                        JsonValueKind.String => p.Value.GetString(),
-                        JsonValueKind.Number => p.Value.GetRawText(),
-                        JsonValueKind.True or JsonValueKind.False => p.Value.GetRawText(),
-                        _ => throw new FormatException($"{path}: features.{p.Name} must be a string or a number."),
-                    };
-                var unknown = features.Keys.Where(name => model.UserColumns.All(c => c.Name != name)).ToList();
+                var unknown = f.EnumerateObject().Select(p => p.Name).Where(name => model.UserColumns.All(c => c.Name != name)).ToList();
                 if (unknown.Count > 0)
                     throw new FormatException($"{path}: features {string.Join(", ", unknown)} are not user features of this model; it has: {string.Join(", ", model.UserColumns.Select(c => c.Name))}.");
+                foreach (var p in f.EnumerateObject())
+                {
+                    if (p.Value.ValueKind == JsonValueKind.Null) continue; // missing
+                    features[p.Name] = p.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => p.Value.GetString()!,
+                        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => p.Value.GetRawText(),
+                        _ => throw new FormatException($"{path}: features.{p.Name} must be a string or a number."),
+                    };
+                }
             }
             var history = new List<Interaction>();
             if (root.TryGetProperty("history", out var h))
@@ -223,8 +242,7 @@ internal static class RecommendCommand
                 }
                 history.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
             }
-            var profile = model.UserColumns.Select(c => features.GetValueOrDefault(c.Name)).ToArray();
-            return (userId, profile, history);
+            return (userId, FeatureRows.ToRow(model.UserColumns, features), history);
         }
     }
 }

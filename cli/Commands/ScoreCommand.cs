@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using OrleansReco.Core.Data;
 using OrleansReco.Core.Data.Readers;
 using OrleansReco.Core.Data.Writers;
@@ -36,30 +35,37 @@ internal static class ScoreCommand
             var profileMap = model.Header.User.MapColumns(dataset.Users);
             var itemMap = model.Header.Item.MapColumns(dataset.Items);
             bool rated = model.Header.Rating is not null;
-            var text = new StringBuilder("user_id,item_id,score").Append(rated ? ",rating\n" : "\n");
-            Span<float> user = stackalloc float[model.Dimension];
-            Span<float> item = stackalloc float[model.Dimension];
-            string? lastUser = null;
-            foreach (var pair in wanted)
+            RecommendCommand.WriteCsv(parse.GetValue(output), writer =>
             {
-                if (pair.UserId != lastUser)
+                writer.Write(rated ? "user_id,item_id,score,rating\n" : "user_id,item_id,score\n");
+                var user = new float[model.Dimension];
+                var item = new float[model.Dimension];
+                string? lastUser = null;
+                foreach (var pair in wanted)
                 {
-                    IReadOnlyList<string?>? profile = dataset.Users is not null && dataset.Users.TryGetRow(pair.UserId, out var p) ? p : null;
-                    IReadOnlyList<Interaction> history = histories.TryGetValue(pair.UserId, out var h) ? h : [];
-                    model.EmbedUser(profile, profile is null ? default : profileMap, history, long.MaxValue, user);
-                    lastUser = pair.UserId;
+                    if (pair.UserId != lastUser)
+                    {
+                        IReadOnlyList<string?>? profile = dataset.Users is not null && dataset.Users.TryGetRow(pair.UserId, out var p) ? p : null;
+                        IReadOnlyList<Interaction> history = histories.TryGetValue(pair.UserId, out var h) ? h : [];
+                        model.EmbedUser(profile, profile is null ? default : profileMap, history, long.MaxValue, user);
+                        lastUser = pair.UserId;
+                    }
+                    IReadOnlyList<string?>? row = dataset.Items is not null && dataset.Items.TryGetRow(pair.ItemId, out var r) ? r : null;
+                    model.EmbedItem(pair.ItemId, row, row is null ? default : itemMap, item);
+                    float score = System.Numerics.Tensors.TensorPrimitives.Dot(user, item);
+                    CsvTableWriter.WriteField(writer, pair.UserId);
+                    writer.Write(',');
+                    CsvTableWriter.WriteField(writer, pair.ItemId);
+                    writer.Write(',');
+                    writer.Write(score.ToString("0.######", CultureInfo.InvariantCulture));
+                    if (model.EstimateRating(score) is { } rating)
+                    {
+                        writer.Write(',');
+                        writer.Write(rating.ToString("0.###", CultureInfo.InvariantCulture));
+                    }
+                    writer.Write('\n');
                 }
-                IReadOnlyList<string?>? row = dataset.Items is not null && dataset.Items.TryGetRow(pair.ItemId, out var r) ? r : null;
-                model.EmbedItem(pair.ItemId, row, row is null ? default : itemMap, item);
-                float score = System.Numerics.Tensors.TensorPrimitives.Dot(user, item);
-                text.Append(RecommendCommand.Csv(pair.UserId)).Append(',').Append(RecommendCommand.Csv(pair.ItemId)).Append(',')
-                    .Append(score.ToString("0.######", CultureInfo.InvariantCulture));
-                if (model.EstimateRating(score) is { } rating) text.Append(',').Append(rating.ToString("0.###", CultureInfo.InvariantCulture));
-                text.Append('\n');
-            }
-            var outFile = parse.GetValue(output);
-            if (outFile is null) Console.Write(text);
-            else AtomicFile.Write(outFile.FullName, s => s.Write(Encoding.UTF8.GetBytes(text.ToString())));
+            });
             Console.Error.WriteLine($"Scored {wanted.Count:N0} pairs.");
             return 0;
         }));

@@ -114,14 +114,6 @@ internal sealed class BruteForceIndex<TDistance> : IVectorIndex where TDistance 
         finally { _lock.ExitReadLock(); }
     }
 
-    public SearchHit[] Search(ReadOnlySpan<float> query, int k, int ef = 0, IVectorFilter? filter = null)
-    {
-        if (k <= 0) throw new ArgumentException($"k must be positive, not {k}.", nameof(k));
-        var buffer = new SearchHit[k];
-        int found = Search(query, k, buffer, ef, filter);
-        return found == k ? buffer : buffer[..found];
-    }
-
     public int Search(ReadOnlySpan<float> query, int k, Span<SearchHit> results, int ef = 0, IVectorFilter? filter = null) =>
         filter is null ? SearchCore(query, k, results, ef, default(NoFilter)) : SearchCore(query, k, results, ef, filter);
 

@@ -554,14 +554,6 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
         for (int offset = 0; offset < bytes; offset += CacheLine.Bytes) Sse.Prefetch0(address + offset);
     }
 
-    public SearchHit[] Search(ReadOnlySpan<float> query, int k, int ef = 0, IVectorFilter? filter = null)
-    {
-        if (k <= 0) throw new ArgumentException($"k must be positive, not {k}.", nameof(k));
-        var buffer = new SearchHit[k];
-        int found = Search(query, k, buffer, ef, filter);
-        return found == k ? buffer : buffer[..found];
-    }
-
     public int Search(ReadOnlySpan<float> query, int k, Span<SearchHit> results, int ef = 0, IVectorFilter? filter = null) =>
         filter is null ? SearchCore(query, k, results, ef, default(NoFilter)) : SearchCore(query, k, results, ef, filter);
 

@@ -48,7 +48,13 @@ public interface IVectorIndex : IDisposable
     int Search<TFilter>(ReadOnlySpan<float> query, int k, Span<SearchHit> results, int ef, TFilter filter) where TFilter : IVectorFilter;
 
     /// <summary>Convenience overload that allocates the result array.</summary>
-    SearchHit[] Search(ReadOnlySpan<float> query, int k, int ef = 0, IVectorFilter? filter = null);
+    SearchHit[] Search(ReadOnlySpan<float> query, int k, int ef = 0, IVectorFilter? filter = null)
+    {
+        if (k <= 0) throw new ArgumentException($"k must be positive, not {k}.", nameof(k));
+        var buffer = new SearchHit[k];
+        int found = Search(query, k, buffer, ef, filter);
+        return found == k ? buffer : buffer[..found];
+    }
 
     /// <summary>Writes the index in the versioned format read by <see cref="VectorIndex.Load"/>.</summary>
     void Save(Stream stream);

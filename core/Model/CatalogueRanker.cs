@@ -78,8 +78,24 @@ public sealed class CatalogueRanker
     /// <summary>Catalogue index of an item id, or -1.</summary>
     public int IndexOf(string itemId) => _index.TryGetValue(itemId, out int i) ? i : -1;
 
+    /// <summary>Every item embedding, row after row in <see cref="ItemIds"/> order.</summary>
+    public ReadOnlySpan<float> Vectors => _vectors;
+
     /// <summary>The item embedding at catalogue index <paramref name="index"/>.</summary>
     public ReadOnlySpan<float> Vector(int index) => _vectors.AsSpan(index * _model.Dimension, _model.Dimension);
+
+    /// <summary>
+    /// Scores every catalogue item (in <see cref="ItemIds"/> order) against a user embedding.
+    /// Scalar equivalent: <c>scores[i] = sum_j item_i[j] * user[j]</c>.
+    /// </summary>
+    public void Score(ReadOnlySpan<float> user, Span<float> scores)
+    {
+        int d = _model.Dimension;
+        if (user.Length != d) throw new ArgumentException($"The user vector has length {user.Length}; the model's dimension is {d}.", nameof(user));
+        if (scores.Length != ItemIds.Count) throw new ArgumentException($"Scores has length {scores.Length}; the catalogue has {ItemIds.Count} items.", nameof(scores));
+        for (int i = 0; i < scores.Length; i++)
+            scores[i] = TensorPrimitives.Dot(_vectors.AsSpan(i * d, d), user);
+    }
 
     /// <summary>Per-caller buffers; one per thread.</summary>
     public sealed class Scratch(int items, int dimension)
@@ -104,12 +120,9 @@ public sealed class CatalogueRanker
         ArgumentNullException.ThrowIfNull(scratch);
         ArgumentNullException.ThrowIfNull(output);
         if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be positive.");
-        int d = _model.Dimension;
         _model.EmbedUser(profile, profileMap, history, long.MaxValue, scratch.User);
         var scores = scratch.Scores.AsSpan();
-        ReadOnlySpan<float> user = scratch.User;
-        for (int i = 0; i < scores.Length; i++)
-            scores[i] = TensorPrimitives.Dot(_vectors.AsSpan(i * d, d), user);
+        Score(scratch.User, scores);
 
         scratch.Seen.Clear();
         if (!includeSeen)

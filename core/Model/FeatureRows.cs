@@ -1,6 +1,6 @@
 using OrleansReco.Core.Data;
 
-namespace OrleansReco.Grains.Model;
+namespace OrleansReco.Core.Model;
 
 /// <summary>Turns features keyed by column name into the row order a tower expects.</summary>
 public static class FeatureRows

@@ -103,6 +103,14 @@ public sealed class ModelBundle
         }
     }
 
+    /// <summary>The bundle's bytes, exactly as <see cref="Write"/> lays them out in a file.</summary>
+    public byte[] ToBytes()
+    {
+        using var stream = new MemoryStream();
+        WriteTo(stream);
+        return stream.ToArray();
+    }
+
     private void WriteTo(Stream stream)
     {
         var hashing = new HashingStream(stream);
@@ -152,7 +160,11 @@ public sealed class ModelBundle
         }
     }
 
-    internal static ModelBundle Parse(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Reads and checks a bundle held in memory (e.g. fetched from the model registry). A foreign, truncated,
+    /// corrupt or newer-format buffer throws <see cref="InvalidDataException"/> naming the field.
+    /// </summary>
+    public static ModelBundle Parse(ReadOnlySpan<byte> bytes)
     {
         var r = new SpanReader(bytes);
         if (!r.Bytes(Magic.Length, "magic").SequenceEqual(Magic))

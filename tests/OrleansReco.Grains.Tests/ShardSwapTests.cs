@@ -20,7 +20,7 @@ public sealed class ShardSwapTests(LifecycleFixture fixture)
         var registry = grains.Registry();
         var first = TestModel.Create(TestData.Unique("swapA"), seed: 31);
         var second = TestModel.Create(TestData.Unique("swapB"), seed: 32);
-        await registry.PublishAsync(BundleBytes.ToBytes(first), "tests", null);
+        await registry.PublishAsync(first.ToBytes(), "tests", null);
         var client = await TestData.NewCatalogAsync(grains, Items, "swap");
         string userId = TestData.Unique("user");
         await client.SendEventsAsync(userId, TestData.Event("item-1"));
@@ -47,7 +47,7 @@ public sealed class ShardSwapTests(LifecycleFixture fixture)
                 catch (Exception e) { errors.Add(e); }
             }
         })).ToArray();
-        await registry.PublishAsync(BundleBytes.ToBytes(second), "tests", null);
+        await registry.PublishAsync(second.ToBytes(), "tests", null);
         var during = await client.RecommendAsync(userId, query);
         await registry.RollbackAsync(first.Header.Version, "tests");
         await stop.CancelAsync();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -12,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansReco.Core.Data;
 using OrleansReco.Core.Data.Synthetic;
+using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.GrainInterfaces.Client;
 using OrleansReco.Silo.Hosting;
@@ -55,21 +55,16 @@ internal static class ClusterBenchCommand
         Console.Error.WriteLine("bench cluster: training a model for serving (a short run: serving cost does not depend on quality)...");
         string bundle = Path.Combine(Path.GetTempPath(), $"bench-cluster-{Environment.ProcessId}.bundle");
         var sample = new InteractionDataset(data.Interactions.Take(200_000).ToList(), data.Users, data.Items);
-        using (var trainer = new TwoTowerTrainer(sample, new TwoTowerOptions { Epochs = 1, MaxSteps = 60, Validate = false }, catalogue: data.Items!.Keys))
+        ModelBundle Train(long seed)
         {
+            using var trainer = new TwoTowerTrainer(sample, new TwoTowerOptions { Epochs = 1, MaxSteps = 60, Validate = false, Seed = seed }, catalogue: data.Items!.Keys);
             trainer.Train();
-            trainer.ExportBundle().Write(bundle);
+            return trainer.ExportBundle();
         }
+        Train(42).Write(bundle);
         // A second version to publish during the run (another seed; its version stamp is a later second).
         await Task.Delay(TimeSpan.FromSeconds(1.1), cancellation);
-        string next = bundle + ".next";
-        using (var trainer = new TwoTowerTrainer(sample, new TwoTowerOptions { Epochs = 1, MaxSteps = 60, Validate = false, Seed = 99 }, catalogue: data.Items!.Keys))
-        {
-            trainer.Train();
-            trainer.ExportBundle().Write(next);
-        }
-        byte[] nextBundle = await File.ReadAllBytesAsync(next, cancellation);
-        File.Delete(next);
+        byte[] nextBundle = Train(99).ToBytes();
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -122,11 +117,8 @@ internal static class ClusterBenchCommand
         clock.Restart();
         var histories = data.Interactions.GroupBy(e => e.UserId).ToDictionary(g => g.Key, g => g.ToArray());
         var userIds = data.Users!.Keys.Where(histories.ContainsKey).ToArray();
-        await ForEachAsync(userIds, 64, async user =>
-        {
-            var events = histories[user];
-            await client.SendEventsAsync(user, events.Select(ToEvent).ToArray());
-        });
+        await Parallel.ForEachAsync(userIds, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellation },
+            async (user, _) => await client.SendEventsAsync(user, histories[user].Select(ToEvent).ToArray()));
         double loadUsers = clock.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"bench cluster: {userIds.Length:N0} users with {data.Interactions.Count:N0} history events loaded in {loadUsers:F1} s");
 
@@ -184,7 +176,7 @@ internal static class ClusterBenchCommand
                                 $"p99 {beforeSwap.P99Ms:F2} ms before, {duringSwap.P99Ms:F2} ms during (errors {duringSwap.Errors})");
 
         var stats = await catalog.GetStatsAsync();
-        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "";
+        string load = BenchEnvironment.LoadAverage();
         return new Results(items.Count, userIds.Length, data.Interactions.Count, stats.Length, loadItems, loadUsers, recommend, maxRate,
             ingestSingle, ingestBatched, OpenLoop.Percentile(sortedFreshness, 0.5), OpenLoop.Percentile(sortedFreshness, 0.99), stats, load, 0,
             new SwapResult(publishReturned, allShards, beforeSwap, duringSwap));
@@ -213,16 +205,6 @@ internal static class ClusterBenchCommand
         }).ToArray();
         await Task.WhenAll(workers);
         return sent / clock.Elapsed.TotalSeconds;
-    }
-
-    private static async Task ForEachAsync<T>(IReadOnlyList<T> values, int parallel, Func<T, Task> body)
-    {
-        int next = -1;
-        await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
-        {
-            for (int i = Interlocked.Increment(ref next); i < values.Count; i = Interlocked.Increment(ref next))
-                await body(values[i]);
-        }));
     }
 
     private static UserEvent ToEvent(Interaction e) => new(e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp);

@@ -63,7 +63,7 @@ internal static class TrainBenchCommand
             cores = Environment.ProcessorCount,
             torch = TorchDevices.Describe(),
             date = DateTimeOffset.UtcNow,
-            load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "",
+            load = BenchEnvironment.LoadAverage(),
         };
         var json = new { environment, batch, history, dim, steps, cases };
         File.WriteAllText(Path.Combine(output.FullName, "train.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));

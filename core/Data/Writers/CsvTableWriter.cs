@@ -69,7 +69,8 @@ public static class CsvTableWriter
         }
     }
 
-    private static void WriteField(TextWriter writer, string value)
+    /// <summary>Writes one CSV field, quoted (with doubled quotes) only when it holds a comma, quote or line break.</summary>
+    public static void WriteField(TextWriter writer, string value)
     {
         if (!NeedsQuotes(value))
         {
