@@ -8,8 +8,11 @@ public sealed record ArchivedEvent(string UserId, string? EventId, string ItemId
     public static ArchivedEvent From(string userId, UserEvent e) => new(userId, e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp);
 }
 
+/// <summary>A user's profile features as last set (column name → value).</summary>
+public sealed record ArchivedProfile(string UserId, IReadOnlyDictionary<string, string> Features);
+
 /// <summary>
-/// Every accepted user event, for training. User grains append after the event is persisted; readers get events in
+/// Every accepted user event, for training, and the latest profile of every user (the user catalogue in bulk). User grains append after the event is persisted; readers get events in
 /// time order (by event timestamp, then arrival).
 /// </summary>
 public interface IEventArchive
@@ -19,6 +22,12 @@ public interface IEventArchive
 
     /// <summary>Events with <paramref name="fromTimestamp"/> &lt;= timestamp &lt; <paramref name="toTimestamp"/>, oldest first.</summary>
     IAsyncEnumerable<ArchivedEvent> ReadAsync(long fromTimestamp, long toTimestamp, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a user's profile as just persisted by the user grain (replaces the earlier one).</summary>
+    ValueTask SaveProfileAsync(string userId, IReadOnlyDictionary<string, string> features, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest profile of every user that has one, in no particular order.</summary>
+    IAsyncEnumerable<ArchivedProfile> ReadProfilesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Events held.</summary>
     long Count { get; }

@@ -16,6 +16,7 @@ public sealed class MemoryEventArchive(int capacity = MemoryEventArchive.Default
     private readonly List<ArchivedEvent> _ring = [];
     private int _head;
     private readonly Lock _lock = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ArchivedProfile> _profiles = new(StringComparer.Ordinal);
 
     public int Capacity { get; } = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "Capacity must be positive.");
 
@@ -58,6 +59,24 @@ public sealed class MemoryEventArchive(int capacity = MemoryEventArchive.Default
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return e;
+        }
+        await Task.CompletedTask;
+    }
+
+    public ValueTask SaveProfileAsync(string userId, IReadOnlyDictionary<string, string> features, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
+        ArgumentNullException.ThrowIfNull(features);
+        _profiles[userId] = new ArchivedProfile(userId, new Dictionary<string, string>(features, StringComparer.Ordinal));
+        return ValueTask.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<ArchivedProfile> ReadProfilesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var profile in _profiles.Values)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return profile;
         }
         await Task.CompletedTask;
     }

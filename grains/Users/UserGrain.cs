@@ -62,6 +62,7 @@ public sealed partial class UserGrain(
         state.State.Profile = new Dictionary<string, string>(profile, StringComparer.Ordinal);
         RefreshIfModel("profile");
         await PersistAsync();
+        await archive.SaveProfileAsync(this.GetPrimaryKeyString(), state.State.Profile);
         return new UserEmbedding(state.State.Embedding ?? [], state.State.ModelVersion ?? "");
     }
 
