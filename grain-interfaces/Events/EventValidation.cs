@@ -1,0 +1,57 @@
+namespace OrleansReco.GrainInterfaces.Events;
+
+/// <summary>One problem with one field of an input, for error answers (HTTP 400 problem details, dead letters).</summary>
+public sealed record FieldError(string Field, string Message);
+
+/// <summary>
+/// The rules every accepted event meets, whichever path it came by (HTTP batch, event stream): ids present and at
+/// most <see cref="MaxIdLength"/> characters, a known event type, a finite value, a timestamp within the unix-seconds
+/// range a <see cref="DateTimeOffset"/> can hold. The event types are the well-known ones unless configured.
+/// </summary>
+public static class EventValidation
+{
+    public const int MaxIdLength = 256;
+
+    /// <summary>view, click, add_to_cart, purchase, rating.</summary>
+    public static readonly IReadOnlySet<string> DefaultTypes =
+        new HashSet<string>(["view", "click", "add_to_cart", "purchase", "rating"], StringComparer.Ordinal);
+
+    /// <summary>
+    /// The problems of one event, each naming its field prefixed by <paramref name="path"/> (e.g. <c>events[3].</c>);
+    /// empty when the event can be accepted.
+    /// </summary>
+    public static List<FieldError> Check(string? userId, UserEvent? e, IReadOnlySet<string>? types = null, string path = "")
+    {
+        var errors = new List<FieldError>();
+        CheckId(userId, path + "user_id", errors);
+        if (e is null)
+        {
+            errors.Add(new FieldError(path.TrimEnd('.'), "The event is missing."));
+            return errors;
+        }
+        CheckId(e.ItemId, path + "item_id", errors);
+        if (e.EventId is { } id && (id.Length == 0 || id.Length > MaxIdLength))
+            errors.Add(new FieldError(path + "event_id", $"When given, event_id must have 1 to {MaxIdLength} characters."));
+        var known = types ?? DefaultTypes;
+        if (string.IsNullOrWhiteSpace(e.EventType))
+            errors.Add(new FieldError(path + "type", "The event type is required."));
+        else if (!known.Contains(e.EventType))
+            errors.Add(new FieldError(path + "type", $"Unknown event type '{Clip(e.EventType)}'; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}."));
+        if (!float.IsFinite(e.Value))
+            errors.Add(new FieldError(path + "value", "The value must be a finite number."));
+        if (e.Timestamp < MinTimestamp || e.Timestamp > MaxTimestamp)
+            errors.Add(new FieldError(path + "timestamp", $"The timestamp must be unix seconds between {MinTimestamp} and {MaxTimestamp}."));
+        return errors;
+    }
+
+    /// <summary>0001-01-01 and 9999-12-31 in unix seconds.</summary>
+    public const long MinTimestamp = -62135596800, MaxTimestamp = 253402300799;
+
+    private static void CheckId(string? id, string field, List<FieldError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(id)) errors.Add(new FieldError(field, $"{field} is required."));
+        else if (id.Length > MaxIdLength) errors.Add(new FieldError(field, $"{field} has {id.Length} characters; at most {MaxIdLength} are allowed."));
+    }
+
+    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}
