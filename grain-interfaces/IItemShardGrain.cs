@@ -32,6 +32,13 @@ public interface IItemShardGrain : IGrainWithIntegerCompoundKey
     [Alias("GetItem")]
     Task<CatalogItem?> GetItemAsync(string itemId);
 
+    /// <summary>
+    /// A page of the shard's items in item-id order (ordinal), optionally only those matching <paramref name="filter"/>,
+    /// and how many match in all: the catalogue in bulk (training, browsing).
+    /// </summary>
+    [Alias("ListItems")]
+    Task<ItemPage> ListItemsAsync(int offset, int count, FieldRule? filter = null);
+
     /// <summary>An item's embedding, or null when the item is unknown.</summary>
     [Alias("GetVector")]
     Task<float[]?> GetVectorAsync(string itemId);

@@ -31,3 +31,9 @@ public sealed record ShardStats(
     [property: Id(2)] long MemoryBytes,
     [property: Id(3)] string IndexKind,
     [property: Id(4)] string ModelVersion);
+
+/// <summary>One page of a listing and the number of items matching in all.</summary>
+[GenerateSerializer, Immutable, Alias("reco.ItemPage")]
+public sealed record ItemPage(
+    [property: Id(0)] CatalogItem[] Items,
+    [property: Id(1)] int Total);

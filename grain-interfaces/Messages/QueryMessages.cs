@@ -20,6 +20,10 @@ public sealed record FieldRule(
 
     /// <summary>No item whose <paramref name="field"/> is one of <paramref name="values"/>.</summary>
     public static FieldRule Exclude(string field, params string[] values) => new(field, FieldRuleKind.Exclude, values);
+
+    /// <summary>The same rule as the index filters apply it.</summary>
+    public Core.Serving.FieldConstraint ToConstraint() =>
+        new(Field, Kind == FieldRuleKind.Exclude ? Core.Serving.ConstraintKind.Exclude : Core.Serving.ConstraintKind.Require, Values);
 }
 
 /// <summary>

@@ -112,6 +112,20 @@ public sealed partial class ItemShardGrain(
     public Task<CatalogItem?> GetItemAsync(string itemId) =>
         Task.FromResult(state.State.Items.TryGetValue(itemId, out var item) ? item.ToItem(itemId) : null);
 
+    public Task<ItemPage> ListItemsAsync(int offset, int count, FieldRule? filter = null)
+    {
+        if (offset < 0) throw new ArgumentOutOfRangeException(nameof(offset), offset, "The offset must not be negative.");
+        if (count is < 0 or > MaxPage) throw new ArgumentOutOfRangeException(nameof(count), count, $"A page holds 0 to {MaxPage} items.");
+        var constraint = filter?.ToConstraint();
+        var matching = state.State.Items.Where(p => constraint is null || constraint.Allows(p.Value.Get(constraint.Field))).Select(p => p.Key).ToList();
+        matching.Sort(StringComparer.Ordinal);
+        var page = matching.Skip(offset).Take(count).Select(id => state.State.Items[id].ToItem(id)).ToArray();
+        return Task.FromResult(new ItemPage(page, matching.Count));
+    }
+
+    /// <summary>Most items one <see cref="ListItemsAsync"/> page holds.</summary>
+    public const int MaxPage = 10_000;
+
     public Task<float[]?> GetVectorAsync(string itemId) => Task.FromResult(Index().Vector(itemId));
 
     public Task<ShardStats> GetStatsAsync()

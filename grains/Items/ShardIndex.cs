@@ -215,11 +215,7 @@ internal sealed class ShardIndex : IDisposable
     private static ItemFilter ToFilter(ShardQuery query)
     {
         var constraints = new FieldConstraint[query.Rules.Length];
-        for (int i = 0; i < constraints.Length; i++)
-        {
-            var r = query.Rules[i];
-            constraints[i] = new FieldConstraint(r.Field, r.Kind == FieldRuleKind.Exclude ? ConstraintKind.Exclude : ConstraintKind.Require, r.Values);
-        }
+        for (int i = 0; i < constraints.Length; i++) constraints[i] = query.Rules[i].ToConstraint();
         return new ItemFilter
         {
             OnlyAvailable = query.OnlyAvailable,

@@ -33,7 +33,7 @@ internal static class QueryPlan
     {
         var filter = new ItemFilter { OnlyAvailable = query.OnlyAvailable };
         foreach (var rule in query.Rules ?? [])
-            filter = filter.With(new FieldConstraint(rule.Field, rule.Kind == FieldRuleKind.Exclude ? ConstraintKind.Exclude : ConstraintKind.Require, rule.Values));
+            filter = filter.With(rule.ToConstraint());
         IReadOnlyList<BusinessRule> rules = siloRules;
         if (!string.IsNullOrWhiteSpace(query.RulesJson))
         {
