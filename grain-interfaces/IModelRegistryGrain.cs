@@ -11,6 +11,13 @@ public interface IModelRegistryGrain : IGrainWithStringKey
     [Alias("Publish")]
     Task<ModelVersionInfo> PublishAsync(byte[] bundle, string publishedBy, Dictionary<string, double>? metrics);
 
+    /// <summary>
+    /// Publishes a bundle whose bytes the caller already stored as <paramref name="chunkCount"/> chunk grains under
+    /// <paramref name="version"/> (for bundles larger than one message): validated like <see cref="PublishAsync"/>.
+    /// </summary>
+    [Alias("PublishUploaded")]
+    Task<ModelVersionInfo> PublishUploadedAsync(string version, long sizeBytes, int chunkCount, string publishedBy, Dictionary<string, double>? metrics);
+
     /// <summary>Makes an earlier stored version current again (a new publication of the same bytes).</summary>
     [Alias("Rollback")]
     Task<ModelVersionInfo> RollbackAsync(string version, string requestedBy);

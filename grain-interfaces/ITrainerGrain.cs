@@ -14,7 +14,7 @@ public interface ITrainerGrain : IGrainWithStringKey
     /// going, returns that run instead (<see cref="TrainingRunInfo.RequestedBy"/> tells whose it is).
     /// </summary>
     [Alias("StartRun")]
-    Task<TrainingRunInfo> StartRunAsync(string requestedBy);
+    Task<TrainingRunInfo> StartRunAsync(string requestedBy, TrainingOverrides? overrides = null);
 
     /// <summary>The run in progress (if any), the most recent runs (newest first) and the schedule.</summary>
     [Alias("GetStatus")]
@@ -65,6 +65,19 @@ public sealed record TrainerStatus(
     [property: Id(1)] TrainingRunInfo[] Recent,
     [property: Id(2)] TimeSpan Interval,
     [property: Id(3)] string Silo);
+
+/// <summary>
+/// Settings of one run that differ from the configured ones (null: as configured). <paramref name="ShuffleLabels"/>
+/// is a drill of the publish gate: the run trains from scratch on events whose items were replaced by random ones,
+/// so the candidate must be rejected.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("reco.TrainingOverrides")]
+public sealed record TrainingOverrides(
+    [property: Id(0)] int? Epochs = null,
+    [property: Id(1)] double? LearningRate = null,
+    [property: Id(2)] long? Seed = null,
+    [property: Id(3)] bool ShuffleLabels = false,
+    [property: Id(4)] bool? WarmStart = null);
 
 /// <summary>Where the trainer lives.</summary>
 public static class Trainers

@@ -36,19 +36,7 @@ public sealed partial class ModelSync(
         {
             if (string.Equals(cache.Version, published.Version, StringComparison.Ordinal)) return;
             long start = Stopwatch.GetTimestamp();
-            var reads = new Task<byte[]>[published.ChunkCount];
-            for (int i = 0; i < reads.Length; i++)
-                reads[i] = grains.GetGrain<IModelChunkGrain>(ModelChunkGrain.KeyOf(published.Version, i)).ReadAsync();
-            var chunks = await Task.WhenAll(reads);
-            var bytes = new byte[published.SizeBytes];
-            int offset = 0;
-            foreach (var chunk in chunks)
-            {
-                chunk.CopyTo(bytes, offset);
-                offset += chunk.Length;
-            }
-            if (offset != bytes.Length)
-                throw new InvalidDataException($"Model {published.Version}: chunks hold {offset} bytes, the registry recorded {bytes.Length}.");
+            var bytes = await BundleChunks.DownloadAsync(grains, published);
             var model = BundleBytes.Load(bytes);
             cache.Publish(model);
             LogLoaded(published.Version, bytes.Length, Stopwatch.GetElapsedTime(start).TotalMilliseconds);

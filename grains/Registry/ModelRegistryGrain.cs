@@ -41,19 +41,39 @@ public sealed partial class ModelRegistryGrain(
             throw new InvalidModelBundleException(
                 $"Version '{version}' was already published by '{earlier.PublishedBy}' at {earlier.PublishedAt:O}; publish under a new version, or roll back to it.");
 
-        int chunk = options.Value.ChunkBytes, chunks = (bundle.Length + chunk - 1) / chunk;
-        var writes = new Task[chunks];
-        for (int i = 0; i < chunks; i++)
-        {
-            int start = i * chunk;
-            writes[i] = GrainFactory.GetGrain<IModelChunkGrain>(ModelChunkGrain.KeyOf(version, i))
-                .WriteAsync(bundle[start..Math.Min(bundle.Length, start + chunk)]);
-        }
-        await Task.WhenAll(writes);
+        int chunks = await BundleChunks.UploadAsync(GrainFactory, version, bundle, options.Value.ChunkBytes);
+        return await RecordPublicationAsync(model, bundle.Length, chunks, publishedBy, metrics);
+    }
 
+    public async Task<ModelVersionInfo> PublishUploadedAsync(string version, long sizeBytes, int chunkCount, string publishedBy, Dictionary<string, double>? metrics)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        ArgumentException.ThrowIfNullOrWhiteSpace(publishedBy);
+        if (Stored(version) is { } earlier)
+            throw new InvalidModelBundleException(
+                $"Version '{version}' was already published by '{earlier.PublishedBy}' at {earlier.PublishedAt:O}; publish under a new version, or roll back to it.");
+        Core.Model.TwoTowerModel model;
+        try
+        {
+            model = BundleBytes.Load(await BundleChunks.DownloadAsync(GrainFactory, version, chunkCount, sizeBytes));
+        }
+        catch (Exception e) when (e is InvalidDataException or KeyNotFoundException)
+        {
+            LogRefused(publishedBy, sizeBytes, e.Message);
+            throw new InvalidModelBundleException($"The bundle uploaded by '{publishedBy}' as '{version}' was refused: {e.Message}");
+        }
+        if (!string.Equals(model.Version, version, StringComparison.Ordinal))
+            throw new InvalidModelBundleException($"The bundle uploaded as '{version}' calls itself '{model.Version}' in its header.");
+        return await RecordPublicationAsync(model, sizeBytes, chunkCount, publishedBy, metrics);
+    }
+
+    private async Task<ModelVersionInfo> RecordPublicationAsync(Core.Model.TwoTowerModel model, long sizeBytes, int chunks, string publishedBy,
+        Dictionary<string, double>? metrics)
+    {
+        string version = model.Version;
         var all = new Dictionary<string, double>(model.Header.Metrics, StringComparer.Ordinal);
         foreach (var (k, v) in metrics ?? []) all[k] = v;
-        var info = new ModelVersionInfo(version, publishedBy, time.GetUtcNow(), all, bundle.Length, chunks);
+        var info = new ModelVersionInfo(version, publishedBy, time.GetUtcNow(), all, sizeBytes, chunks);
         await RecordAsync(info);
         await NotifyAsync(info);
         return info;
