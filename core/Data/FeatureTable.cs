@@ -81,3 +81,42 @@ public sealed record InteractionDataset(
     IReadOnlyList<Interaction> Interactions,
     FeatureTable? Users,
     FeatureTable? Items);
+
+/// <summary>Feature tables from per-entity dictionaries (catalogue items, user profiles kept by the cluster).</summary>
+public static class FeatureTables
+{
+    /// <summary>
+    /// One row per entity (the first occurrence of a key wins), one column per feature name seen (ordinal order); a
+    /// column's kind is <paramref name="declared"/>'s when it names the column, else inferred from its values as for
+    /// files. Null when no entity has a feature.
+    /// </summary>
+    public static FeatureTable? FromDictionaries(string keyColumn, IEnumerable<(string Key, IReadOnlyDictionary<string, string>? Features)> entities,
+        IReadOnlyDictionary<string, FeatureKind>? declared = null)
+    {
+        ArgumentNullException.ThrowIfNull(entities);
+        var keys = new List<string>();
+        var rows = new List<IReadOnlyDictionary<string, string>?>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (key, features) in entities)
+        {
+            if (string.IsNullOrWhiteSpace(key) || !seen.Add(key)) continue;
+            keys.Add(key);
+            rows.Add(features);
+            if (features is not null) names.UnionWith(features.Keys.Where(n => !string.Equals(n, keyColumn, StringComparison.Ordinal)));
+        }
+        if (names.Count == 0) return null;
+        var columns = names.Select(name => new FeatureColumn(name,
+            declared is not null && declared.TryGetValue(name, out var kind) ? kind
+                : Readers.FeatureInference.Infer(name, rows.Select(r => r is not null && r.TryGetValue(name, out var v) ? v : null)))).ToArray();
+        var table = new string?[keys.Count][];
+        for (int i = 0; i < table.Length; i++)
+        {
+            var row = new string?[columns.Length];
+            for (int c = 0; c < columns.Length; c++)
+                row[c] = rows[i] is { } r && r.TryGetValue(columns[c].Name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
+            table[i] = row;
+        }
+        return new FeatureTable(keyColumn, columns, keys, table);
+    }
+}

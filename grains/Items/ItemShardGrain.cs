@@ -22,6 +22,9 @@ public sealed partial class ItemShardGrain(
     RecoMetrics metrics,
     ILogger<ItemShardGrain> logger) : Grain, IItemShardGrain
 {
+    /// <summary>Longest a search waits for its silo to load the query's (newer) model.</summary>
+    private static readonly TimeSpan ModelCatchUp = TimeSpan.FromSeconds(5);
+
     private ShardIndex? _index;
     private ShardIndex? _previous;
     private Task? _pending;
@@ -42,6 +45,7 @@ public sealed partial class ItemShardGrain(
             if (ItemSharding.ShardOf(item.ItemId, shards) != shard)
                 throw new ArgumentException($"Item '{item.ItemId}' belongs to shard {ItemSharding.ShardOf(item.ItemId, shards)}, not {shard}.");
         }
+        if (!models.IsLoaded) return await StoreUnindexedAsync(items);
         var index = Index();
         int added = 0, updated = 0, rejected = 0;
         foreach (var item in items)
@@ -60,9 +64,34 @@ public sealed partial class ItemShardGrain(
         return new UpsertResult(added, updated, rejected);
     }
 
+    /// <summary>
+    /// With no model on the silo yet (a new cluster waiting for its first training), items are stored as they are;
+    /// the first call after a model arrives embeds them all and builds the index.
+    /// </summary>
+    private async Task<UpsertResult> StoreUnindexedAsync(CatalogItem[] items)
+    {
+        int added = 0, updated = 0, rejected = 0;
+        foreach (var item in items)
+        {
+            bool isNew = !state.State.Items.ContainsKey(item.ItemId);
+            if (isNew && state.State.Items.Count >= options.Value.MaxItemsPerShard) { rejected++; continue; }
+            state.State.Items[item.ItemId] = StoredItem.From(item);
+            if (isNew) added++; else updated++;
+        }
+        if (rejected > 0) LogShardFull(Catalog, Shard, rejected, options.Value.MaxItemsPerShard);
+        if (added + updated > 0) await PersistAsync();
+        return new UpsertResult(added, updated, rejected);
+    }
+
     public async Task<int> RemoveAsync(string[] itemIds)
     {
         ArgumentNullException.ThrowIfNull(itemIds);
+        if (!models.IsLoaded && _index is null)
+        {
+            int gone = itemIds.Count(id => id is not null && state.State.Items.Remove(id));
+            if (gone > 0) await PersistAsync();
+            return gone;
+        }
         var index = Index();
         int removed = 0;
         foreach (var id in itemIds)
@@ -89,9 +118,13 @@ public sealed partial class ItemShardGrain(
         if (wanted is not null && !string.Equals(wanted, index.ModelVersion, StringComparison.Ordinal))
         {
             if (_previous is not null && string.Equals(wanted, _previous.ModelVersion, StringComparison.Ordinal)) index = _previous;
-            else if (_pending is { } pending && string.Equals(wanted, _pendingVersion, StringComparison.Ordinal))
+            else
             {
-                await pending;
+                // The query's model is newer than this index: wait for the rebuild under way, or first for this silo
+                // to load that model (a publication reaches the silos one by one). The fan-out deadline bounds it.
+                if (!string.Equals(wanted, _pendingVersion, StringComparison.Ordinal) && await models.WaitForVersionAsync(wanted, ModelCatchUp))
+                    Index();
+                if (_pending is { } pending && string.Equals(wanted, _pendingVersion, StringComparison.Ordinal)) await pending;
                 index = Index();
             }
         }
@@ -130,6 +163,8 @@ public sealed partial class ItemShardGrain(
 
     public Task<ShardStats> GetStatsAsync()
     {
+        if (!models.IsLoaded && _index is null)
+            return Task.FromResult(new ShardStats(Shard, state.State.Items.Count, 0, "none", ""));
         var index = Index();
         Report(index);
         return Task.FromResult(new ShardStats(Shard, index.Count, index.MemoryBytes, index.Kind, index.ModelVersion));

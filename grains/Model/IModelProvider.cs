@@ -19,6 +19,9 @@ public interface IModelProvider
     /// <exception cref="ModelUnavailableException">No model is loaded.</exception>
     TwoTowerModel Current { get; }
 
+    /// <summary>True once <paramref name="version"/> is current; false when it did not become current within <paramref name="timeout"/>.</summary>
+    Task<bool> WaitForVersionAsync(string version, TimeSpan timeout);
+
     /// <summary>Raised after <see cref="Current"/> changed.</summary>
     event Action<TwoTowerModel>? Changed;
 }

@@ -29,7 +29,8 @@ public sealed partial class ModelCache : IModelProvider, ILifecycleParticipant<I
     public string Version => Volatile.Read(ref _current)?.Version ?? "";
 
     public TwoTowerModel Current => Volatile.Read(ref _current)
-        ?? throw new ModelUnavailableException("No model is loaded on this silo: set Reco:Model:Path (env Reco__Model__Path) to a model bundle.");
+        ?? throw new ModelUnavailableException(
+            "No model is loaded on this silo: publish one (a training run, or the registry), or set Reco:Model:Path (env Reco__Model__Path) to a model bundle.");
 
     public event Action<TwoTowerModel>? Changed;
 
@@ -41,6 +42,36 @@ public sealed partial class ModelCache : IModelProvider, ILifecycleParticipant<I
         _metrics.SetModel(model.Version, model.Dimension);
         LogModelPublished(model.Version, model.Dimension);
         Changed?.Invoke(model);
+    }
+
+    /// <summary>
+    /// True once <paramref name="version"/> is current (at once when it is already), false when it was not within
+    /// <paramref name="timeout"/>. A publication reaches the silos one after the other; a grain asked for the new
+    /// version by a silo that already has it waits here for its own silo to catch up.
+    /// </summary>
+    public async Task<bool> WaitForVersionAsync(string version, TimeSpan timeout)
+    {
+        if (string.Equals(Version, version, StringComparison.Ordinal)) return true;
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(TwoTowerModel model)
+        {
+            if (string.Equals(model.Version, version, StringComparison.Ordinal)) arrived.TrySetResult();
+        }
+        Changed += OnChanged;
+        try
+        {
+            if (string.Equals(Version, version, StringComparison.Ordinal)) return true;
+            await arrived.Task.WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            Changed -= OnChanged;
+        }
     }
 
     /// <summary>Loads the bundle at <see cref="ModelOptions.Path"/>, if one is configured.</summary>

@@ -13,4 +13,8 @@ public static class SiloRoles
     /// <summary>True for silos that host serving grains (<c>serve</c>, <c>all</c>, or no role published).</summary>
     public static bool Serves(string? role) =>
         role is null || string.Equals(role, Serve, StringComparison.OrdinalIgnoreCase) || string.Equals(role, All, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True for silos that may run training (<c>train</c>, <c>all</c>).</summary>
+    public static bool Trains(string? role) =>
+        string.Equals(role, Train, StringComparison.OrdinalIgnoreCase) || string.Equals(role, All, StringComparison.OrdinalIgnoreCase);
 }

@@ -14,6 +14,7 @@ public sealed partial class ModelRegistryGrain(
     [PersistentState("registry", StorageNames.Models)] IPersistentState<ModelRegistryState> state,
     IOptions<ModelOptions> options,
     TimeProvider time,
+    Telemetry.LifecycleMetrics metrics,
     ILogger<ModelRegistryGrain> logger) : Grain, IModelRegistryGrain
 {
     /// <summary>Subscribed silos (in memory: after a move the silos re-subscribe within one sync interval).</summary>
@@ -156,6 +157,7 @@ public sealed partial class ModelRegistryGrain(
             state.State.Current = previous;
             throw new RecoStorageException($"Model registry: publication of '{info.Version}' could not be saved: {e.Message}", e);
         }
+        metrics.Published(info.IsRollback);
         LogPublished(info.Version, info.PublishedBy, info.SizeBytes, info.ChunkCount, info.IsRollback);
     }
 

@@ -33,6 +33,7 @@ public static class ServingHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<RecoMetrics>();
+        services.TryAddSingleton<LifecycleMetrics>();
         services.TryAddSingleton<ServingRules>();
         services.TryAddSingleton<ModelCache>();
         services.TryAddSingleton<IModelProvider>(sp => sp.GetRequiredService<ModelCache>());
@@ -41,6 +42,7 @@ public static class ServingHostingExtensions
         services.TryAddSingleton<ModelSync>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ModelSync>());
         services.AddPlacementFilter<ServingSilosFilterStrategy, ServingSilosFilterDirector>(ServiceLifetime.Singleton);
+        services.AddPlacementFilter<TrainingSilosFilterStrategy, TrainingSilosFilterDirector>(ServiceLifetime.Singleton);
         return services;
     }
 

@@ -8,6 +8,7 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Dashboard;
 using OrleansReco.Grains;
 using OrleansReco.Grains.Placement;
+using OrleansReco.Trainer.Hosting;
 using StackExchange.Redis;
 
 namespace OrleansReco.Silo.Hosting;
@@ -59,7 +60,7 @@ public static class SiloHostingExtensions
         }
         if (kubernetes) silo.UseKubernetesHosting();
         if (options.Dashboard) silo.AddDashboard();
-        return silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing();
+        return silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing().AddRecoTrainer(options.Role);
     }
 
     /// <summary>Grain storage (default and every name in <see cref="StorageNames"/>) and reminders for the chosen provider; not clustering.</summary>

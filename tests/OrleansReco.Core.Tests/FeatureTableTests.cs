@@ -32,3 +32,32 @@ public sealed class FeatureTableTests
         Assert.Contains("has 1 values for 2 columns", error.Message);
     }
 }
+
+public sealed class FeatureTablesTests
+{
+    [Fact]
+    public void FromDictionaries_ColumnsInOrdinalOrder_KindsDeclaredOrInferred_FirstRowWins()
+    {
+        var table = FeatureTables.FromDictionaries("item_id",
+        [
+            ("a", new Dictionary<string, string> { ["price"] = "3.5", ["title"] = "قميص قطني أزرق للرجال", ["brand"] = "x" }),
+            ("b", new Dictionary<string, string> { ["price"] = "7", ["brand"] = "" }),
+            ("a", new Dictionary<string, string> { ["price"] = "99" }),
+            ("c", null),
+        ], new Dictionary<string, FeatureKind> { ["brand"] = FeatureKind.MultiCategorical })!;
+
+        Assert.Equal(["brand", "price", "title"], table.Columns.Select(c => c.Name));
+        Assert.Equal([FeatureKind.MultiCategorical, FeatureKind.Numeric, FeatureKind.Text], table.Columns.Select(c => c.Kind));
+        Assert.Equal(["a", "b", "c"], table.Keys);
+        Assert.True(table.TryGetRow("a", out var a));
+        Assert.Equal("3.5", a[1]);
+        Assert.True(table.TryGetRow("b", out var b));
+        Assert.Null(b[0]);
+        Assert.True(table.TryGetRow("c", out var c));
+        Assert.All(c, Assert.Null);
+    }
+
+    [Fact]
+    public void FromDictionaries_NoFeatures_Null() =>
+        Assert.Null(FeatureTables.FromDictionaries("user_id", [("u", null), ("v", new Dictionary<string, string>())]));
+}

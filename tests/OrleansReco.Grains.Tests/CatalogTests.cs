@@ -116,3 +116,29 @@ public sealed class CatalogTests(ClusterFixture fixture)
         return v;
     }
 }
+
+/// <summary>Listing a shard's items: pages in id order, a field filter, totals.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ShardListingTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task ListItems_PagesInIdOrder_FilterAndTotal()
+    {
+        string catalog = TestData.Unique("list");
+        var items = Enumerable.Range(0, 30).Select(i => new CatalogItem($"it-{i:D2}", new() { ["category"] = i % 3 == 0 ? "a" : "b", ["price"] = "5" })).ToArray();
+        await fixture.Cluster.GrainFactory.GetGrain<ICatalogGrain>(catalog).UpsertItemsAsync(items);
+        var shard = fixture.Cluster.GrainFactory.Shard(catalog, ItemSharding.ShardOf("it-00", 8));
+
+        var all = await shard.ListItemsAsync(0, 1000);
+        var first = await shard.ListItemsAsync(0, 2);
+        var rest = await shard.ListItemsAsync(2, 1000);
+        var onlyA = await shard.ListItemsAsync(0, 1000, FieldRule.Require("category", "A"));
+
+        Assert.Equal(all.Total, all.Items.Length);
+        Assert.Equal(all.Items.Select(i => i.ItemId).Order(StringComparer.Ordinal), all.Items.Select(i => i.ItemId));
+        Assert.Equal(all.Items.Select(i => i.ItemId), first.Items.Concat(rest.Items).Select(i => i.ItemId));
+        Assert.All(onlyA.Items, i => Assert.Equal("a", i.Features!["category"]));
+        Assert.Equal(all.Items.Count(i => i.Features!["category"] == "a"), onlyA.Total);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => shard.ListItemsAsync(-1, 10));
+    }
+}

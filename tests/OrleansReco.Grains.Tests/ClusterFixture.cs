@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
 using OrleansReco.Grains.Items;
 using OrleansReco.Silo.Hosting;
+using OrleansReco.Trainer.Hosting;
 
 namespace OrleansReco.Grains.Tests;
 
@@ -21,6 +22,7 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
         var role = silo.Configuration["Orleans:Name"] == "Primary" ? silo.Configuration[PrimaryRoleKey] ?? "all" : "serve";
         silo.AddRecoRole(role);
         silo.AddRecoServing();
+        silo.AddRecoTrainer(role);
     }
 }
 

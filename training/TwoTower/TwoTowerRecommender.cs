@@ -12,10 +12,7 @@ namespace OrleansReco.Training.TwoTower;
 public sealed class TwoTowerRecommender(TwoTowerOptions? options = null, TextWriter? log = null) : IRecommender
 {
     private readonly TwoTowerOptions _options = options ?? new TwoTowerOptions();
-    private TwoTowerModel? _model;
-    private CatalogueRanker? _ranker;
-    private FeatureTable? _users;
-    private int[] _userColumns = [];
+    private BundleRecommender? _scorer;
 
     public string Name => "TwoTower";
 
@@ -34,22 +31,9 @@ public sealed class TwoTowerRecommender(TwoTowerOptions? options = null, TextWri
             History = trainer.Train();
             Bundle = trainer.ExportBundle();
         }
-        var model = new TwoTowerModel(Bundle);
-        var ranker = new CatalogueRanker(model, catalogue, train.Items);
-        if (ranker.ItemIds.Count != catalogue.Count)
-            throw new ArgumentException("The catalogue lists an item more than once.", nameof(catalogue));
-        _users = train.Users;
-        _userColumns = model.Header.User.MapColumns(train.Users);
-        _ranker = ranker;
-        _model = model;
+        _scorer = new BundleRecommender(new TwoTowerModel(Bundle), catalogue, train.Items, train.Users, Name);
     }
 
-    public void Score(string userId, IReadOnlyList<Interaction> history, Span<float> scores)
-    {
-        var model = _model ?? throw new InvalidOperationException("Fit the model before scoring.");
-        IReadOnlyList<string?>? profile = _users is not null && _users.TryGetRow(userId, out var values) ? values : null;
-        Span<float> user = stackalloc float[model.Dimension];
-        model.EmbedUser(profile, profile is null ? default : _userColumns, history, long.MaxValue, user);
-        _ranker!.Score(user, scores);
-    }
+    public void Score(string userId, IReadOnlyList<Interaction> history, Span<float> scores) =>
+        (_scorer ?? throw new InvalidOperationException("Fit the model before scoring.")).Score(userId, history, scores);
 }

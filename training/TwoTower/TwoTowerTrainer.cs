@@ -569,8 +569,11 @@ public sealed class TwoTowerTrainer : IDisposable
         return new RatingCalibration { Slope = (float)slope, Intercept = (float)intercept, Min = min, Max = max };
     }
 
-    /// <summary>The current weights, schema and training metrics as a bundle (fits the rating calibration if rated).</summary>
-    public ModelBundle ExportBundle()
+    /// <summary>
+    /// The current weights, schema and training metrics as a bundle (fits the rating calibration if rated), named
+    /// <paramref name="version"/> (default: <c>twotower-</c> and the UTC time to the second).
+    /// </summary>
+    public ModelBundle ExportBundle(string? version = null)
     {
         var created = DateTimeOffset.UtcNow;
         var metrics = new Dictionary<string, double>
@@ -598,7 +601,7 @@ public sealed class TwoTowerTrainer : IDisposable
         };
         var header = new BundleHeader
         {
-            Version = $"twotower-{created.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}",
+            Version = string.IsNullOrWhiteSpace(version) ? $"twotower-{created.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}" : version,
             CreatedAt = created,
             Dimension = _schema.Dimension,
             IdBuckets = _schema.IdBuckets,

@@ -1,0 +1,42 @@
+using OrleansReco.Core.Data;
+using OrleansReco.Core.Model;
+
+namespace OrleansReco.Core.Evaluation;
+
+/// <summary>
+/// A trained model bundle as an <see cref="IRecommender"/>: scores the whole catalogue with the plain C# forward
+/// pass, as serving does. <see cref="Fit"/> does nothing (the bundle is already trained); the catalogue order and the
+/// feature tables are fixed at construction.
+/// </summary>
+public sealed class BundleRecommender : IRecommender
+{
+    private readonly TwoTowerModel _model;
+    private readonly CatalogueRanker _ranker;
+    private readonly FeatureTable? _users;
+    private readonly int[] _userColumns;
+
+    public BundleRecommender(TwoTowerModel model, IReadOnlyList<string> catalogue, FeatureTable? items, FeatureTable? users, string name = "TwoTower")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(catalogue);
+        _model = model;
+        _ranker = new CatalogueRanker(model, catalogue, items);
+        if (_ranker.ItemIds.Count != catalogue.Count)
+            throw new ArgumentException("The catalogue lists an item more than once.", nameof(catalogue));
+        _users = users;
+        _userColumns = model.Header.User.MapColumns(users);
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    public void Fit(InteractionDataset train, IReadOnlyList<string> catalogue) { }
+
+    public void Score(string userId, IReadOnlyList<Interaction> history, Span<float> scores)
+    {
+        IReadOnlyList<string?>? profile = _users is not null && _users.TryGetRow(userId, out var values) ? values : null;
+        Span<float> user = stackalloc float[_model.Dimension];
+        _model.EmbedUser(profile, profile is null ? default : _userColumns, history, long.MaxValue, user);
+        _ranker.Score(user, scores);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using OrleansReco.Core.Data;
+using OrleansReco.Core.Data.Synthetic;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.Grains.Events;
+
+namespace OrleansReco.Grains.Tests;
+
+/// <summary>
+/// One event archive shared by every silo of a test cluster (key <see cref="Key"/> in the host configuration), as
+/// the Redis archive is shared by the silos of a real cluster; in-process silos otherwise keep one each.
+/// </summary>
+public sealed class SharedArchiveConfigurator : ISiloConfigurator
+{
+    public const string Key = "Reco:Test:SharedArchive";
+    private static readonly ConcurrentDictionary<string, MemoryEventArchive> Archives = new();
+
+    public static MemoryEventArchive For(string name) => Archives.GetOrAdd(name, _ => new MemoryEventArchive());
+
+    public void Configure(ISiloBuilder silo)
+    {
+        if (silo.Configuration[Key] is { } name) silo.Services.AddSingleton<IEventArchive>(For(name));
+    }
+}
+
+/// <summary>
+/// A cluster with a training silo (the primary, role <c>train</c>) and two serving silos, no model at start, and a
+/// small synthetic shop (catalogue, profiles, events) recorded through the grains, so the trainer reads it from the
+/// archive and the shards. <see cref="Interval"/> zero: runs start only on admin calls.
+/// </summary>
+public class TrainerFixture : IAsyncLifetime
+{
+    public const string Catalog = ItemSharding.DefaultCatalog;
+    public TestCluster Cluster { get; private set; } = null!;
+    public InteractionDataset Data { get; private set; } = null!;
+
+    protected virtual TimeSpan Interval => TimeSpan.Zero;
+    protected virtual int Silos => 3;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(initialSilosCount: (short)Silos);
+        builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [TestSiloConfigurator.PrimaryRoleKey] = "train",
+            [SharedArchiveConfigurator.Key] = Guid.NewGuid().ToString("n"),
+            ["Reco:Model:SyncInterval"] = "00:00:02",
+            ["Reco:Shards:Count"] = "4",
+            ["Reco:Trainer:Interval"] = Interval.ToString(),
+            ["Reco:Trainer:MinEvents"] = "500",
+            ["Reco:Trainer:MinEvaluationUsers"] = "10",
+            ["Reco:Trainer:Tolerance"] = "0.05",
+            ["Reco:Trainer:Model:Dimension"] = "16",
+            ["Reco:Trainer:Model:ItemHidden:0"] = "32",
+            ["Reco:Trainer:Model:UserHidden:0"] = "32",
+            ["Reco:Trainer:Model:TextBuckets"] = "1024",
+            ["Reco:Trainer:Model:Epochs"] = "6",
+            ["Reco:Trainer:Model:BatchSize"] = "256",
+            ["Reco:Trainer:Model:Threads"] = "1",
+        }));
+        builder.AddSiloBuilderConfigurator<SharedArchiveConfigurator>();
+        builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+        Data = SyntheticGenerator.Generate(new SyntheticOptions { Users = 200, Items = 150, Events = 6_000, Seed = 11, ArabicShare = 0.2 });
+        await SeedAsync(Cluster.GrainFactory, Data);
+    }
+
+    /// <summary>Records a data set through the grains: items into the shards, profiles and events into the users.</summary>
+    public static async Task SeedAsync(IGrainFactory grains, InteractionDataset data)
+    {
+        var table = data.Items!;
+        var items = table.Keys.Select((id, i) => new CatalogItem(id, Features(table, table.Row(i)))).ToArray();
+        await grains.GetGrain<ICatalogGrain>(Catalog).UpsertItemsAsync(items);
+        var byUser = data.Interactions.GroupBy(e => e.UserId).ToList();
+        await Parallel.ForEachAsync(byUser, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (events, _) =>
+        {
+            var user = grains.GetGrain<IUserGrain>(events.Key);
+            if (data.Users is { } users && users.TryGetRow(events.Key, out var profile))
+                await user.SetProfileAsync(Features(users, profile));
+            await user.RecordEventsAsync(events.Select(e => new UserEvent(e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp)).ToArray());
+        });
+    }
+
+    private static Dictionary<string, string> Features(FeatureTable table, IReadOnlyList<string?> values)
+    {
+        var features = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int c = 0; c < table.Columns.Count; c++)
+            if (values[c] is { } v) features[table.Columns[c].Name] = v;
+        return features;
+    }
+
+    /// <summary>Polls the trainer until <paramref name="runId"/> has ended.</summary>
+    public async Task<TrainingRunInfo> WaitForRunAsync(Func<TrainingRunInfo, bool> which, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (DateTime.UtcNow < deadline)
+        {
+            var status = await Cluster.GrainFactory.Trainer().GetStatusAsync();
+            if (status.Recent.FirstOrDefault(r => which(r) && r.State != TrainingRunState.Running) is { } ended) return ended;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("The training run did not end in time.");
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class TrainerCollection : ICollectionFixture<TrainerFixture>
+{
+    public const string Name = "trainer";
+}
+
+/// <summary>The same cluster with a 2-second schedule and one serving silo.</summary>
+public sealed class ScheduledTrainerFixture : TrainerFixture
+{
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(2);
+    protected override int Silos => 2;
+}

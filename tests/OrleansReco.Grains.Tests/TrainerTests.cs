@@ -1,0 +1,234 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.Grains.Model;
+
+namespace OrleansReco.Grains.Tests;
+
+/// <summary>The trainer on its own silo: runs on archived events, publishes through the registry, and refuses a worse model.</summary>
+[Collection(TrainerCollection.Name)]
+public sealed class TrainerTests(TrainerFixture fixture)
+{
+    private static readonly SemaphoreSlim FirstModelGate = new(1, 1);
+    private static TrainingRunInfo? _firstRun;
+
+    private IGrainFactory Grains => fixture.Cluster.GrainFactory;
+
+    private IEnumerable<ModelCache> Caches => fixture.Cluster.Silos.Cast<InProcessSiloHandle>()
+        .Select(s => s.SiloHost.Services.GetRequiredService<ModelCache>());
+
+    /// <summary>The cluster starts without a model; the first admin run publishes one (once for all tests).</summary>
+    private async Task<TrainingRunInfo> FirstModelAsync()
+    {
+        await FirstModelGate.WaitAsync();
+        try
+        {
+            if (_firstRun is null)
+            {
+                var started = await Grains.Trainer().StartRunAsync("tests");
+                _firstRun = await fixture.WaitForRunAsync(r => r.RunId == started.RunId);
+            }
+            return _firstRun;
+        }
+        finally
+        {
+            FirstModelGate.Release();
+        }
+    }
+
+    private async Task<TrainingRunInfo> RunAsync(TrainingOverrides? overrides = null)
+    {
+        await FirstModelAsync();
+        var started = await Grains.Trainer().StartRunAsync("tests", overrides);
+        return await fixture.WaitForRunAsync(r => r.RunId == started.RunId);
+    }
+
+    [Fact]
+    public async Task Trainer_IsActivatedOnTheTrainSiloOnly()
+    {
+        var status = await Grains.Trainer().GetStatusAsync();
+
+        var primary = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredService<ILocalSiloDetails>();
+        Assert.Equal(primary.Name, status.Silo);
+        Assert.Equal(TimeSpan.Zero, status.Interval);
+    }
+
+    [Fact]
+    public async Task AdminRun_TrainsOnTheArchive_AndEverySiloAndShardServesTheNewVersion()
+    {
+        var run = await FirstModelAsync();
+
+        Assert.True(run.State == TrainingRunState.Published, run.Reason);
+        Assert.Null(run.BaseVersion);
+        Assert.Equal(fixture.Data.Interactions.Count, (int)run.Metrics!["events"]);
+        Assert.Equal(fixture.Data.Items!.Count, (int)run.Metrics["catalogueItems"]);
+        Assert.Equal(fixture.Data.Users!.Count, (int)run.Metrics["profiles"]);
+        Assert.True(run.Metrics["examplesPerSecond"] > 0);
+        Assert.True(run.Metrics["holdoutRecall@10"] > 0);
+        var current = await Grains.Registry().GetCurrentAsync();
+        Assert.NotNull(current);
+        // Later tests may publish more versions; this run's version is in the history with the run's metrics.
+        var published = (await Grains.Registry().GetHistoryAsync()).Single(h => h.Version == run.CandidateVersion);
+        Assert.StartsWith("trainer:", published.PublishedBy);
+        Assert.Equal(run.Metrics["holdoutRecall@10"], published.Metrics["holdoutRecall@10"]);
+        await WaitUntilServingAsync(current.Version);
+        Assert.All(Caches, c => Assert.Equal(16, c.Current.Dimension)); // Reco:Trainer:Model:Dimension
+        var answer = await Grains.GetGrain<IRecommendGrain>(TrainerFixture.Catalog).RecommendAsync(fixture.Data.Interactions[0].UserId, new RecommendQuery(K: 5));
+        Assert.Equal(5, answer.Items.Length);
+        Assert.Equal(current.Version, answer.ModelVersion);
+    }
+
+    [Fact]
+    public async Task WarmStartedRun_PublishedUnderQueryLoad_EachAnswerFromOneVersion_UsersRecomputed()
+    {
+        await FirstModelAsync();
+        var before = (await Grains.Registry().GetCurrentAsync())!.Version;
+        await WaitUntilServingAsync(before);
+        var users = fixture.Data.Interactions.Select(e => e.UserId).Distinct().Take(40).ToArray();
+        var versions = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        using var stop = new CancellationTokenSource();
+        var loop = Task.Run(async () =>
+        {
+            var recommend = Grains.GetGrain<IRecommendGrain>(TrainerFixture.Catalog);
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    var answer = await recommend.RecommendAsync(users[i % users.Length], new RecommendQuery(K: 5));
+                    if (answer.Partial) errors.Add(new InvalidOperationException($"partial answer from {answer.ModelVersion}"));
+                    versions.Add(answer.ModelVersion);
+                }
+                catch (Exception e) { errors.Add(e); }
+            }
+        });
+
+        var run = await RunAsync(new TrainingOverrides(Seed: 7));
+        Assert.True(run.State == TrainingRunState.Published, run.Reason);
+        await WaitUntilServingAsync(run.CandidateVersion!);
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await loop;
+
+        Assert.Equal(before, run.BaseVersion);
+        Assert.Equal(1, run.Metrics!["warmStart"]);
+        Assert.Empty(errors);
+        Assert.All(versions, v => Assert.Contains(v, new[] { before, run.CandidateVersion }));
+        Assert.Contains(run.CandidateVersion, versions);
+        var embedding = await Grains.GetGrain<IUserGrain>(users[0]).GetEmbeddingAsync();
+        Assert.Equal(run.CandidateVersion, embedding.ModelVersion);
+    }
+
+    [Fact]
+    public async Task ShuffledLabels_CandidateIsRejected_AndTheCurrentModelStays()
+    {
+        await FirstModelAsync();
+        var registry = Grains.Registry();
+        var before = await registry.GetCurrentAsync();
+        int published = (await registry.GetHistoryAsync()).Length;
+
+        var run = await RunAsync(new TrainingOverrides(ShuffleLabels: true));
+
+        Assert.True(run.State == TrainingRunState.Rejected, run.Reason);
+        Assert.Contains("regressed", run.Reason);
+        Assert.True(run.Metrics!["holdoutRecall@10"] < run.Metrics["currentHoldoutRecall@10"] - 0.05);
+        Assert.Equal(before!.Version, (await registry.GetCurrentAsync())!.Version);
+        Assert.Equal(published, (await registry.GetHistoryAsync()).Length);
+        Assert.All(Caches, c => Assert.Equal(before.Version, c.Version));
+    }
+
+    [Fact]
+    public async Task StartRun_WhileARunIsGoing_ReturnsTheRunningRun()
+    {
+        await FirstModelAsync();
+        var trainer = Grains.Trainer();
+
+        var first = await trainer.StartRunAsync("tests-a");
+        var second = await trainer.StartRunAsync("tests-b");
+
+        Assert.Equal(first.RunId, second.RunId);
+        Assert.Equal("tests-a", second.RequestedBy);
+        Assert.Equal(first.RunId, (await trainer.GetStatusAsync()).Current?.RunId);
+        var ended = await fixture.WaitForRunAsync(r => r.RunId == first.RunId);
+        Assert.NotEqual(TrainingRunState.Failed, ended.State);
+        Assert.Null((await trainer.GetStatusAsync()).Current);
+    }
+
+    private async Task WaitUntilServingAsync(string version)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var stats = await Grains.GetGrain<ICatalogGrain>(TrainerFixture.Catalog).GetStatsAsync();
+            if (Caches.All(c => c.Version == version) && stats.All(s => s.ModelVersion == version)) return;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Not every silo and shard serves {version}: shards at {string.Join(", ", stats.Select(s => s.ModelVersion))}.");
+            await Task.Delay(100);
+        }
+    }
+}
+
+/// <summary>The schedule: a reminder starts runs by itself.</summary>
+public sealed class ScheduledTrainerTests(ScheduledTrainerFixture fixture) : IClassFixture<ScheduledTrainerFixture>
+{
+    [Fact]
+    public async Task ScheduledRun_TrainsOnTheArchive_AndPublishesAVersionEverySiloLoads()
+    {
+        var run = await fixture.WaitForRunAsync(r => r.RequestedBy == "schedule", TimeSpan.FromSeconds(120));
+
+        Assert.True(run.State == TrainingRunState.Published, run.Reason);
+        Assert.Equal(fixture.Data.Interactions.Count, (int)run.Metrics!["events"]);
+        var history = await fixture.Cluster.GrainFactory.Registry().GetHistoryAsync();
+        Assert.Contains(history, h => h.Version == run.CandidateVersion && h.PublishedBy.Contains("(schedule)"));
+        var caches = fixture.Cluster.Silos.Cast<InProcessSiloHandle>().Select(s => s.SiloHost.Services.GetRequiredService<ModelCache>()).ToList();
+        Assert.Equal(2, caches.Count);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (caches.Any(c => !c.IsLoaded) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.All(caches, c => Assert.StartsWith("twotower-", c.Version));
+    }
+}
+
+/// <summary>The registry's side of large bundles: uploaded chunk by chunk, then published by reference.</summary>
+[Collection(LifecycleCollection.Name)]
+public sealed class ChunkedPublishTests(LifecycleFixture fixture)
+{
+    [Fact]
+    public async Task PublishUploaded_ChunksMakeTheBundle_EverySiloLoadsIt()
+    {
+        var bundle = TestModel.Create(TestData.Unique("up"), seed: 31);
+        var bytes = bundle.ToBytes();
+        var grains = fixture.Cluster.GrainFactory;
+
+        int chunks = await BundleChunks.UploadAsync(grains, bundle.Header.Version, bytes, chunkBytes: 5000);
+        var info = await grains.Registry().PublishUploadedAsync(bundle.Header.Version, bytes.Length, chunks, "tests", null);
+
+        Assert.True(chunks > 2);
+        Assert.Equal(chunks, info.ChunkCount);
+        Assert.Equal(bytes, await BundleChunks.DownloadAsync(grains, info));
+        Assert.All(fixture.Cluster.Silos.Cast<InProcessSiloHandle>(), s =>
+            Assert.Equal(bundle.Header.Version, s.SiloHost.Services.GetRequiredService<ModelCache>().Version));
+    }
+
+    [Fact]
+    public async Task PublishUploaded_CorruptOrMissingChunk_IsRefused_CurrentStays()
+    {
+        var grains = fixture.Cluster.GrainFactory;
+        var before = await grains.Registry().GetCurrentAsync();
+        var bundle = TestModel.Create(TestData.Unique("bad"), seed: 32);
+        var bytes = bundle.ToBytes();
+        int chunks = await BundleChunks.UploadAsync(grains, bundle.Header.Version, bytes, chunkBytes: 5000);
+        var corrupt = (byte[])bytes.Clone();
+        corrupt[bytes.Length / 2] ^= 0xff;
+        string corruptVersion = TestData.Unique("bad");
+        await BundleChunks.UploadAsync(grains, corruptVersion, corrupt, chunkBytes: 5000);
+
+        var missing = await Assert.ThrowsAsync<InvalidModelBundleException>(() =>
+            grains.Registry().PublishUploadedAsync(bundle.Header.Version, bytes.Length + 5000, chunks + 1, "tests", null));
+        var damaged = await Assert.ThrowsAsync<InvalidModelBundleException>(() =>
+            grains.Registry().PublishUploadedAsync(corruptVersion, corrupt.Length, chunks, "tests", null));
+
+        Assert.Contains("not stored", missing.Message);
+        Assert.Contains("refused", damaged.Message);
+        Assert.Equal(before?.Version, (await grains.Registry().GetCurrentAsync())?.Version);
+    }
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansReco.Core.Model;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.Grains;
+using OrleansReco.Grains.Events;
+using OrleansReco.Grains.Items;
+using OrleansReco.Grains.Model;
+using OrleansReco.Grains.Placement;
+using OrleansReco.Grains.Telemetry;
+
+namespace OrleansReco.Trainer;
+
+/// <summary>
+/// The trainer (key <see cref="Trainers.Key"/>), on training silos only. A run: read the archive and catalogues, train
+/// on a worker thread (warm start from the current model), gate on the newest events, then upload the bundle in
+/// chunks and publish it through the registry, which makes it current in one recorded step. A run that dies at any
+/// point leaves the current model in place: nothing is current until the registry has recorded it; the next
+/// activation marks an interrupted run failed.
+/// </summary>
+[TrainingSilosOnly]
+public sealed partial class TrainerGrain(
+    [PersistentState("trainer", StorageNames.Models)] IPersistentState<TrainerState> state,
+    IOptions<TrainerOptions> options,
+    IOptions<ModelOptions> modelOptions,
+    IOptions<ItemShardOptions> shardOptions,
+    IEventArchive archive,
+    LifecycleMetrics metrics,
+    ILocalSiloDetails silo,
+    TimeProvider time,
+    ILogger<TrainerGrain> logger) : Grain, ITrainerGrain, IRemindable
+{
+    private const string ReminderName = "retrain";
+    private const int KeptRuns = 50;
+    private TrainingRunInfo? _current;
+    private CancellationTokenSource? _stop;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var interrupted = state.State.Runs.Where(r => r.State == TrainingRunState.Running).ToList();
+        if (interrupted.Count == 0) return;
+        foreach (var run in interrupted)
+            Replace(run with { State = TrainingRunState.Failed, FinishedAt = time.GetUtcNow(), Reason = "Interrupted: the trainer stopped during the run; nothing was published by it." });
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_current is { } run)
+        {
+            _stop?.Cancel();
+            Replace(run with { State = TrainingRunState.Failed, FinishedAt = time.GetUtcNow(), Reason = $"Stopped: {reason.Description}; nothing was published by the run." });
+            _current = null;
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    public async Task<TrainingRunInfo> StartRunAsync(string requestedBy, TrainingOverrides? overrides = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
+        if (_current is { } running) return running;
+        int number = ++state.State.RunCount;
+        var started = time.GetUtcNow();
+        var run = new TrainingRunInfo($"run-{number:D5}", requestedBy, started, TrainingRunState.Running, Silo: silo.Name);
+        state.State.Runs.Add(run);
+        await state.WriteStateAsync();
+        _current = run;
+        _stop = new CancellationTokenSource();
+        // Keep the activation for the run; the run's continuations are turns of this grain, so state stays consistent.
+        DelayDeactivation(TimeSpan.FromHours(12));
+        _ = RunAsync(run, overrides, $"twotower-{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-r{number}", _stop.Token);
+        LogStarted(run.RunId, requestedBy);
+        return run;
+    }
+
+    public Task<TrainerStatus> GetStatusAsync()
+    {
+        var recent = state.State.Runs.AsEnumerable().Reverse().Take(20).ToArray();
+        return Task.FromResult(new TrainerStatus(_current, recent, options.Value.Interval, silo.Name));
+    }
+
+    public async Task<TimeSpan> EnsureScheduledAsync()
+    {
+        var interval = options.Value.Interval;
+        if (interval > TimeSpan.Zero)
+            await this.RegisterOrUpdateReminder(ReminderName, interval, interval);
+        else if (await this.GetReminder(ReminderName) is { } reminder)
+            await this.UnregisterReminder(reminder);
+        return interval;
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        reminderName == ReminderName && _current is null ? StartRunAsync("schedule") : Task.CompletedTask;
+
+    private async Task RunAsync(TrainingRunInfo run, TrainingOverrides? overrides, string version, CancellationToken stop)
+    {
+        long start = Stopwatch.GetTimestamp();
+        TrainingRunInfo ended;
+        try
+        {
+            var registry = GrainFactory.Registry();
+            var currentInfo = await registry.GetCurrentAsync();
+            var current = currentInfo is null ? null : ModelBundle.Parse(await BundleChunks.DownloadAsync(GrainFactory, currentInfo));
+            var inputs = await TrainingSource.ReadAsync(GrainFactory, archive, options.Value, shardOptions.Value.Count, current, stop);
+            var outcome = await Task.Run(() => TrainingPipeline.Run(inputs, current, options.Value, overrides, version, log: null, stop), stop);
+            ended = run with
+            {
+                BaseVersion = currentInfo?.Version,
+                CandidateVersion = outcome.Candidate?.Header.Version,
+                Reason = outcome.Reason,
+                Metrics = outcome.Metrics,
+                Device = outcome.Device,
+            };
+            foreach (var (name, value) in outcome.Metrics.Where(m => m.Key.Contains("Recall", StringComparison.Ordinal)))
+                metrics.Validation(version, name, value);
+            if (outcome.State == TrainingRunState.Published && outcome.Candidate is { } candidate)
+            {
+                var bytes = candidate.ToBytes();
+                int chunks = await BundleChunks.UploadAsync(GrainFactory, version, bytes, modelOptions.Value.ChunkBytes);
+                stop.ThrowIfCancellationRequested();
+                await registry.PublishUploadedAsync(version, bytes.Length, chunks, $"trainer:{run.RunId} ({run.RequestedBy})", outcome.Metrics);
+            }
+            ended = ended with { State = outcome.State };
+        }
+        catch (Exception e)
+        {
+            ended = run with { State = TrainingRunState.Failed, Reason = $"{e.GetType().Name}: {e.Message}" };
+            LogFailed(e, run.RunId);
+        }
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        ended = ended with { FinishedAt = time.GetUtcNow(), Metrics = new(ended.Metrics ?? [], StringComparer.Ordinal) { ["runSeconds"] = seconds } };
+        if (_current?.RunId != run.RunId) return; // the activation stopped meanwhile and recorded the run as failed
+        Replace(ended);
+        _current = null;
+        metrics.RunEnded(ended.State.ToString().ToLowerInvariant(), seconds, ended.Metrics!.GetValueOrDefault("examplesPerSecond"));
+        LogEnded(run.RunId, ended.State, ended.CandidateVersion, seconds, ended.Reason);
+        try { await state.WriteStateAsync(); }
+        catch (Exception e) { LogNotSaved(e, run.RunId); }
+    }
+
+    private void Replace(TrainingRunInfo run)
+    {
+        var runs = state.State.Runs;
+        int index = runs.FindIndex(r => r.RunId == run.RunId);
+        if (index >= 0) runs[index] = run;
+        else runs.Add(run);
+        if (runs.Count > KeptRuns) runs.RemoveRange(0, runs.Count - KeptRuns);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training {RunId} started (requested by {RequestedBy})")]
+    private partial void LogStarted(string runId, string requestedBy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training {RunId} ended {State} (model {Version}) after {Seconds:F1} s: {Reason}")]
+    private partial void LogEnded(string runId, TrainingRunState state, string? version, double seconds, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Training {RunId} failed; the current model stays")]
+    private partial void LogFailed(Exception error, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training {RunId}: the run's record could not be saved")]
+    private partial void LogNotSaved(Exception error, string runId);
+}
