@@ -48,6 +48,12 @@ public sealed partial class RedisEventArchive : IEventArchive
 
     private IDatabase Db => _redis.GetDatabase();
 
+    /// <summary>The stream of events.</summary>
+    public string EventsKey => _events.ToString();
+
+    /// <summary>The hash of profiles.</summary>
+    public string ProfilesKey => _profiles.ToString();
+
     public long Count => Db.StreamLength(_events);
 
     public async ValueTask AppendAsync(string userId, IReadOnlyList<UserEvent> events, CancellationToken cancellationToken = default)
