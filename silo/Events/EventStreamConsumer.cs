@@ -140,8 +140,10 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             {
                 break;
             }
-            catch (Exception e) when (e is RedisException or TimeoutException)
+            catch (Exception e)
             {
+                // Redis unreachable or timing out, or anything unexpected: log, wait, go on (nothing was acknowledged
+                // that was not saved, so whatever was in flight is delivered again).
                 // NOGROUP: the stream (and with it the group) was deleted; create both again.
                 if (e.Message.Contains("NOGROUP", StringComparison.Ordinal)) groupReady = false;
                 LogReadFailed(e, _key.ToString());
@@ -295,7 +297,7 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
     [LoggerMessage(Level = LogLevel.Information, Message = "Claimed {Count} idle entries of stream {Key} for another try")]
     private partial void LogClaimed(int count, string key);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event stream {Key}: reading failed; retrying")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event stream {Key}: reading or handling a batch failed; retrying")]
     private partial void LogReadFailed(Exception error, string key);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: {Count} stream entries could not be recorded; left pending for another try")]
