@@ -148,6 +148,25 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
     }
 
     [Fact]
+    public async Task Consume_EntriesPendingOnDeadConsumer_ClaimedAndRecorded()
+    {
+        using var outcomes = fixture.ListenToOutcomes();
+        string user = TestData.Unique("orphan");
+        // A consumer that reads and then dies: the entries are added and delivered to it in one transaction, so no
+        // live silo sees them first; they are never acknowledged by it.
+        var tx = fixture.Db.CreateTransaction();
+        var adds = Enumerable.Range(1, 4).Select(i => tx.StreamAddAsync(fixture.StreamKey, Flat(user, $"item-{i}", 1_800_000_000 + i))).ToArray();
+        var read = tx.StreamReadGroupAsync(fixture.StreamKey, EventStreamFixture.Group, "silo-that-died", StreamPosition.NewMessages, 100);
+        Assert.True(await tx.ExecuteAsync(), "Setup: the transaction did not run.");
+        Assert.Equal((await Task.WhenAll(adds)).Select(id => id.ToString()), (await read).Select(e => e.Id.ToString()));
+
+        await outcomes.WaitAsync("accepted", 4, $"Entries idle on a dead consumer for {EventStreamFixture.ClaimIdle.TotalSeconds} s");
+
+        Assert.Equal(["item-1", "item-2", "item-3", "item-4"], (await User(user).GetContextAsync()).SeenItemIds);
+        Assert.Equal(0, await fixture.PendingAsync());
+    }
+
+    [Fact]
     public async Task RedisArchive_EventsRecordedThroughUserGrains_ReadableOnEverySilo()
     {
         string prefix = TestData.Unique("arch");
