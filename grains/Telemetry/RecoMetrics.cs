@@ -6,7 +6,8 @@ namespace OrleansReco.Grains.Telemetry;
 
 /// <summary>
 /// The silo's instruments on meter <see cref="MeterName"/>: events ingested, embedding refreshes, recommendation
-/// latency, shard sizes, index build time and the current model version. One instance per silo.
+/// latency, shard sizes, index build time, the current model version and the event-stream consumer (entries by
+/// outcome, backlog, batch time). One instance per silo.
 /// </summary>
 public sealed class RecoMetrics : IDisposable
 {
@@ -25,6 +26,9 @@ public sealed class RecoMetrics : IDisposable
     private readonly Histogram<double> _indexSwapTime;
     private readonly ConcurrentDictionary<(string Catalog, int Shard), (int Items, long Bytes)> _shards = new();
     private (string Version, int Dimension)? _model;
+    private readonly Counter<long> _streamEvents;
+    private readonly Histogram<double> _streamBatchTime;
+    private readonly ConcurrentDictionary<(string Stream, string Group), long> _streamBacklog = new();
 
     public RecoMetrics(IMeterFactory meters)
     {
@@ -40,6 +44,11 @@ public sealed class RecoMetrics : IDisposable
         _meter.CreateObservableGauge("reco.shard.items", ObserveShardItems, "{item}", "Live items per shard.");
         _meter.CreateObservableGauge("reco.shard.memory", ObserveShardBytes, "By", "Bytes held per shard (index and item data).");
         _meter.CreateObservableGauge("reco.model.version", ObserveModel, "{model}", "1, tagged with the current model version and dimension.");
+        _streamEvents = _meter.CreateCounter<long>("reco.stream.events", "{event}",
+            "Event-stream entries handled, by outcome: accepted, duplicate, dead_letter, retry (not persisted, left pending).");
+        _streamBatchTime = _meter.CreateHistogram<double>("reco.stream.batch.time", "ms", "Time to handle one batch read from the event stream.");
+        _meter.CreateObservableGauge("reco.stream.lag", ObserveStreamBacklog, "{entry}",
+            "Event-stream entries not yet acknowledged by the consumer group: delivered but pending plus not yet delivered.");
     }
 
     public void EventsIngested(int accepted, int duplicates)
@@ -69,6 +78,17 @@ public sealed class RecoMetrics : IDisposable
 
     public void SetModel(string version, int dimension) => _model = (version, dimension);
 
+    /// <summary>Event-stream entries handled; <paramref name="outcome"/> is <c>accepted</c>, <c>duplicate</c>, <c>dead_letter</c> or <c>retry</c>.</summary>
+    public void StreamEvents(string outcome, long count)
+    {
+        if (count > 0) _streamEvents.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
+    }
+
+    public void StreamBatchHandled(double milliseconds) => _streamBatchTime.Record(milliseconds);
+
+    /// <summary>The consumer group's backlog as last probed (pending + lag).</summary>
+    public void StreamBacklog(string stream, string group, long entries) => _streamBacklog[(stream, group)] = entries;
+
     private IEnumerable<Measurement<int>> ObserveShardItems()
     {
         foreach (var ((catalog, shard), size) in _shards)
@@ -84,6 +104,12 @@ public sealed class RecoMetrics : IDisposable
     private IEnumerable<Measurement<int>> ObserveModel()
     {
         if (_model is { } m) yield return new Measurement<int>(1, new("version", m.Version), new("dimension", m.Dimension));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveStreamBacklog()
+    {
+        foreach (var ((stream, group), entries) in _streamBacklog)
+            yield return new Measurement<long>(entries, new("stream", stream), new("group", group));
     }
 
     public void Dispose() => _meter.Dispose();

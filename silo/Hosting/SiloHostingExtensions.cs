@@ -63,7 +63,10 @@ public static class SiloHostingExtensions
         return silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing().AddRecoTrainer(options.Role);
     }
 
-    /// <summary>Grain storage (default and every name in <see cref="StorageNames"/>) and reminders for the chosen provider; not clustering.</summary>
+    /// <summary>
+    /// Grain storage (default and every name in <see cref="StorageNames"/>) and reminders for the chosen provider; not
+    /// clustering. With Redis also the event archive and the event-stream consumer (<see cref="EventHostingExtensions"/>).
+    /// </summary>
     public static ISiloBuilder AddRecoProviders(this ISiloBuilder silo, ClusterHostingOptions options)
     {
         if (options.IsRedis)
@@ -72,6 +75,7 @@ public static class SiloHostingExtensions
             silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
             foreach (var name in StorageNames.All) silo.AddRedisGrainStorage(name, o => o.ConfigurationOptions = redis);
             silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
+            silo.AddRecoRedisEvents(options.RedisConnectionString!);
         }
         else
         {
@@ -83,6 +87,9 @@ public static class SiloHostingExtensions
     }
 
     /// <summary>Publishes the silo's role (<c>serve</c>, <c>train</c>, <c>all</c>) as silo metadata for placement.</summary>
-    public static ISiloBuilder AddRecoRole(this ISiloBuilder silo, string role) =>
-        silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = role.ToLowerInvariant() });
+    public static ISiloBuilder AddRecoRole(this ISiloBuilder silo, string role)
+    {
+        silo.Services.AddSingleton(new LocalSiloRole(role.ToLowerInvariant()));
+        return silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = role.ToLowerInvariant() });
+    }
 }

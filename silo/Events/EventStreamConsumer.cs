@@ -1,0 +1,311 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.Grains.Telemetry;
+using StackExchange.Redis;
+
+namespace OrleansReco.Silo.Events;
+
+/// <summary>
+/// Consumes the producers' Redis Stream as one member of the silos' consumer group. Each batch: entries that fail
+/// to parse or validate go to the dead-letter stream (original fields plus <c>reason</c> and <c>source_id</c>) and
+/// are acknowledged; valid events are grouped by user and recorded through <see cref="IUserGrain.RecordEventsAsync"/>
+/// (several users at a time), and an entry is acknowledged only after its user's call returned, i.e. after the
+/// user's state was persisted. An entry whose call failed stays pending and is claimed again (by any silo) once it
+/// has been idle for <see cref="EventStreamOptions.ClaimIdle"/>; after <see cref="EventStreamOptions.MaxDeliveries"/>
+/// deliveries it is dead-lettered. Delivery is at least once; the user grain's event-id window makes a repeat a
+/// no-op, so each event counts once.
+/// <para>
+/// It is a <see cref="BackgroundService"/> started and stopped by the silo lifecycle (stage Active) rather than by the
+/// host: it runs only while grains can be called, and on shutdown it stops, finishing the batch in flight, before
+/// the silo deactivates grains. On start it first re-reads its own pending entries (id <c>0</c>), left from a
+/// previous run under the same consumer name, then reads new ones (<c>&gt;</c>).
+/// </para>
+/// </summary>
+public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleParticipant<ISiloLifecycle>
+{
+    private static readonly TimeSpan MaxClaimCheckInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan BacklogProbeInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ErrorBackoff = TimeSpan.FromSeconds(1);
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IGrainFactory _grains;
+    private readonly ILocalSiloDetails _silo;
+    private readonly EventStreamOptions _options;
+    private readonly RecoMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EventStreamConsumer> _logger;
+    private readonly RedisKey _key;
+    private readonly RedisKey _deadLetters;
+    private readonly RedisValue _group;
+    private readonly TimeSpan _claimCheckInterval;
+    private string _consumer = "";
+
+    public EventStreamConsumer(
+        IConnectionMultiplexer redis,
+        IGrainFactory grains,
+        ILocalSiloDetails silo,
+        IOptions<EventStreamOptions> options,
+        RecoMetrics metrics,
+        TimeProvider time,
+        ILogger<EventStreamConsumer> logger)
+    {
+        _redis = redis;
+        _grains = grains;
+        _silo = silo;
+        _options = options.Value;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _key = _options.Key ?? throw new ArgumentException("EventStreamOptions.Key is not resolved.", nameof(options));
+        _deadLetters = _options.DeadLetterKey ?? throw new ArgumentException("EventStreamOptions.DeadLetterKey is not resolved.", nameof(options));
+        _group = _options.Group;
+        _claimCheckInterval = TimeSpan.FromTicks(Math.Min(_options.ClaimIdle.Ticks / 2, MaxClaimCheckInterval.Ticks));
+    }
+
+    /// <summary>
+    /// This silo's name in the consumer group: host name and silo port, stable across restarts of the same silo (a
+    /// pod keeps its name in a StatefulSet), so a restarted silo picks up the entries it left pending.
+    /// </summary>
+    public string ConsumerName => _consumer;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(EventStreamConsumer), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _consumer = $"{Environment.MachineName}:{_silo.SiloAddress.Endpoint.Port}";
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Leave the lifecycle's start at once; the loop runs on the thread pool.
+        await Task.Yield();
+        LogStarting(_key.ToString(), _group.ToString(), _consumer);
+        var db = _redis.GetDatabase();
+        RedisValue ownPending = "0";          // re-read own pending entries first, then only new ones
+        RedisValue claimCursor = "0-0";
+        var nextClaim = _time.GetUtcNow();
+        var nextProbe = _time.GetUtcNow();
+        bool groupReady = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!groupReady)
+                {
+                    await EnsureGroupAsync(db);
+                    groupReady = true;
+                }
+                var now = _time.GetUtcNow();
+                if (now >= nextProbe)
+                {
+                    nextProbe = now + BacklogProbeInterval;
+                    await ProbeBacklogAsync(db);
+                }
+
+                StreamEntry[] batch = [];
+                bool redelivered = true;
+                if (!ownPending.IsNull)
+                {
+                    batch = await db.StreamReadGroupAsync(_key, _group, _consumer, ownPending, _options.BatchSize);
+                    ownPending = batch.Length == 0 ? RedisValue.Null : batch[^1].Id;
+                }
+                if (batch.Length == 0 && now >= nextClaim)
+                {
+                    var claimed = await db.StreamAutoClaimAsync(_key, _group, _consumer, (long)_options.ClaimIdle.TotalMilliseconds, claimCursor, _options.BatchSize);
+                    claimCursor = claimed.NextStartId;
+                    // A full scan of the pending list ends with cursor 0-0; only then wait for the next check.
+                    if (claimCursor == "0-0") nextClaim = now + _claimCheckInterval;
+                    batch = claimed.ClaimedEntries ?? [];
+                    if (batch.Length > 0) LogClaimed(batch.Length, _key.ToString());
+                }
+                if (batch.Length == 0)
+                {
+                    batch = await db.StreamReadGroupAsync(_key, _group, _consumer, StreamPosition.NewMessages, _options.BatchSize);
+                    redelivered = false;
+                }
+                if (batch.Length == 0)
+                {
+                    await Task.Delay(_options.PollInterval, _time, stoppingToken);
+                    continue;
+                }
+                // Not cancellable: a stopping silo finishes the batch in flight (and acknowledges what was persisted).
+                await HandleBatchAsync(db, batch, redelivered);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // Redis unreachable or timing out, or anything unexpected: log, wait, go on (nothing was acknowledged
+                // that was not saved, so whatever was in flight is delivered again).
+                // NOGROUP: the stream (and with it the group) was deleted; create both again.
+                if (e.Message.Contains("NOGROUP", StringComparison.Ordinal)) groupReady = false;
+                LogReadFailed(e, _key.ToString());
+                try { await Task.Delay(ErrorBackoff, _time, stoppingToken); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+        LogStopped(_key.ToString(), _consumer);
+    }
+
+    /// <summary>Creates the stream and the group (from the start of the stream) unless they exist.</summary>
+    private async Task EnsureGroupAsync(IDatabase db)
+    {
+        try
+        {
+            await db.StreamCreateConsumerGroupAsync(_key, _group, StreamPosition.Beginning, createStream: true);
+            LogGroupCreated(_group.ToString(), _key.ToString());
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // The group exists already (another silo, or an earlier run, created it).
+        }
+    }
+
+    /// <summary>Handles one batch; acknowledges exactly the entries that were persisted or dead-lettered.</summary>
+    private async Task HandleBatchAsync(IDatabase db, StreamEntry[] batch, bool redelivered)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var deliveries = redelivered ? await DeliveryCountsAsync(db, batch) : null;
+        var acks = new List<RedisValue>(batch.Length);
+        var dead = new List<(StreamEntry Entry, string Reason)>();
+        var byUser = new Dictionary<string, (List<RedisValue> Ids, List<UserEvent> Events)>(StringComparer.Ordinal);
+        foreach (var entry in batch)
+        {
+            // An entry trimmed or deleted while pending comes back without fields: nothing left to do.
+            if (entry.IsNull || entry.Values is not { Length: > 0 })
+            {
+                acks.Add(entry.Id);
+                continue;
+            }
+            if (deliveries is not null && deliveries.TryGetValue(entry.Id.ToString(), out long count) && count > _options.MaxDeliveries)
+            {
+                dead.Add((entry, $"delivery: not persisted after {count - 1} deliveries (Reco:Events:Stream:MaxDeliveries = {_options.MaxDeliveries})"));
+                continue;
+            }
+            var fields = new KeyValuePair<string, string>[entry.Values.Length];
+            for (int i = 0; i < fields.Length; i++) fields[i] = new(entry.Values[i].Name.ToString(), entry.Values[i].Value.ToString());
+            var parsed = StreamEventParser.Parse(entry.Id.ToString(), fields);
+            if (!parsed.IsValid)
+            {
+                dead.Add((entry, parsed.Reason));
+                continue;
+            }
+            if (!byUser.TryGetValue(parsed.UserId!, out var group))
+                byUser[parsed.UserId!] = group = ([], []);
+            group.Ids.Add(entry.Id);
+            group.Events.Add(parsed.Event!);
+        }
+
+        long deadLettered = await DeadLetterAsync(db, dead, acks);
+        long accepted = 0, duplicates = 0, retry = 0;
+        var gate = new Lock();
+        await Parallel.ForEachAsync(byUser, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrentUsers }, async (user, _) =>
+        {
+            try
+            {
+                var ack = await _grains.GetGrain<IUserGrain>(user.Key).RecordEventsAsync([.. user.Value.Events]);
+                lock (gate)
+                {
+                    acks.AddRange(user.Value.Ids);
+                    accepted += ack.Accepted;
+                    duplicates += ack.Duplicates;
+                }
+            }
+            catch (Exception e)
+            {
+                // Not acknowledged: the entries stay pending and are claimed again after ClaimIdle.
+                lock (gate) retry += user.Value.Ids.Count;
+                LogRecordFailed(e, user.Key, user.Value.Ids.Count);
+            }
+        });
+
+        if (acks.Count > 0) await db.StreamAcknowledgeAsync(_key, _group, [.. acks]);
+        _metrics.StreamEvents("accepted", accepted);
+        _metrics.StreamEvents("duplicate", duplicates);
+        _metrics.StreamEvents("dead_letter", deadLettered);
+        _metrics.StreamEvents("retry", retry);
+        _metrics.StreamBatchHandled(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    /// <summary>Writes the entries to the dead-letter stream (pipelined); adds those written to <paramref name="acks"/>.</summary>
+    private async Task<long> DeadLetterAsync(IDatabase db, List<(StreamEntry Entry, string Reason)> dead, List<RedisValue> acks)
+    {
+        if (dead.Count == 0) return 0;
+        var writes = new Task<RedisValue>[dead.Count];
+        for (int i = 0; i < dead.Count; i++)
+        {
+            var (entry, reason) = dead[i];
+            var fields = new NameValueEntry[entry.Values.Length + 2];
+            entry.Values.CopyTo(fields, 0);
+            fields[^2] = new("reason", reason);
+            fields[^1] = new("source_id", entry.Id);
+            writes[i] = db.StreamAddAsync(_deadLetters, fields, messageId: null, maxLength: _options.DeadLetterMaxLength, useApproximateMaxLength: true);
+            LogDeadLetter(entry.Id.ToString(), reason);
+        }
+        long written = 0;
+        for (int i = 0; i < writes.Length; i++)
+        {
+            try
+            {
+                await writes[i];
+                acks.Add(dead[i].Entry.Id);
+                written++;
+            }
+            catch (RedisException e)
+            {
+                // Not acknowledged either: the entry is tried again later.
+                LogDeadLetterFailed(e, dead[i].Entry.Id.ToString(), _deadLetters.ToString());
+            }
+        }
+        return written;
+    }
+
+    /// <summary>Delivery counts of redelivered entries (XPENDING over the batch's id range, this consumer only).</summary>
+    private async Task<Dictionary<string, long>> DeliveryCountsAsync(IDatabase db, StreamEntry[] batch)
+    {
+        var pending = await db.StreamPendingMessagesAsync(_key, _group, Math.Max(batch.Length * 2, 1000), _consumer, batch[0].Id, batch[^1].Id);
+        var counts = new Dictionary<string, long>(pending.Length, StringComparer.Ordinal);
+        foreach (var p in pending) counts[p.MessageId.ToString()] = p.DeliveryCount;
+        return counts;
+    }
+
+    private async Task ProbeBacklogAsync(IDatabase db)
+    {
+        foreach (var info in await db.StreamGroupInfoAsync(_key))
+        {
+            if (info.Name != _group.ToString()) continue;
+            _metrics.StreamBacklog(_key.ToString(), info.Name, info.PendingMessageCount + (info.Lag ?? 0));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event stream {Key}: consuming as {Consumer} in group {Group}")]
+    private partial void LogStarting(string key, string group, string consumer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event stream {Key}: consumer {Consumer} stopped")]
+    private partial void LogStopped(string key, string consumer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created consumer group {Group} on stream {Key}")]
+    private partial void LogGroupCreated(string group, string key);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Claimed {Count} idle entries of stream {Key} for another try")]
+    private partial void LogClaimed(int count, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event stream {Key}: reading or handling a batch failed; retrying")]
+    private partial void LogReadFailed(Exception error, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: {Count} stream entries could not be recorded; left pending for another try")]
+    private partial void LogRecordFailed(Exception error, string userId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream entry {EntryId} dead-lettered: {Reason}")]
+    private partial void LogDeadLetter(string entryId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stream entry {EntryId} could not be written to dead-letter stream {Key}; left pending")]
+    private partial void LogDeadLetterFailed(Exception error, string entryId, string key);
+}
