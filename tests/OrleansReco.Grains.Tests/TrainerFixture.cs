@@ -37,6 +37,9 @@ public class TrainerFixture : IAsyncLifetime
     public TestCluster Cluster { get; private set; } = null!;
     public InteractionDataset Data { get; private set; } = null!;
 
+    /// <summary>When every event of <see cref="Data"/> had been recorded (a scheduled run may start before).</summary>
+    public DateTimeOffset SeededAt { get; private set; }
+
     protected virtual TimeSpan Interval => TimeSpan.Zero;
     protected virtual int Silos => 3;
 
@@ -67,6 +70,7 @@ public class TrainerFixture : IAsyncLifetime
         await Cluster.DeployAsync();
         Data = SyntheticGenerator.Generate(new SyntheticOptions { Users = 200, Items = 150, Events = 6_000, Seed = 11, ArabicShare = 0.2 });
         await SeedAsync(Cluster.GrainFactory, Data);
+        SeededAt = DateTimeOffset.UtcNow;
     }
 
     /// <summary>Records a data set through the grains: items into the shards, profiles and events into the users.</summary>

@@ -174,7 +174,7 @@ public sealed class ScheduledTrainerTests(ScheduledTrainerFixture fixture) : ICl
     [Fact]
     public async Task ScheduledRun_TrainsOnTheArchive_AndPublishesAVersionEverySiloLoads()
     {
-        var run = await fixture.WaitForRunAsync(r => r.RequestedBy == "schedule", TimeSpan.FromSeconds(120));
+        var run = await fixture.WaitForRunAsync(r => r.RequestedBy == "schedule" && r.StartedAt >= fixture.SeededAt, TimeSpan.FromSeconds(120));
 
         Assert.True(run.State == TrainingRunState.Published, run.Reason);
         Assert.Equal(fixture.Data.Interactions.Count, (int)run.Metrics!["events"]);
