@@ -42,7 +42,7 @@ public static partial class EventEndpoints
         if (fields.HasErrors)
         {
             metrics.EventsRejected(batch.Count);
-            return Problems.Validation(fields.Errors, batch.Count > 0 ? $"The batch of {batch.Count} events was refused (nothing was recorded): {fields.Errors.Count} problems." : null);
+            return Problems.Validation(fields.Errors, batch.Count > 0 ? $"The batch of {batch.Count} event(s) was refused, nothing was recorded: {fields.Errors.Count} problem(s)." : null);
         }
 
         var byUser = batch.GroupBy(e => e.UserId, StringComparer.Ordinal).Select(g => (User: g.Key, Events: g.Select(e => e.Event).ToArray())).ToArray();

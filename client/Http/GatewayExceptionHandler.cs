@@ -14,7 +14,8 @@ public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHand
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var (status, title, detail) = Classify(exception);
-        if (status >= 500) LogFailed(exception, context.Request.Method, context.Request.Path, status);
+        if (status == 500) LogFailed(exception, context.Request.Method, context.Request.Path, status);
+        else if (status > 500) LogUnavailable(context.Request.Method, context.Request.Path, status, exception.GetType().Name, exception.Message);
         var extensions = new Dictionary<string, object?> { ["trace_id"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier };
         await Problems.Status(status, title, detail, extensions).ExecuteAsync(context);
         return true;
@@ -46,4 +47,7 @@ public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHand
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}")]
     private partial void LogFailed(Exception error, string method, string path, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered {Status}: {ErrorType}: {Error}")]
+    private partial void LogUnavailable(string method, string path, int status, string errorType, string error);
 }
