@@ -10,7 +10,10 @@ namespace OrleansReco.Gateway.Tests;
 /// gateway ports, so that fixtures can run side by side. Settings go in as host settings, which the app reads while
 /// it is being built.
 /// </summary>
-public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings) : GatewayFactoryBase(settings);
+
+/// <summary>Base of <see cref="GatewayFactory"/>, for tests that change services as well.</summary>
+public class GatewayFactoryBase(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
     public const string AdminKey = "test-admin-key-0123456789";
     public const string WriteKey = "test-write-key-0123456789";
