@@ -1,115 +1,270 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansReco.Core.Data;
+using OrleansReco.Core.Data.Readers;
 using OrleansReco.Core.Data.Synthetic;
-using OrleansReco.Core.Evaluation;
-using OrleansReco.Core.Evaluation.Baselines;
-using OrleansReco.Core.Index;
 using OrleansReco.Core.Model;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.Gateway.Hosting;
 using OrleansReco.Training.Torch;
 using OrleansReco.Training.TwoTower;
 
 namespace OrleansReco.Cli.Commands;
 
 /// <summary>
-/// <c>reco demo</c>: what the system does so far, end to end and in one process: synthetic data with planted
-/// tastes, a two-tower model trained in TorchSharp and compared with baselines on a temporal split, the bundle
-/// served by the plain C# forward pass through an HNSW index, a live event changing a user's recommendations,
-/// and a brand-new user served from profile features alone.
+/// <c>reco demo</c>, the embedded default: data (synthetic, or your files), a model trained on CPU, then a silo and
+/// the HTTP gateway in this one process with the Memory providers; the catalogue is loaded and the events replayed
+/// through the grains, and the command prints the web UI's address and ready-to-paste curl commands. It serves
+/// until Ctrl-C or SIGTERM and then shuts down cleanly.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
+        var port = new Option<int>("--port") { Description = "HTTP port of the gateway and web UI.", DefaultValueFactory = _ => 8080 };
+        var bind = new Option<string>("--bind") { Description = "Address to listen on (0.0.0.0: every interface).", DefaultValueFactory = _ => "127.0.0.1" };
+        var dataDir = new Option<DirectoryInfo?>("--data") { Description = "Your data instead of synthetic: a folder written by `reco generate` (interactions.csv|parquet, users, items, schema.json) or a MovieLens folder (100K, 1M, latest)." };
         var users = new Option<int>("--users") { Description = "Synthetic users.", DefaultValueFactory = _ => 2_000 };
+        var items = new Option<int?>("--items") { Description = "Synthetic items (default: users / 4)." };
+        var events = new Option<int?>("--events") { Description = "Synthetic events (default: users × 30)." };
         var epochs = new Option<int>("--epochs") { Description = "Most training epochs.", DefaultValueFactory = _ => 6 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
-        var command = new Command("demo", "Run the demo: generate data, train, evaluate, serve, update a user live.") { users, epochs, seed };
-        command.SetAction(parse => DataArguments.Guard("demo", () =>
+        var noBrowser = new Option<bool>("--no-browser") { Description = "Do not try to open the web UI in a browser." };
+        var command = new Command("demo", "Train on synthetic (or your) data, then serve it: silo + HTTP gateway + web UI in one process, until Ctrl-C.")
         {
-            int userCount = parse.GetValue(users), epochCount = parse.GetValue(epochs);
-            if (userCount < 100) throw new ArgumentException($"--users must be at least 100, not {userCount}.");
-            if (epochCount <= 0) throw new ArgumentException($"--epochs must be positive, not {epochCount}.");
-            return Run(userCount, epochCount, parse.GetValue(seed));
-        }));
+            port, bind, dataDir, users, items, events, epochs, seed, noBrowser,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var settings = new DemoSettings(parse.GetValue(port), parse.GetValue(bind)!, parse.GetValue(dataDir), parse.GetValue(users),
+                parse.GetValue(items), parse.GetValue(events), parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(noBrowser));
+            try
+            {
+                settings.Check();
+                return await RunAsync(settings, ct);
+            }
+            catch (Exception e) when (e is DataFormatException or ArgumentException or InvalidDataException or IOException)
+            {
+                Console.Error.WriteLine($"reco demo: {e.Message}");
+                return 2;
+            }
+        });
         return command;
     }
 
-    private static int Run(int users, int epochs, int seed)
+    private sealed record DemoSettings(int Port, string Bind, DirectoryInfo? Data, int Users, int? Items, int? Events, int Epochs, int Seed, bool NoBrowser)
+    {
+        public void Check()
+        {
+            if (Port is < 0 or > 65535) throw new ArgumentException($"--port must be a TCP port, not {Port}.");
+            if (Users < 100) throw new ArgumentException($"--users must be at least 100, not {Users}.");
+            if (Items is < 10) throw new ArgumentException($"--items must be at least 10, not {Items}.");
+            if (Events is < 1000) throw new ArgumentException($"--events must be at least 1000, not {Events}.");
+            if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, not {Epochs}.");
+            if (Data is { Exists: false }) throw new ArgumentException($"--data: folder '{Data.FullName}' does not exist.");
+        }
+    }
+
+    private static async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"reco demo — {TorchDevices.Describe()}");
-        Console.WriteLine();
-        Console.WriteLine($"1. Generating {users:N0} users, {users / 4:N0} items and {users * 30:N0} events with planted tastes...");
-        var data = SyntheticGenerator.Generate(new SyntheticOptions { Users = users, Items = users / 4, Events = users * 30, Seed = seed });
-        var summary = SyntheticSummary.Of(data);
-        Console.WriteLine($"   {summary.Views:N0} views, {summary.Carts:N0} add_to_cart, {summary.Purchases:N0} purchases; " +
-                          $"{data.Items!.Columns.Count} item features ({string.Join(", ", data.Items.Columns.Select(c => $"{c.Name}:{c.Kind}"))}).");
+        var data = LoadData(settings);
 
-        Console.WriteLine();
-        Console.WriteLine("2. Leave-last-out split; fitting MostPop, EASE and the two-tower model (TorchSharp) on the training part...");
-        var split = Splits.LeaveLastOut(data);
-        var options = new EvaluationOptions { Ks = [10] };
-        var twoTower = new TwoTowerRecommender(new TwoTowerOptions { Epochs = epochs, Seed = seed }, Console.Error);
-        var results = new List<ModelResult>
+        Console.WriteLine($"2. Training the two-tower model (up to {settings.Epochs} epochs, CPU)...");
+        string work = Directory.CreateTempSubdirectory("reco-demo-").FullName;
+        string bundlePath = Path.Combine(work, "model.bundle");
+        using (var trainer = new TwoTowerTrainer(data, new TwoTowerOptions { Epochs = settings.Epochs, Seed = settings.Seed }, catalogue: null, log: Console.Error))
         {
-            Evaluator.Evaluate(new MostPopular(), split, options),
-            Evaluator.Evaluate(new Ease(500), split, options),
-            Evaluator.Evaluate(twoTower, split, options),
-        };
-        Console.WriteLine();
-        Console.WriteLine("   full-catalogue ranking of each test user's last new item, seen items excluded:");
-        foreach (var r in results)
-            Console.WriteLine($"   {r.Model,-9} Recall@10 {r.Metrics.At(10)!.Recall:F4}  NDCG@10 {r.Metrics.At(10)!.Ndcg:F4}  (fit {r.FitTime.TotalSeconds:F1} s)");
+            trainer.Train();
+            var bundle = trainer.ExportBundle();
+            bundle.Write(bundlePath);
+            Console.WriteLine($"   model {bundle.Header.Version}: d={bundle.Header.Dimension}, {bundle.Header.Item.Features.Count} item and {bundle.Header.User.Features.Count} user features.");
+        }
 
-        Console.WriteLine();
-        Console.WriteLine("3. Serving from the exported bundle: C# towers (no libtorch) + an HNSW index over every item...");
-        string bundlePath = Path.Combine(Path.GetTempPath(), $"reco-demo-{Environment.ProcessId}.bundle");
-        twoTower.Bundle!.Write(bundlePath);
-        var model = TwoTowerModel.Load(bundlePath);
-        File.Delete(bundlePath);
-        var catalogue = data.Items.Keys;
-        // The ranker embeds the catalogue in the items table's order, so index ids are table rows.
-        var embedded = new CatalogueRanker(model, catalogue, data.Items);
-        var index = VectorIndex.Build(VectorMetric.Cosine, model.Dimension, Enumerable.Range(0, catalogue.Count).ToArray(), embedded.Vectors);
-        Console.WriteLine($"   bundle {model.Version}, d={model.Dimension}; {index.Count:N0} items indexed.");
+        var (key, keySource) = ApiKey();
+        Console.WriteLine("3. Starting a silo and the HTTP gateway in this process (Memory providers)...");
+        var app = GatewayHostingExtensions.Create([], builder =>
+        {
+            var config = new Dictionary<string, string?>
+            {
+                ["Reco:Gateway:Mode"] = "Embedded",
+                ["Reco:Model:Path"] = bundlePath,
+                ["Reco:Cluster:Provider"] = "Memory",
+                ["Reco:Cluster:SiloPort"] = FreePort().ToString(),
+                ["Reco:Cluster:GatewayPort"] = FreePort().ToString(),
+                ["Reco:Trainer:Interval"] = "00:00:00",
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:OrleansReco"] = "Information",
+                ["Logging:LogLevel:OrleansReco.Grains.Items"] = "Warning",
+                ["Reco:Trainer:Model:Epochs"] = settings.Epochs.ToString(),
+            };
+            if (keySource == "generated")
+            {
+                config["Reco:Gateway:ApiKeys:0:Name"] = "demo";
+                config["Reco:Gateway:ApiKeys:0:Key"] = key;
+                config["Reco:Gateway:ApiKeys:0:Scopes:0"] = "admin";
+            }
+            builder.Configuration.AddInMemoryCollection(config);
+            builder.WebHost.UseUrls($"http://{settings.Bind}:{settings.Port}");
+        });
+        await app.StartAsync(cancellationToken);
 
-        string user = split.Test[0].UserId;
-        var history = split.Test[0].History.ToList();
-        var profileMap = model.Header.User.MapColumns(data.Users);
-        data.Users!.TryGetRow(user, out var profile);
-        Show(model, index, data.Items, $"user {user} ({history.Count} events; last: {Describe(data.Items, history[^1].ItemId)})", profile, profileMap, history);
+        Console.WriteLine("4. Loading the catalogue and replaying the events through the grains...");
+        var grains = app.Services.GetRequiredService<IGrainFactory>();
+        string sampleUser = await LoadAsync(grains, data, cancellationToken);
 
-        Console.WriteLine();
-        Console.WriteLine("4. A live event: the user purchases an item of another category; the embedding is recomputed at once.");
-        string other = catalogue.First(id => Field(data.Items, id, "category") != Field(data.Items, history[^1].ItemId, "category"));
-        history.Add(new Interaction(user, other, EventTypes.Purchase, 1, history[^1].Timestamp + 60));
-        Show(model, index, data.Items, $"user {user} after purchasing {Describe(data.Items, other)}", profile, profileMap, history);
-
-        Console.WriteLine();
-        Console.WriteLine("5. A brand-new user, known only by profile features (no events):");
-        var newProfile = model.UserColumns.Select(c => data.Users.Row(1)[data.Users.ColumnIndex(c.Name)]).ToArray();
-        Show(model, index, data.Items, "new user " + string.Join(", ", model.UserColumns.Select((c, i) => $"{c.Name}={newProfile[i]}")), newProfile, default, []);
-
-        Console.WriteLine();
-        Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0} s. Next: `reco generate`, `reco train`, `reco evaluate`, `reco recommend` (see README).");
+        PrintWelcome(settings, key, keySource, sampleUser, data, clock.Elapsed);
+        if (!settings.NoBrowser) TryOpenBrowser($"{BaseUrl(settings)}/?user={Uri.EscapeDataString(sampleUser)}#key={Uri.EscapeDataString(key ?? "")}");
+        await app.WaitForShutdownAsync(CancellationToken.None);
+        Console.WriteLine("Stopped.");
+        try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         return 0;
     }
 
-    private static void Show(TwoTowerModel model, IVectorIndex index, FeatureTable items, string title, IReadOnlyList<string?>? profile,
-        ReadOnlySpan<int> profileMap, IReadOnlyList<Interaction> history)
+    private static InteractionDataset LoadData(DemoSettings settings)
     {
-        var user = new float[model.Dimension];
-        model.EmbedUser(profile, profileMap, history, long.MaxValue, user);
-        var seen = history.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal);
-        var hits = index.Search(user, 5 + seen.Count, ef: 128).Where(h => !seen.Contains(items.Keys[h.Id])).Take(5);
-        Console.WriteLine($"   top 5 for {title}:");
-        foreach (var hit in hits) Console.WriteLine($"     {hit.Score,6:F3}  {Describe(items, items.Keys[hit.Id])}");
+        if (settings.Data is { } folder)
+        {
+            Console.WriteLine($"1. Reading {folder.FullName}...");
+            var result = File.Exists(Path.Combine(folder.FullName, "interactions.csv")) || File.Exists(Path.Combine(folder.FullName, "interactions.parquet"))
+                ? DatasetLoader.Load(new DatasetSources(First(folder, "interactions")!, First(folder, "users"), First(folder, "items"), First(folder, "schema.json")))
+                : DatasetLoader.LoadMovieLensDirectory(folder.FullName);
+            foreach (var line in result.Report.Describe()) Console.Error.WriteLine("   " + line);
+            if (result.Dataset.Interactions.Count == 0) throw new ArgumentException($"--data: no events in {folder.FullName}.");
+            return result.Dataset;
+        }
+        int items = settings.Items ?? Math.Max(10, settings.Users / 4), events = settings.Events ?? settings.Users * 30;
+        Console.WriteLine($"1. Generating {settings.Users:N0} users, {items:N0} items and {events:N0} events with planted tastes...");
+        var data = SyntheticGenerator.Generate(new SyntheticOptions { Users = settings.Users, Items = items, Events = events, Seed = settings.Seed });
+        var summary = SyntheticSummary.Of(data);
+        Console.WriteLine($"   {summary.Views:N0} views, {summary.Carts:N0} add_to_cart, {summary.Purchases:N0} purchases.");
+        return data;
     }
 
-    private static string? Field(FeatureTable items, string id, string column) =>
-        items.TryGetRow(id, out var row) && items.ColumnIndex(column) is int c and >= 0 ? row[c] : null;
+    private static string? First(DirectoryInfo folder, string name) =>
+        new[] { name, name + ".csv", name + ".parquet" }.Select(n => Path.Combine(folder.FullName, n)).FirstOrDefault(File.Exists);
 
-    private static string Describe(FeatureTable items, string id) =>
-        $"{id} [{Field(items, id, "product_type")}/{Field(items, id, "category")}] {Field(items, id, "title")}";
+    /// <summary>Upserts every item, sets every profile and records every user's events (the archive fills as it goes); returns a user to show.</summary>
+    private static async Task<string> LoadAsync(IGrainFactory grains, InteractionDataset data, CancellationToken cancellationToken)
+    {
+        var catalog = grains.GetGrain<ICatalogGrain>(ItemSharding.DefaultCatalog);
+        var itemIds = data.Items?.Keys ?? data.Interactions.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToList();
+        var progress = new LoadProgress("items", itemIds.Count);
+        foreach (var batch in itemIds.Chunk(1000))
+        {
+            await catalog.UpsertItemsAsync(batch.Select(id => new CatalogItem(id, Features(data.Items, id))).ToArray());
+            progress.Add(batch.Length);
+        }
+        progress.Finish();
+        var byUser = data.Interactions.GroupBy(e => e.UserId, StringComparer.Ordinal).ToList();
+        progress = new LoadProgress("events", data.Interactions.Count);
+        await Parallel.ForEachAsync(byUser, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (events, _) =>
+        {
+            var user = grains.GetGrain<IUserGrain>(events.Key);
+            if (Features(data.Users, events.Key) is { } profile) await user.SetProfileAsync(profile);
+            var batch = events.OrderBy(e => e.Timestamp).Select(e => new UserEvent(e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp)).ToArray();
+            await user.RecordEventsAsync(batch);
+            progress.Add(batch.Length);
+        });
+        progress.Finish();
+        return byUser.OrderByDescending(g => g.Count()).First().Key;
+    }
+
+    private static Dictionary<string, string>? Features(FeatureTable? table, string key)
+    {
+        if (table is null || !table.TryGetRow(key, out var values)) return null;
+        var features = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int c = 0; c < table.Columns.Count; c++)
+            if (values[c] is { } v) features[table.Columns[c].Name] = v;
+        return features;
+    }
+
+    /// <summary>The admin key: <c>RECO_API_KEY</c> when set, keys from configuration when there are any, else a fresh one.</summary>
+    private static (string? Key, string Source) ApiKey()
+    {
+        if (Environment.GetEnvironmentVariable("RECO_API_KEY") is { Length: > 0 } env) return (env, "RECO_API_KEY");
+        if (Environment.GetEnvironmentVariables().Keys.Cast<string>().Any(k => k.StartsWith("Reco__Gateway__ApiKeys__", StringComparison.OrdinalIgnoreCase)))
+            return (null, "configuration");
+        return (Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), "generated");
+    }
+
+    private static string BaseUrl(DemoSettings s) => $"http://{(s.Bind is "0.0.0.0" or "*" or "+" ? "127.0.0.1" : s.Bind)}:{s.Port}";
+
+    private static void PrintWelcome(DemoSettings settings, string? key, string keySource, string user, InteractionDataset data, TimeSpan elapsed)
+    {
+        string url = BaseUrl(settings);
+        string k = key ?? "<one of your configured keys>";
+        string item = data.Interactions.First(e => e.UserId == user).ItemId;
+        Console.WriteLine();
+        Console.WriteLine($"Ready in {elapsed.TotalSeconds:F0} s.");
+        Console.WriteLine($"  Web UI:   {url}/?user={Uri.EscapeDataString(user)}#key={(key is null ? "<your key>" : Uri.EscapeDataString(key))}");
+        Console.WriteLine($"  API docs: {url}/docs    OpenAPI: {url}/openapi/v1.json    Metrics: {url}/metrics");
+        Console.WriteLine(keySource switch
+        {
+            "generated" => $"  Admin API key (generated for this run; set RECO_API_KEY to choose one): {key}",
+            "RECO_API_KEY" => "  Admin API key: the value of RECO_API_KEY.",
+            _ => "  API keys: those in your configuration (Reco__Gateway__ApiKeys__*).",
+        });
+        Console.WriteLine();
+        Console.WriteLine("Try:");
+        Console.WriteLine($"  curl -s -H 'X-Api-Key: {k}' '{url}/v1/users/{user}/recommendations?k=5'");
+        Console.WriteLine($"  curl -s -H 'X-Api-Key: {k}' -H 'Content-Type: application/json' -X POST {url}/v1/events \\");
+        Console.WriteLine($"       -d '{{\"events\":[{{\"user_id\":\"{user}\",\"item_id\":\"{item}\",\"type\":\"purchase\"}}]}}'");
+        Console.WriteLine($"  curl -s -H 'X-Api-Key: {k}' -H 'Content-Type: application/json' -X POST {url}/v1/recommendations -d '{{\"k\":5}}'");
+        Console.WriteLine($"  curl -s -H 'X-Api-Key: {k}' '{url}/v1/items/{item}/similar?k=5'");
+        Console.WriteLine($"  curl -s -H 'X-Api-Key: {k}' -X POST {url}/v1/model/retrain");
+        Console.WriteLine($"  curl -s -H 'X-Api-Key: {k}' {url}/v1/model");
+        Console.WriteLine();
+        Console.WriteLine("Serving until Ctrl-C.");
+    }
+
+    private static void TryOpenBrowser(string url)
+    {
+        foreach (var opener in new[] { "xdg-open", "open" })
+        {
+            try
+            {
+                using var process = Process.Start(new ProcessStartInfo(opener, url) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true });
+                if (process is not null) return;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // Not installed here: try the next one; the URL is printed anyway.
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A one-line progress counter on stderr for the load.</summary>
+    private sealed class LoadProgress(string what, int total)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private int _done;
+        private long _lastPrint;
+
+        public void Add(int count)
+        {
+            int done = Interlocked.Add(ref _done, count);
+            long now = _clock.ElapsedMilliseconds;
+            long last = Interlocked.Read(ref _lastPrint);
+            if (now - last >= 250 && Interlocked.CompareExchange(ref _lastPrint, now, last) == last)
+                Console.Error.Write($"\r   {what}: {done:N0}/{total:N0} ({done / Math.Max(0.001, _clock.Elapsed.TotalSeconds):N0}/s)   ");
+        }
+
+        public void Finish() =>
+            Console.Error.WriteLine($"\r   {what}: {_done:N0}/{total:N0} in {_clock.Elapsed.TotalSeconds:F1} s ({_done / Math.Max(0.001, _clock.Elapsed.TotalSeconds):N0}/s)   ");
+    }
 }

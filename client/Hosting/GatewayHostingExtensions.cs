@@ -57,12 +57,28 @@ public static class GatewayHostingExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        var ui = new Microsoft.Extensions.FileProviders.EmbeddedFileProvider(typeof(GatewayHostingExtensions).Assembly, "ui");
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = ui });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = ui });
         app.UseRouting();
         app.UseMiddleware<GatewayMetricsMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>
+    /// The whole gateway as <c>Program</c> builds it, with <paramref name="configure"/> applied to the builder first
+    /// (extra configuration, URLs): used by hosts that embed the gateway, such as <c>reco demo</c>.
+    /// </summary>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddRecoGateway();
+        var app = builder.Build();
+        app.UseRecoGateway();
+        app.MapRecoEndpoints();
         return app;
     }
 

@@ -81,8 +81,31 @@ public sealed partial class ModelSync(
     private async Task CheckInAsync()
     {
         var current = await grains.Registry().SubscribeAsync(silo.SiloAddress.ToString(), _self!);
-        if (current is not null && !string.Equals(current.Version, cache.Version, StringComparison.Ordinal))
-            await LoadAsync(current);
+        if (current is null) await RegisterConfiguredAsync();
+        else if (!string.Equals(current.Version, cache.Version, StringComparison.Ordinal)) await LoadAsync(current);
+    }
+
+    /// <summary>
+    /// A registry with nothing published adopts the bundle this silo loaded from <see cref="ModelOptions.Path"/> as its
+    /// first version, so that training warm-starts from it, the publish gate compares against it and a rollback can
+    /// return to it. Silos racing to do so are harmless: the registry takes a version once.
+    /// </summary>
+    private async Task RegisterConfiguredAsync()
+    {
+        if (!cache.IsLoaded || string.IsNullOrWhiteSpace(options.Value.Path) || !File.Exists(options.Value.Path)) return;
+        var bytes = await File.ReadAllBytesAsync(options.Value.Path);
+        var model = BundleBytes.Load(bytes);
+        if (!string.Equals(model.Version, cache.Version, StringComparison.Ordinal)) return;
+        int chunks = await BundleChunks.UploadAsync(grains, model.Version, bytes, options.Value.ChunkBytes);
+        try
+        {
+            await grains.Registry().PublishUploadedAsync(model.Version, bytes.Length, chunks, $"config:{silo.Name}", null);
+            LogRegistered(model.Version, options.Value.Path);
+        }
+        catch (InvalidModelBundleException)
+        {
+            // Another silo registered it first.
+        }
     }
 
     private async Task StopAsync(CancellationToken ct)
@@ -97,6 +120,9 @@ public sealed partial class ModelSync(
         _stopping.Dispose();
         _loading.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registered the configured model {Version} ({Path}) as the registry's first version")]
+    private partial void LogRegistered(string version, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Version} ({Bytes} bytes) from the registry in {Milliseconds:F1} ms")]
     private partial void LogLoaded(string version, long bytes, double milliseconds);

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -25,6 +26,8 @@ public static class SiloHostingExtensions
         // already persisted: events and items are acknowledged only after the write) and leaves the cluster.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         builder.UseOrleans(silo => silo.AddRecoSilo(options));
+        // Orleans' placement retries log every attempt at Information through Polly; keep only their warnings.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         return builder;
     }
 

@@ -24,6 +24,16 @@ public sealed class ModelPublishTests(LifecycleFixture fixture)
     }
 
     [Fact]
+    public async Task ConfiguredBundle_IsTheRegistrysFirstVersion()
+    {
+        var history = await Registry.GetHistoryAsync();
+
+        Assert.Equal("life-v0", history[0].Version);
+        Assert.StartsWith("config:", history[0].PublishedBy);
+        Assert.Equal(new FileInfo(fixture.ModelPath).Length, history[0].SizeBytes);
+    }
+
+    [Fact]
     public async Task Publish_ReachesEverySilosModelCache()
     {
         var bundle = await PublishAsync("fan", seed: 21);

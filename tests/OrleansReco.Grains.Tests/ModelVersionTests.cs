@@ -42,7 +42,8 @@ public sealed class NoModelTests(RedisClusterFixture fixture)
     [Fact]
     public async Task RecordEvents_NoModelLoaded_PersistedAndEmbeddedOnceModelArrives()
     {
-        await using var cluster = await fixture.StartClusterAsync(withModel: false);
+        // A service of its own: the fixture's other clusters registered their model in the shared registry.
+        await using var cluster = await fixture.StartClusterAsync(withModel: false, serviceId: TestData.Unique("svc"));
         var client = new RecoClient(cluster.GrainFactory, TestData.Unique("nomodel"));
         string userId = TestData.Unique("user");
 

@@ -20,11 +20,14 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         ModelPath = TestModel.Write("redis-v1", seed: 99);
     }
 
-    /// <summary>Deploys a fresh two-silo cluster whose grain state lives in the fixture's Redis.</summary>
-    public async Task<TestCluster> StartClusterAsync(string primaryRole = "all", bool withModel = true)
+    /// <summary>
+    /// Deploys a fresh two-silo cluster whose grain state lives in the fixture's Redis (under the fixture's service
+    /// id, shared by every cluster of the fixture, unless <paramref name="serviceId"/> names a service of its own).
+    /// </summary>
+    public async Task<TestCluster> StartClusterAsync(string primaryRole = "all", bool withModel = true, string? serviceId = null)
     {
         var builder = new TestClusterBuilder(initialSilosCount: 2);
-        builder.Options.ServiceId = _serviceId;
+        builder.Options.ServiceId = serviceId ?? _serviceId;
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Reco:Cluster:Provider"] = "Redis",
