@@ -27,7 +27,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var port = new Option<int>("--port") { Description = "HTTP port of the gateway and web UI.", DefaultValueFactory = _ => 8080 };
+        var port = new Option<int>("--port") { Description = "HTTP port of the gateway and web UI (0: any free port).", DefaultValueFactory = _ => 8080 };
         var bind = new Option<string>("--bind") { Description = "Address to listen on (0.0.0.0: every interface).", DefaultValueFactory = _ => "127.0.0.1" };
         var dataDir = new Option<DirectoryInfo?>("--data") { Description = "Your data instead of synthetic: a folder written by `reco generate` (interactions.csv|parquet, users, items, schema.json) or a MovieLens folder (100K, 1M, latest)." };
         var users = new Option<int>("--users") { Description = "Synthetic users.", DefaultValueFactory = _ => 2_000 };
@@ -115,13 +115,17 @@ internal static class DemoCommand
             builder.WebHost.UseUrls($"http://{settings.Bind}:{settings.Port}");
         });
         await app.StartAsync(cancellationToken);
+        // With --port 0 the system picked the port: print the address actually bound.
+        string url = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? BaseUrl(settings);
+        url = url.Replace("://0.0.0.0:", "://127.0.0.1:").Replace("://[::]:", "://127.0.0.1:");
 
         Console.WriteLine("4. Loading the catalogue and replaying the events through the grains...");
         var grains = app.Services.GetRequiredService<IGrainFactory>();
         string sampleUser = await LoadAsync(grains, data, cancellationToken);
 
-        PrintWelcome(settings, key, keySource, sampleUser, data, clock.Elapsed);
-        if (!settings.NoBrowser) TryOpenBrowser($"{BaseUrl(settings)}/?user={Uri.EscapeDataString(sampleUser)}#key={Uri.EscapeDataString(key ?? "")}");
+        PrintWelcome(url, key, keySource, sampleUser, data, clock.Elapsed);
+        if (!settings.NoBrowser) TryOpenBrowser($"{url}/?user={Uri.EscapeDataString(sampleUser)}#key={Uri.EscapeDataString(key ?? "")}");
         await app.WaitForShutdownAsync(CancellationToken.None);
         Console.WriteLine("Stopped.");
         try { Directory.Delete(work, recursive: true); } catch (IOException) { }
@@ -197,9 +201,8 @@ internal static class DemoCommand
 
     private static string BaseUrl(DemoSettings s) => $"http://{(s.Bind is "0.0.0.0" or "*" or "+" ? "127.0.0.1" : s.Bind)}:{s.Port}";
 
-    private static void PrintWelcome(DemoSettings settings, string? key, string keySource, string user, InteractionDataset data, TimeSpan elapsed)
+    private static void PrintWelcome(string url, string? key, string keySource, string user, InteractionDataset data, TimeSpan elapsed)
     {
-        string url = BaseUrl(settings);
         string k = key ?? "<one of your configured keys>";
         string item = data.Interactions.First(e => e.UserId == user).ItemId;
         Console.WriteLine();
