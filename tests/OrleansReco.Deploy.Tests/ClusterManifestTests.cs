@@ -107,6 +107,8 @@ public sealed class ClusterManifestTests
         var limit = Resource.Str(c["resources"]?["limits"], "nvidia.com/gpu");
         var tolerated = Resource.Items(w.PodSpec?["tolerations"]).OfType<JsonObject>().Any(t => Resource.Str(t, "key") == "nvidia.com/gpu");
         var nodeSelector = Resource.Map(w.PodSpec?["nodeSelector"]);
+        // The CPU image (TORCH_BACKEND=cpu) is tagged -cpu; a GPU pod must run the CUDA build and the reverse.
+        Assert.Equal(!gpu, Resource.Str(c, "image")!.EndsWith("-cpu", StringComparison.Ordinal));
         if (gpu)
         {
             Assert.True(limit is not null && int.Parse(limit, CultureInfo.InvariantCulture) >= 1, $"{target}: trainer has no nvidia.com/gpu limit.");
