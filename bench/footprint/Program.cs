@@ -21,12 +21,14 @@ var items = new List<ItemRow>();
 foreach (int dim in new[] { 64, 128 })
     items.Add(Measure.Items(options.Items, dim));
 
-var result = new { machine = Machine.Describe(), method = Measure.Method, users, items };
+var activations = new List<ActivationRow> { await ActivationFootprint.MeasureAsync(options.Users / 2, options.Dimension) };
+
+var result = new { machine = Machine.Describe(), method = Measure.Method, activationMethod = ActivationFootprint.Method, users, items, activations };
 Directory.CreateDirectory(options.Out);
 File.WriteAllText(Path.Combine(options.Out, "footprint.json"),
     JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-File.WriteAllText(Path.Combine(options.Out, "footprint.md"), Report.Markdown(users, items));
-Console.Write(Report.Markdown(users, items));
+File.WriteAllText(Path.Combine(options.Out, "footprint.md"), Report.Markdown(users, items, activations));
+Console.Write(Report.Markdown(users, items, activations));
 
 internal sealed record UserRow(int Users, int Events, int EventIds, int Dimension, double BytesPerUser);
 internal sealed record ItemRow(int Items, int Dimension, double ItemDataBytes, double SlotBytes, double IndexBytes, double IndexReportedBytes,
@@ -65,7 +67,7 @@ internal static class Measure
         "string a fresh instance, as after reading from storage. Items: a StoredItem with 5 features (category, brand, product_type, " +
         "price, a 40-character title) in the shard's id->item map; the shard's slot structures (id->slot map, id and item arrays); an " +
         "HNSW index (M 16, M0 32, efConstruction 200) over N random vectors (normalised on insert) built with VectorIndex.Build on one thread, measured " +
-        "after the input array was released. Not included: Orleans' per-activation bookkeeping, serialisation buffers, the second " +
+        "after the input array was released. Orleans' per-activation bookkeeping is measured separately (below). Not included: serialisation buffers, the second " +
         "index held during a model swap, and the runtime's fixed overhead.";
 
     private static readonly string[] EventTypes = ["view", "click", "add_to_cart", "purchase"];
@@ -153,7 +155,7 @@ internal static class Measure
 
     private static string Fresh(string s) => new(s.AsSpan());
 
-    private static long Settled()
+    public static long Settled()
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
@@ -173,7 +175,7 @@ internal static class Machine
 
 internal static class Report
 {
-    public static string Markdown(List<UserRow> users, List<ItemRow> items)
+    public static string Markdown(List<UserRow> users, List<ItemRow> items, List<ActivationRow> activations)
     {
         var md = new StringBuilder();
         md.AppendLine("# Memory footprint of user state and shard items");
@@ -190,6 +192,13 @@ internal static class Report
         md.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var i in items)
             md.AppendLine(Inv($"| {i.Items:N0} | {i.Dimension} | {i.ItemDataBytes:N0} | {i.SlotBytes:N0} | {i.IndexBytes:N0} | {i.IndexReportedBytes:N0} | {i.TotalBytes:N0} | {i.BuildSeconds:F1} |"));
+        md.AppendLine();
+        md.AppendLine(ActivationFootprint.Method);
+        md.AppendLine();
+        md.AppendLine("| active user grains | d | heap bytes per grain | of which state | Orleans per-activation bookkeeping |");
+        md.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
+        foreach (var a in activations)
+            md.AppendLine(Inv($"| {a.Grains:N0} | {a.Dimension} | {a.BytesPerActiveGrain:N0} | {a.StateBytes:N0} | {a.OverheadBytes:N0} |"));
         return md.ToString();
     }
 
