@@ -9,7 +9,9 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Dashboard;
 using OrleansReco.Grains;
 using OrleansReco.Grains.Placement;
+#if RECO_TRAINER
 using OrleansReco.Trainer.Hosting;
+#endif
 using StackExchange.Redis;
 
 namespace OrleansReco.Silo.Hosting;
@@ -63,7 +65,15 @@ public static class SiloHostingExtensions
         }
         if (kubernetes) silo.UseKubernetesHosting();
         if (options.Dashboard) silo.AddDashboard();
-        return silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing().AddRecoTrainer(options.Role);
+        silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing();
+#if RECO_TRAINER
+        silo.AddRecoTrainer(options.Role);
+#else
+        if (Grains.Placement.SiloRoles.Trains(options.Role) && !Grains.Placement.SiloRoles.Serves(options.Role))
+            throw new OptionsValidationException(ClusterHostingOptions.Section, typeof(ClusterHostingOptions),
+                ["Reco:Cluster:Role is 'train', but this silo was built without the trainer (-p:RecoTrainer=false); use the trainer build."]);
+#endif
+        return silo;
     }
 
     /// <summary>
