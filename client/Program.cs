@@ -1,15 +1,14 @@
-// The OrleansReco HTTP gateway. Endpoints grow with the serving and gateway work; see README ("HTTP API").
+using OrleansReco.Gateway.Hosting;
+
+// The OrleansReco HTTP gateway: JSON API under /v1 over the grains, with keys, limits and telemetry.
+// Embedded (default): this process also runs a silo. Client: an Orleans client to a cluster.
+// Configuration: section Reco:Gateway (Hosting/GatewayOptions.cs) and Reco:Cluster; see README ("HTTP API").
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddHealthChecks();
-builder.Services.AddProblemDetails();
+builder.AddRecoGateway();
 
 var app = builder.Build();
-app.MapHealthChecks("/healthz");
-app.MapGet("/v1/info", () => Results.Ok(new
-{
-    name = "OrleansReco",
-    version = typeof(Program).Assembly.GetName().Version?.ToString(3),
-}));
+app.UseRecoGateway();
+app.MapRecoEndpoints();
 app.Run();
 
 /// <summary>Entry point; public so that HTTP tests can host the app in process.</summary>

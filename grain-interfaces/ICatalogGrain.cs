@@ -16,6 +16,13 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("GetItem")]
     Task<CatalogItem?> GetItemAsync(string itemId);
 
+    /// <summary>
+    /// A page of the whole catalogue in item-id order (ordinal), optionally only items matching <paramref name="filter"/>,
+    /// and how many match in all. Offset + count may not exceed the shards' page limit (10,000).
+    /// </summary>
+    [Alias("ListItems")]
+    Task<ItemPage> ListItemsAsync(int offset, int count, FieldRule? filter = null);
+
     /// <summary>Statistics of every shard.</summary>
     [Alias("GetStats")]
     Task<ShardStats[]> GetStatsAsync();

@@ -21,4 +21,8 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>Embedding, seen items and profile, as a recommendation needs them.</summary>
     [Alias("GetContext")]
     Task<UserContext> GetContextAsync();
+
+    /// <summary>Profile, remembered events (oldest first), event count and the version of the cached embedding; needs no model.</summary>
+    [Alias("GetHistory")]
+    Task<UserHistory> GetHistoryAsync();
 }

@@ -23,6 +23,12 @@ public sealed record UpsertResult(
         new(a.Added + b.Added, a.Updated + b.Updated, a.Rejected + b.Rejected);
 }
 
+/// <summary>One page of a catalogue listing and the number of items that matched in all.</summary>
+[GenerateSerializer, Immutable, Alias("reco.ItemPage")]
+public sealed record ItemPage(
+    [property: Id(0)] CatalogItem[] Items,
+    [property: Id(1)] int Total);
+
 /// <summary>Size of one shard: live items, bytes held (index and item data), index kind and model version.</summary>
 [GenerateSerializer, Immutable, Alias("reco.ShardStats")]
 public sealed record ShardStats(
@@ -31,9 +37,3 @@ public sealed record ShardStats(
     [property: Id(2)] long MemoryBytes,
     [property: Id(3)] string IndexKind,
     [property: Id(4)] string ModelVersion);
-
-/// <summary>One page of a listing and the number of items matching in all.</summary>
-[GenerateSerializer, Immutable, Alias("reco.ItemPage")]
-public sealed record ItemPage(
-    [property: Id(0)] CatalogItem[] Items,
-    [property: Id(1)] int Total);

@@ -26,6 +26,25 @@ public sealed record UserEmbedding(
     [property: Id(0)] float[] Vector,
     [property: Id(1)] string ModelVersion);
 
+/// <summary>One remembered event of a user (what the user grain keeps; event ids are kept apart for deduplication).</summary>
+[GenerateSerializer, Immutable, Alias("reco.HistoryEntry")]
+public sealed record HistoryEntry(
+    [property: Id(0)] string ItemId,
+    [property: Id(1)] string EventType,
+    [property: Id(2)] float Value,
+    [property: Id(3)] long Timestamp);
+
+/// <summary>
+/// A user as stored: profile, remembered events (oldest first, at most the history length), the number of events
+/// ever accepted, and the model version of the cached embedding ("" when none is cached).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("reco.UserHistory")]
+public sealed record UserHistory(
+    [property: Id(0)] Dictionary<string, string> Profile,
+    [property: Id(1)] HistoryEntry[] Events,
+    [property: Id(2)] long EventCount,
+    [property: Id(3)] string ModelVersion);
+
 /// <summary>What a recommendation needs from a user grain: embedding, seen items (newest last) and profile.</summary>
 [GenerateSerializer, Immutable, Alias("reco.UserContext")]
 public sealed record UserContext(

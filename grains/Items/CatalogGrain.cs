@@ -31,6 +31,18 @@ public sealed class CatalogGrain(IOptions<ItemShardOptions> options) : Grain, IC
     public Task<CatalogItem?> GetItemAsync(string itemId) =>
         GrainFactory.Shard(Catalog, ItemSharding.ShardOf(itemId, options.Value.Count)).GetItemAsync(itemId);
 
+    /// <summary>Asks every shard for its first offset + count matches and merges them by id.</summary>
+    public async Task<ItemPage> ListItemsAsync(int offset, int count, FieldRule? filter = null)
+    {
+        if (offset < 0 || count < 0 || (long)offset + count > ItemShardGrain.MaxPage)
+            throw new ArgumentException($"offset + limit must be from 0 to {ItemShardGrain.MaxPage}, not {(long)offset + count}.", nameof(offset));
+        int wanted = offset + count;
+        var pages = await Task.WhenAll(Enumerable.Range(0, options.Value.Count)
+            .Select(s => GrainFactory.Shard(Catalog, s).ListItemsAsync(0, wanted, filter)));
+        var items = pages.SelectMany(p => p.Items).OrderBy(i => i.ItemId, StringComparer.Ordinal).Skip(offset).Take(count).ToArray();
+        return new ItemPage(items, pages.Sum(p => p.Total));
+    }
+
     public Task<ShardStats[]> GetStatsAsync() =>
         Task.WhenAll(Enumerable.Range(0, options.Value.Count).Select(s => GrainFactory.Shard(Catalog, s).GetStatsAsync()));
 

@@ -81,6 +81,18 @@ public sealed partial class UserGrain(
         return Task.FromResult(new UserContext(s.Embedding!, s.ModelVersion!, seen, new Dictionary<string, string>(s.Profile), s.EventCount));
     }
 
+    public Task<UserHistory> GetHistoryAsync()
+    {
+        var s = state.State;
+        var events = new HistoryEntry[s.Events.Count];
+        for (int i = 0; i < events.Length; i++)
+        {
+            var e = s.Events[i];
+            events[i] = new HistoryEntry(e.ItemId, e.EventType, e.Value, e.Timestamp);
+        }
+        return Task.FromResult(new UserHistory(new Dictionary<string, string>(s.Profile), events, s.EventCount, s.ModelVersion ?? ""));
+    }
+
     /// <summary>Recomputes the embedding when there is none yet or the model moved on (not persisted: it is derived).</summary>
     private void EnsureCurrent()
     {

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.GrainInterfaces.Events;
+using OrleansReco.Gateway.Hosting;
+using OrleansReco.Gateway.Http;
+using OrleansReco.Gateway.Security;
+
+namespace OrleansReco.Gateway.Endpoints;
+
+/// <summary>
+/// <c>POST /v1/events</c>. All or nothing: every event is checked first and one bad event refuses the whole batch
+/// (400 listing every bad field, nothing recorded). Then the events are grouped by user and each user grain records
+/// its own (bounded concurrency); 202 only after every grain persisted. If a grain fails after validation the answer
+/// is 503 naming the users whose events were persisted; sending the batch again is safe because event ids dedupe.
+/// </summary>
+public static partial class EventEndpoints
+{
+    public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/events", PostEventsAsync)
+            .RequireScope(ApiScope.Write)
+            .WithTags("events")
+            .WithSummary("Record a batch of user events (all or nothing)")
+            .Accepts<EventBatchInput>("application/json")
+            .Produces<EventsAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return app;
+    }
+
+    private static async Task<IResult> PostEventsAsync(
+        HttpContext context, IGrainFactory grains, IOptions<GatewayOptions> options, GatewayMetrics metrics, ILoggerFactory logs)
+    {
+        var o = options.Value;
+        var (document, error) = await JsonBody.ReadAsync(context.Request, o.MaxRequestBytes);
+        if (error is not null) return error;
+        using var _ = document;
+        var fields = new JsonFields();
+        var batch = Parse(document!.RootElement, o.MaxBatch, fields, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        if (fields.HasErrors)
+        {
+            metrics.EventsRejected(batch.Count);
+            return Problems.Validation(fields.Errors, batch.Count > 0 ? $"The batch of {batch.Count} event(s) was refused, nothing was recorded: {fields.Errors.Count} problem(s)." : null);
+        }
+
+        var byUser = batch.GroupBy(e => e.UserId, StringComparer.Ordinal).Select(g => (User: g.Key, Events: g.Select(e => e.Event).ToArray())).ToArray();
+        var persisted = new ConcurrentBag<string>();
+        var failed = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        int accepted = 0, duplicates = 0;
+        // Not cancelled when the client goes away: a batch once validated is recorded in full where it can be.
+        await Parallel.ForEachAsync(byUser, new ParallelOptions { MaxDegreeOfParallelism = o.EventConcurrency }, async (group, _) =>
+        {
+            try
+            {
+                var ack = await grains.GetGrain<IUserGrain>(group.User).RecordEventsAsync(group.Events);
+                Interlocked.Add(ref accepted, ack.Accepted);
+                Interlocked.Add(ref duplicates, ack.Duplicates);
+                persisted.Add(group.User);
+            }
+            catch (Exception e)
+            {
+                failed[group.User] = $"{e.GetType().Name}: {e.Message}";
+            }
+        });
+        metrics.Events(accepted, duplicates);
+        if (failed.IsEmpty) return Results.Json(new EventsAccepted(accepted, duplicates, 0), statusCode: StatusCodes.Status202Accepted);
+
+        LogPartial(logs.CreateLogger(typeof(EventEndpoints)), failed.Count, byUser.Length, string.Join(", ", failed.Keys.Take(10)));
+        return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Events partly recorded",
+            $"The events of {failed.Count} of {byUser.Length} users could not be persisted. The events of the users in persisted_users are recorded; "
+            + "send the batch again (events with an event_id are not recorded twice).",
+            new Dictionary<string, object?>
+            {
+                ["accepted"] = accepted,
+                ["duplicates"] = duplicates,
+                ["persisted_users"] = persisted.Order(StringComparer.Ordinal).ToArray(),
+                ["failed_users"] = failed.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
+            });
+    }
+
+    /// <summary>The events of a body (<c>{"events":[...]}</c> or a bare array); every problem goes to <paramref name="fields"/>.</summary>
+    public static List<(string UserId, UserEvent Event)> Parse(JsonElement root, int maxBatch, JsonFields fields, long now)
+    {
+        var result = new List<(string, UserEvent)>();
+        JsonElement events;
+        string prefix = "events";
+        if (root.ValueKind == JsonValueKind.Array) events = root;
+        else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var e) && e.ValueKind == JsonValueKind.Array) events = e;
+        else
+        {
+            fields.Add("events", root.ValueKind == JsonValueKind.Object
+                ? "Expected an array of events in 'events'."
+                : $"Expected {{\"events\": [...]}} or a JSON array of events, got {JsonFields.Kind(root)}.");
+            return result;
+        }
+        int count = events.GetArrayLength();
+        if (count == 0)
+        {
+            fields.Add(prefix, "The batch is empty; send at least one event.");
+            return result;
+        }
+        if (count > maxBatch)
+        {
+            fields.Add(prefix, $"The batch has {count} events; at most {maxBatch} are allowed (Reco:Gateway:MaxBatch). Split it.");
+            for (int i = 0; i < count; i++) result.Add(("", null!));
+            return result;
+        }
+        int index = 0;
+        foreach (var element in events.EnumerateArray())
+        {
+            string path = $"{prefix}[{index++}]";
+            if (!fields.RequireObject(element, path))
+            {
+                result.Add(("", null!));
+                continue;
+            }
+            int before = fields.Errors.Count;
+            string? userId = fields.String(element, "user_id", path + ".user_id", required: true);
+            string? itemId = fields.String(element, "item_id", path + ".item_id", required: true);
+            string? type = fields.String(element, "type", path + ".type", required: true);
+            string? eventId = fields.String(element, "event_id", path + ".event_id", required: false);
+            double? value = fields.Number(element, "value", path + ".value");
+            long? timestamp = fields.Timestamp(element, "timestamp", path + ".timestamp");
+            if (JsonFields.TryGet(element, "context", out var context) && context.ValueKind != JsonValueKind.Object)
+                fields.Add(path + ".context", $"Expected an object, got {JsonFields.Kind(context)}.");
+            var typed = fields.Errors.Skip(before).Select(f => f.Field).ToHashSet(StringComparer.Ordinal);
+            float v = value is { } d ? (float)d : 1f;
+            if (value is { } big && !float.IsFinite(v)) { fields.Add(path + ".value", $"The value {big} does not fit a 32-bit float."); typed.Add(path + ".value"); }
+            var ev = new UserEvent(eventId, itemId ?? "", type ?? "", v, timestamp ?? now);
+            foreach (var problem in EventValidation.Check(userId, ev, path: path + "."))
+                if (!typed.Contains(problem.Field)) fields.Errors.Add(problem);
+            result.Add((userId ?? "", ev));
+        }
+        return result;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event batch partly recorded: {Failed} of {Users} users failed (first: {FailedUsers})")]
+    private static partial void LogPartial(ILogger logger, int failed, int users, string failedUsers);
+}

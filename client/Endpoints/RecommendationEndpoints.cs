@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.GrainInterfaces.Events;
+using OrleansReco.Gateway.Hosting;
+using OrleansReco.Gateway.Http;
+using OrleansReco.Gateway.Security;
+
+namespace OrleansReco.Gateway.Endpoints;
+
+/// <summary>Reads: recommendations for a user or an anonymous profile, similar items, user–item scores.</summary>
+public static class RecommendationEndpoints
+{
+    public static IEndpointRouteBuilder MapRecommendationEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1").RequireScope(ApiScope.Read).WithTags("recommendations");
+        group.MapGet("/users/{id}/recommendations", RecommendForUserAsync)
+            .WithSummary("Top-k items for a user (a user never seen gets a cold-start answer)")
+            .Produces<RecommendationsOutput>().ProducesValidationProblem();
+        group.MapPost("/recommendations", RecommendForProfileAsync)
+            .WithSummary("Top-k items for an anonymous user described by profile features and/or recent events")
+            .Accepts<ProfileRecommendInput>("application/json")
+            .Produces<RecommendationsOutput>().ProducesValidationProblem();
+        group.MapGet("/items/{id}/similar", SimilarAsync)
+            .WithSummary("Items nearest to an item (the item itself excluded)")
+            .Produces<RecommendationsOutput>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/scores", ScoresAsync)
+            .WithSummary("Scores of user–item pairs (null for an unknown item)")
+            .Accepts<ScoresInput>("application/json")
+            .Produces<ScoresOutput>().ProducesValidationProblem();
+        return app;
+    }
+
+    private static async Task<IResult> RecommendForUserAsync(
+        string id, HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options,
+        [FromQuery] string? k, [FromQuery(Name = "exclude_seen")] string? excludeSeen, [FromQuery] string? categories,
+        [FromQuery(Name = "exclude_categories")] string? excludeCategories, [FromQuery(Name = "per_field")] string? perField, [FromQuery(Name = "n_per")] string? nPer)
+    {
+        // The parameters above name the query keys in the OpenAPI document; the values are parsed from the raw query
+        // so that a bad one is reported by name.
+        _ = (k, excludeSeen, categories, excludeCategories, perField, nPer);
+        var errors = new List<FieldError>();
+        CheckId(id, "id", errors);
+        var query = QueryInput.FromQuery(request.Query, errors).ToQuery(options.Value.MaxK, errors);
+        if (errors.Count > 0) return Problems.Validation(errors);
+        var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).RecommendAsync(id, query);
+        return Results.Ok(RecommendationsOutput.From(answer, userId: id));
+    }
+
+    private static async Task<IResult> RecommendForProfileAsync(HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)
+    {
+        var o = options.Value;
+        var (document, error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes);
+        if (error is not null) return error;
+        using var _ = document;
+        var root = document!.RootElement;
+        var fields = new JsonFields();
+        if (!fields.RequireObject(root, "body")) return Problems.Validation(fields.Errors);
+        var profile = fields.StringMap(root, "profile", "profile");
+        UserEvent[]? recent = null;
+        if (JsonFields.TryGet(root, "recent_events", out var events))
+        {
+            if (events.ValueKind != JsonValueKind.Array) fields.Add("recent_events", $"Expected an array of events, got {JsonFields.Kind(events)}.");
+            else recent = ParseRecent(events, o.MaxBatch, fields);
+        }
+        var input = new QueryInput(
+            fields.Integer(root, "k", "k", int.MinValue, int.MaxValue),
+            fields.Boolean(root, "exclude_seen", "exclude_seen"),
+            fields.StringList(root, "categories", "categories"),
+            fields.StringList(root, "exclude_categories", "exclude_categories"),
+            fields.String(root, "per_field", "per_field", required: false),
+            fields.Integer(root, "n_per", "n_per", int.MinValue, int.MaxValue));
+        var query = input.ToQuery(o.MaxK, fields.Errors);
+        if (fields.HasErrors) return Problems.Validation(fields.Errors);
+        var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).RecommendForProfileAsync(profile, recent, query);
+        return Results.Ok(RecommendationsOutput.From(answer));
+    }
+
+    /// <summary>Recent events of an anonymous user: as in an event batch, without <c>user_id</c>.</summary>
+    private static UserEvent[] ParseRecent(JsonElement events, int maxBatch, JsonFields fields)
+    {
+        if (events.GetArrayLength() > maxBatch)
+        {
+            fields.Add("recent_events", $"At most {maxBatch} recent events are allowed (Reco:Gateway:MaxBatch).");
+            return [];
+        }
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var list = new List<UserEvent>();
+        int i = 0;
+        foreach (var e in events.EnumerateArray())
+        {
+            string path = $"recent_events[{i++}]";
+            if (!fields.RequireObject(e, path)) continue;
+            int before = fields.Errors.Count;
+            string? itemId = fields.String(e, "item_id", path + ".item_id", required: true);
+            string? type = fields.String(e, "type", path + ".type", required: true);
+            double? value = fields.Number(e, "value", path + ".value");
+            long? timestamp = fields.Timestamp(e, "timestamp", path + ".timestamp");
+            var typed = fields.Errors.Skip(before).Select(f => f.Field).ToHashSet(StringComparer.Ordinal);
+            var ev = new UserEvent(null, itemId ?? "", type ?? "", value is { } d ? (float)d : 1f, timestamp ?? now);
+            foreach (var problem in EventValidation.Check("anonymous", ev, path: path + "."))
+                if (!typed.Contains(problem.Field)) fields.Errors.Add(problem);
+            list.Add(ev);
+        }
+        return list.ToArray();
+    }
+
+    private static async Task<IResult> SimilarAsync(string id, HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options, [FromQuery] string? k)
+    {
+        _ = k;
+        var errors = new List<FieldError>();
+        CheckId(id, "id", errors);
+        var input = QueryInput.FromQuery(request.Query, errors);
+        var query = input.ToQuery(options.Value.MaxK, errors);
+        if (errors.Count > 0) return Problems.Validation(errors);
+        var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).SimilarItemsAsync(id, query with { ExcludeSeen = false });
+        return Results.Ok(RecommendationsOutput.From(answer, itemId: id));
+    }
+
+    private static async Task<IResult> ScoresAsync(HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)
+    {
+        var o = options.Value;
+        var (document, error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes);
+        if (error is not null) return error;
+        using var _ = document;
+        var root = document!.RootElement;
+        var fields = new JsonFields();
+        if (!fields.RequireObject(root, "body")) return Problems.Validation(fields.Errors);
+        string? userId = fields.String(root, "user_id", "user_id", required: true);
+        if (userId is not null) CheckId(userId, "user_id", fields.Errors);
+        string[]? itemIds = null;
+        if (!JsonFields.TryGet(root, "item_ids", out var ids)) fields.Add("item_ids", "item_ids is required.");
+        else if (ids.ValueKind != JsonValueKind.Array) fields.Add("item_ids", $"Expected an array of item ids, got {JsonFields.Kind(ids)}.");
+        else if (ids.GetArrayLength() == 0 || ids.GetArrayLength() > o.MaxBatch) fields.Add("item_ids", $"Send 1 to {o.MaxBatch} item ids (Reco:Gateway:MaxBatch).");
+        else
+        {
+            itemIds = new string[ids.GetArrayLength()];
+            int i = 0;
+            foreach (var v in ids.EnumerateArray())
+            {
+                if (v.ValueKind == JsonValueKind.String) { itemIds[i] = v.GetString()!; CheckId(itemIds[i], $"item_ids[{i}]", fields.Errors); }
+                else fields.Add($"item_ids[{i}]", $"Expected a string, got {JsonFields.Kind(v)}.");
+                i++;
+            }
+        }
+        if (fields.HasErrors) return Problems.Validation(fields.Errors);
+        var scores = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).ScoreAsync(userId!, itemIds!);
+        return Results.Ok(new ScoresOutput(userId!, scores.Select(s => new ScoreOutput(s.ItemId, s.Score, s.Rating)).ToArray()));
+    }
+
+    /// <summary>Ids: 1 to 256 characters, not only white space.</summary>
+    public static void CheckId(string? id, string field, List<FieldError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(id)) errors.Add(new FieldError(field, $"{field} must not be empty."));
+        else if (id.Length > EventValidation.MaxIdLength) errors.Add(new FieldError(field, $"{field} has {id.Length} characters; at most {EventValidation.MaxIdLength} are allowed."));
+    }
+}

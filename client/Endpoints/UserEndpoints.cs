@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Options;
+using OrleansReco.GrainInterfaces;
+using OrleansReco.GrainInterfaces.Events;
+using OrleansReco.Gateway.Hosting;
+using OrleansReco.Gateway.Http;
+using OrleansReco.Gateway.Security;
+
+namespace OrleansReco.Gateway.Endpoints;
+
+/// <summary>Users: set the profile, read profile and history.</summary>
+public static class UserEndpoints
+{
+    public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/users/{id}", GetAsync).RequireScope(ApiScope.Read).WithTags("users")
+            .WithSummary("Profile, recent history (newest last), event count and model version of a user")
+            .Produces<UserOutput>().ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapPut("/v1/users/{id}", PutAsync).RequireScope(ApiScope.Write).WithTags("users")
+            .WithSummary("Replace a user's profile features")
+            .Accepts<ProfileInput>("application/json").Produces<ProfileSaved>().ProducesValidationProblem();
+        return app;
+    }
+
+    private static async Task<IResult> GetAsync(string id, IGrainFactory grains)
+    {
+        var errors = new List<FieldError>();
+        RecommendationEndpoints.CheckId(id, "id", errors);
+        if (errors.Count > 0) return Problems.Validation(errors);
+        var user = await grains.GetGrain<IUserGrain>(id).GetHistoryAsync();
+        // A user with no event and no profile has never been written: report it as absent.
+        if (user.EventCount == 0 && user.Events.Length == 0 && user.Profile.Count == 0)
+            return Problems.NotFound($"User '{id}' has no events and no profile.");
+        return Results.Ok(new UserOutput(id, user.Profile,
+            user.Events.Select(e => new HistoryEventOutput(e.ItemId, e.EventType, e.Value, e.Timestamp)).ToArray(), user.EventCount, user.ModelVersion));
+    }
+
+    private static async Task<IResult> PutAsync(string id, HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)
+    {
+        var (document, error) = await JsonBody.ReadAsync(request, options.Value.MaxRequestBytes);
+        if (error is not null) return error;
+        using var _ = document;
+        var fields = new JsonFields();
+        RecommendationEndpoints.CheckId(id, "id", fields.Errors);
+        Dictionary<string, string>? features = null;
+        if (fields.RequireObject(document!.RootElement, "body"))
+        {
+            features = fields.StringMap(document.RootElement, "features", "features");
+            if (features is null && !fields.HasErrors) fields.Add("features", "features is required (an object of name → value).");
+        }
+        if (fields.HasErrors) return Problems.Validation(fields.Errors);
+        var saved = await grains.GetGrain<IUserGrain>(id).SetProfileAsync(features!);
+        return Results.Ok(new ProfileSaved(id, features!, saved.ModelVersion));
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Microsoft.Net.Http.Headers;
+
+namespace OrleansReco.Gateway.Http;
+
+/// <summary>
+/// Reads a request body as one JSON document: JSON content type (else 415), at most the configured bytes (else 413),
+/// not empty, well-formed UTF-8 JSON nested at most <see cref="MaxDepth"/> levels (else 400 naming <c>body</c>).
+/// </summary>
+public static class JsonBody
+{
+    public const int MaxDepth = 64;
+
+    public static async Task<(JsonDocument? Document, IResult? Error)> ReadAsync(HttpRequest request, long maxBytes)
+    {
+        if (request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
+        if (!IsJson(request.ContentType))
+        {
+            if (request.ContentLength == 0 && string.IsNullOrEmpty(request.ContentType))
+                return (null, Problems.Field("body", "The request body is empty; send a JSON document."));
+            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"Send JSON with Content-Type application/json, not '{request.ContentType ?? "(none)"}'."));
+        }
+        byte[]? bytes;
+        try
+        {
+            bytes = await ReadLimitedAsync(request.Body, maxBytes, request.HttpContext.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge(maxBytes));
+        }
+        if (bytes is null) return (null, TooLarge(maxBytes));
+        if (bytes.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
+            return (null, Problems.Field("body", "The request body is empty; send a JSON document."));
+        try
+        {
+            return (JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth }), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.Field("body", $"The body is not valid JSON: {Describe(e)}"));
+        }
+    }
+
+    /// <summary>The parser's message without the exception type, with line and byte position (1-based).</summary>
+    public static string Describe(JsonException e)
+    {
+        string message = e.Message;
+        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut > 0) message = message[..cut];
+        return e.LineNumber is { } line ? $"{message.TrimEnd('.')} (line {line + 1}, byte {e.BytePositionInLine + 1})." : message;
+    }
+
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Value is { } type
+        && (type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+
+    private static IResult TooLarge(long maxBytes) => Problems.Status(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+        $"The body is larger than {maxBytes} bytes (Reco:Gateway:MaxRequestBytes).");
+
+    /// <summary>The whole body, or null when it exceeds <paramref name="maxBytes"/>.</summary>
+    private static async Task<byte[]?> ReadLimitedAsync(Stream body, long maxBytes, CancellationToken cancellation)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellation)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}

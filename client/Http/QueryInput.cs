@@ -1,0 +1,62 @@
+using OrleansReco.GrainInterfaces;
+using OrleansReco.GrainInterfaces.Events;
+
+namespace OrleansReco.Gateway.Http;
+
+/// <summary>
+/// Recommendation options as a request gives them (query string or JSON body): <c>k</c>, <c>exclude_seen</c>,
+/// <c>categories</c> (→ Require category), <c>exclude_categories</c> (→ Exclude category), <c>per_field</c> +
+/// <c>n_per</c> (→ at most n_per items per value of that field; n_per defaults to 1).
+/// </summary>
+public sealed record QueryInput(int? K, bool? ExcludeSeen, string[]? Categories, string[]? ExcludeCategories, string? PerField, int? NPer)
+{
+    public const string CategoryField = "category";
+
+    /// <summary>The grain query; adds an error per bad field to <paramref name="errors"/>.</summary>
+    public RecommendQuery ToQuery(int maxK, List<FieldError> errors, string prefix = "")
+    {
+        int k = K ?? 10;
+        if (k < 1 || k > maxK) errors.Add(new FieldError(prefix + "k", $"k must be from 1 to {maxK} (Reco:Gateway:MaxK), not {k}."));
+        if (PerField is { } f && (f.Length == 0 || f.Length > 256)) errors.Add(new FieldError(prefix + "per_field", "per_field must have 1 to 256 characters."));
+        if (NPer is { } n && n < 1) errors.Add(new FieldError(prefix + "n_per", $"n_per must be positive, not {n}."));
+        if (NPer is not null && string.IsNullOrEmpty(PerField)) errors.Add(new FieldError(prefix + "per_field", "n_per needs per_field (the field to limit, e.g. category)."));
+        var rules = new List<FieldRule>();
+        if (Categories is { Length: > 0 } require) rules.Add(FieldRule.Require(CategoryField, require));
+        if (ExcludeCategories is { Length: > 0 } exclude) rules.Add(FieldRule.Exclude(CategoryField, exclude));
+        return new RecommendQuery(
+            K: k,
+            ExcludeSeen: ExcludeSeen ?? true,
+            Rules: rules.Count > 0 ? rules.ToArray() : null,
+            LimitField: string.IsNullOrEmpty(PerField) ? null : PerField,
+            LimitPerValue: string.IsNullOrEmpty(PerField) ? 0 : NPer ?? 1);
+    }
+
+    /// <summary>Reads the options from a query string; bad numbers and booleans are recorded in <paramref name="errors"/>.</summary>
+    public static QueryInput FromQuery(IQueryCollection query, List<FieldError> errors)
+    {
+        int? k = Int(query, "k", errors);
+        int? nPer = Int(query, "n_per", errors);
+        bool? excludeSeen = null;
+        if (query.TryGetValue("exclude_seen", out var es))
+        {
+            if (bool.TryParse(es.ToString(), out var b)) excludeSeen = b;
+            else if (es.ToString() is "1" or "0") excludeSeen = es.ToString() == "1";
+            else errors.Add(new FieldError("exclude_seen", $"exclude_seen must be true or false, not '{Clip(es.ToString())}'."));
+        }
+        return new QueryInput(k, excludeSeen, List(query, "categories"), List(query, "exclude_categories"),
+            query.TryGetValue("per_field", out var pf) ? pf.ToString() : null, nPer);
+    }
+
+    private static int? Int(IQueryCollection query, string name, List<FieldError> errors)
+    {
+        if (!query.TryGetValue(name, out var raw)) return null;
+        if (int.TryParse(raw.ToString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n)) return n;
+        errors.Add(new FieldError(name, $"{name} must be an integer, not '{Clip(raw.ToString())}'."));
+        return null;
+    }
+
+    private static string[]? List(IQueryCollection query, string name) =>
+        query.TryGetValue(name, out var raw) ? raw.SelectMany(JsonFields.SplitList).ToArray() : null;
+
+    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}

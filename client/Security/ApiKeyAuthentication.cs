@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text;
+using OrleansReco.Gateway.Hosting;
+using OrleansReco.Gateway.Http;
+
+namespace OrleansReco.Gateway.Security;
+
+/// <summary>The scope an endpoint needs; endpoints without it (health, metrics, docs) need no key.</summary>
+public sealed record RequiredScope(ApiScope Scope);
+
+/// <summary>The configured keys, kept only as SHA-256 hashes; lookups compare every hash in constant time.</summary>
+public sealed class ApiKeyStore
+{
+    private readonly (byte[] Hash, ApiKeyOptions Key, ApiScope Scope)[] _keys;
+
+    public ApiKeyStore(GatewayOptions options)
+    {
+        _keys = options.ApiKeys.Select(k => (Hash(k.Key), k, k.Scopes.Select(s => ApiScopes.TryParse(s, out var p) ? p : ApiScope.Read).Max())).ToArray();
+        RequireKeys = options.RequireKeys;
+    }
+
+    public bool RequireKeys { get; }
+
+    /// <summary>The key whose secret is <paramref name="presented"/>, or null. Every stored hash is compared, matched or not.</summary>
+    public (ApiKeyOptions Key, ApiScope Scope)? Find(string presented)
+    {
+        var hash = Hash(presented);
+        (ApiKeyOptions, ApiScope)? found = null;
+        foreach (var (stored, key, scope) in _keys)
+            if (CryptographicOperations.FixedTimeEquals(stored, hash) && found is null) found = (key, scope);
+        return found;
+    }
+
+    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+}
+
+/// <summary>
+/// Checks header <c>X-Api-Key</c> against the endpoint's <see cref="RequiredScope"/>: 401 without a known key, 403 when
+/// the key's scope is too low. Puts the key's name in <see cref="KeyNameItem"/> for the rate limiter and the logs.
+/// </summary>
+public sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, ILogger<ApiKeyMiddleware> logger)
+{
+    public const string Header = "X-Api-Key";
+    public const string KeyNameItem = "reco.api_key";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>();
+        if (required is null)
+        {
+            await next(context);
+            return;
+        }
+        string? presented = context.Request.Headers[Header];
+        if (string.IsNullOrEmpty(presented))
+        {
+            if (!keys.RequireKeys)
+            {
+                context.Items[KeyNameItem] = "anonymous";
+                await next(context);
+                return;
+            }
+            await Problems.Write(context, StatusCodes.Status401Unauthorized, "API key required", $"Send a key in header {Header}.");
+            return;
+        }
+        if (keys.Find(presented) is not { } match)
+        {
+            LogUnknownKey(context.Request.Path);
+            await Problems.Write(context, StatusCodes.Status401Unauthorized, "Unknown API key", $"The key in header {Header} is not configured.");
+            return;
+        }
+        context.Items[KeyNameItem] = match.Key.Name;
+        if (match.Scope < required.Scope)
+        {
+            LogScopeTooLow(match.Key.Name, match.Scope.Name(), required.Scope.Name(), context.Request.Path);
+            await Problems.Write(context, StatusCodes.Status403Forbidden, "Scope too low",
+                $"Key '{match.Key.Name}' has scope {match.Scope.Name()}; this call needs {required.Scope.Name()}.");
+            return;
+        }
+        await next(context);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unknown API key presented for {Path}")]
+    private partial void LogUnknownKey(string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key {KeyName} (scope {Scope}) refused for {Path}, which needs {Required}")]
+    private partial void LogScopeTooLow(string keyName, string scope, string required, string path);
+}
+
+public static class RequiredScopeExtensions
+{
+    /// <summary>The endpoints need a key with at least <paramref name="scope"/>.</summary>
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, ApiScope scope) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RequiredScope(scope));
+}

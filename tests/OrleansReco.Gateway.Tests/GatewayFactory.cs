@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace OrleansReco.Gateway.Tests;
+
+/// <summary>
+/// The gateway in process (embedded mode: a co-hosted silo with the Memory providers) with its own free silo and
+/// gateway ports, so that fixtures can run side by side. Settings go in as host settings, which the app reads while
+/// it is being built.
+/// </summary>
+public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+{
+    public const string AdminKey = "test-admin-key-0123456789";
+    public const string WriteKey = "test-write-key-0123456789";
+    public const string ReadKey = "test-read-key-01234567890";
+    public const string LimitedKey = "test-limited-key-01234567";
+
+    /// <summary>Settings every test gateway shares: four keys (one with a tiny rate limit) and fresh ports.</summary>
+    public static Dictionary<string, string?> BaseSettings()
+    {
+        var s = new Dictionary<string, string?>
+        {
+            ["Reco:Cluster:SiloPort"] = FreePort().ToString(),
+            ["Reco:Cluster:GatewayPort"] = FreePort().ToString(),
+            ["Reco:Cluster:ClusterId"] = "gw-test-" + Guid.NewGuid().ToString("N")[..8],
+        };
+        AddKey(s, 0, "admin", AdminKey, "admin");
+        AddKey(s, 1, "writer", WriteKey, "write");
+        AddKey(s, 2, "reader", ReadKey, "read");
+        AddKey(s, 3, "limited", LimitedKey, "read");
+        s["Reco:Gateway:ApiKeys:3:PermitsPerSecond"] = "1";
+        s["Reco:Gateway:ApiKeys:3:Burst"] = "2";
+        return s;
+    }
+
+    private static void AddKey(Dictionary<string, string?> s, int i, string name, string key, string scope)
+    {
+        s[$"Reco:Gateway:ApiKeys:{i}:Name"] = name;
+        s[$"Reco:Gateway:ApiKeys:{i}:Key"] = key;
+        s[$"Reco:Gateway:ApiKeys:{i}:Scopes:0"] = scope;
+    }
+
+    public HttpClient Client(string? key = AdminKey)
+    {
+        var client = CreateClient();
+        if (key is not null) client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
