@@ -31,7 +31,8 @@ public sealed record ScenarioResult
     [JsonPropertyName("recommendations_equal")] public string RecommendationsEqual { get; init; } = "";
     [JsonPropertyName("model_version")] public string ModelVersion { get; init; } = "";
     [JsonPropertyName("model_check")] public string ModelCheck { get; init; } = "";
-    [JsonPropertyName("fault_at_s")] public double FaultAtS { get; init; }
+    /// <summary>When each fault happened, seconds since the load began (kill, restart, join, leave…).</summary>
+    [JsonPropertyName("faults_at_s")] public double[] FaultsAtS { get; init; } = [];
     [JsonPropertyName("duration_s")] public double DurationS { get; init; }
     [JsonPropertyName("notes")] public string Notes { get; init; } = "";
     [JsonPropertyName("passed")] public bool Passed { get; init; }
@@ -42,11 +43,15 @@ public sealed class FaultContext(RecoCluster cluster, LoadGenerator load, Action
 {
     public RecoCluster Cluster => cluster;
     public CancellationToken Cancellation => cancellation;
-    public double? FaultAt { get; private set; }
+    /// <summary>When each fault happened (seconds since the load began), in order.</summary>
+    public List<double> Faults { get; } = [];
     public List<string> Notes { get; } = [];
 
-    /// <summary>Records now as the moment of the fault (the first call wins).</summary>
-    public void MarkFault() => FaultAt ??= load.Now;
+    /// <summary>Records now as the moment of a fault (a scenario may have several, e.g. scale out then scale in).</summary>
+    public void MarkFault()
+    {
+        lock (Faults) Faults.Add(load.Now);
+    }
 
     /// <summary>Seconds since the load began.</summary>
     public double Now => load.Now;
@@ -85,6 +90,7 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
             await f.Cluster.KillSiloAsync(victim);
             f.Log($"killed {victim.Name}");
             await f.AtAsync(faultAt + restartAfter);
+            f.MarkFault();
             await f.Cluster.RestartSiloAsync(victim);
             f.Log($"{victim.Name} started again");
         }),
@@ -147,6 +153,7 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
             f.Log($"{added.Name} joined");
             await f.AtAsync(faultAt + restartAfter + 4);
             var leaving = f.Cluster.ServingSilos.First();
+            f.MarkFault();
             int code = await f.Cluster.StopSiloAsync(leaving);
             f.Log($"{leaving.Name} left with exit code {code}");
         }),
@@ -232,8 +239,7 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
 
         var failedQueries = result.Requests.Where(r => r.Kind == "query" && !r.Ok).ToArray();
         double window = failedQueries.Length == 0 ? 0 : failedQueries.Max(r => r.End) - failedQueries.Min(r => r.Start);
-        double faultAt = fault.FaultAt ?? 0;
-        double recovery = Recovery(result.Requests, faultAt);
+        double recovery = Recovery(result.Requests, fault.Faults);
         var notes = new List<string>(fault.Notes);
         if (missing.Length > 0) notes.Add("missing e.g. " + string.Join(", ", missing));
         if (scenario.ChangesModel) notes.Add(modelChanged ? $"the model moved to {current} (answers compared by version)" : $"the model stayed at {current}");
@@ -256,7 +262,7 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
             RecommendationsEqual = $"{equal}/{probes.Length}",
             ModelVersion = current,
             ModelCheck = modelCheck,
-            FaultAtS = Math.Round(faultAt, 2),
+            FaultsAtS = fault.Faults.Select(f => Math.Round(f, 2)).ToArray(),
             DurationS = Math.Round(result.DurationSeconds, 2),
             Notes = string.Join("; ", notes),
             Passed = passed,
@@ -266,15 +272,17 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
     }
 
     /// <summary>
-    /// Seconds from the fault to the first successful request sent after the last failed one; when nothing failed,
-    /// to the first success sent after the fault.
+    /// Seconds from the fault behind the last failed request (the latest fault before it was sent) to the first
+    /// successful request sent after it; when nothing failed, from the first fault to the first success sent after it.
     /// </summary>
-    public static double Recovery(IReadOnlyList<RequestRecord> requests, double faultAt)
+    public static double Recovery(IReadOnlyList<RequestRecord> requests, IReadOnlyList<double> faults)
     {
-        var failures = requests.Where(r => !r.Ok && r.End >= faultAt).ToArray();
-        double after = failures.Length == 0 ? faultAt : failures.Max(r => r.Start);
-        var firstOk = requests.Where(r => r.Ok && r.Start > after).OrderBy(r => r.End).FirstOrDefault();
-        return firstOk == default ? double.NaN : Math.Max(0, firstOk.End - faultAt);
+        if (faults.Count == 0) return 0;
+        var failures = requests.Where(r => !r.Ok && r.End >= faults[0]).ToArray();
+        double lastFailure = failures.Length == 0 ? faults[0] : failures.Max(r => r.Start);
+        double fault = faults.Where(f => f <= lastFailure).DefaultIfEmpty(faults[0]).Max();
+        var firstOk = requests.Where(r => r.Ok && r.Start >= lastFailure && r.Start >= fault).OrderBy(r => r.End).FirstOrDefault();
+        return firstOk == default ? double.NaN : Math.Max(0, firstOk.End - fault);
     }
 
     /// <summary>Recommendations of every probe user; waits (bounded) until none is partial and, when given, all equal <paramref name="expected"/>.</summary>
@@ -347,7 +355,7 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
             ["total_seconds"] = Math.Round(seconds, 1),
             ["passed"] = scenarios.All(s => s.Passed),
         };
-        var json = new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+        var json = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
         File.WriteAllText(full, JsonSerializer.Serialize(doc, json) + "\n");
 
         var md = new StringBuilder();
@@ -363,14 +371,14 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
         md.AppendLine();
         foreach (var s in scenarios)
         {
-            md.AppendLine($"- **{s.Name}** — {(s.Passed ? "passed" : "FAILED")}: fault at {s.FaultAtS:F1} s of {s.DurationS:F1} s; " +
+            md.AppendLine($"- **{s.Name}** — {(s.Passed ? "passed" : "FAILED")}: faults at {string.Join(", ", s.FaultsAtS.Select(f => f.ToString("F1", CultureInfo.InvariantCulture)))} s of {s.DurationS:F1} s of load; " +
                 $"{s.UnackedFound} unacknowledged events were persisted anyway; {s.EventBatchErrors} failed batch sends; model: {s.ModelCheck}" +
                 (s.Queries is { } q ? $"; query latency p50 {q.P50Ms:F1} ms, p99 {q.P99Ms:F1} ms, max {q.MaxMs:F0} ms" : "") +
                 (string.IsNullOrEmpty(s.Notes) ? "." : $"; {s.Notes}."));
         }
         md.AppendLine().AppendLine("`found` counts acknowledged events present in their user's history (`GET /v1/users/{id}`, matched by event id); " +
             "`query error window` runs from the first failed query sent to the last failed query answered; `recovery` from the fault to the first " +
-            "successful request sent after the last failed one. RecommendationAnswer are compared for probe users who got no events during the run.");
+            "successful request sent after the last failed one. Recommendations are compared for probe users who got no events during the run.");
         File.WriteAllText(markdownPath ?? Path.Combine(Path.GetDirectoryName(full)!, "reliability-report.md"), md.ToString());
     }
 
