@@ -90,7 +90,6 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
             await f.Cluster.KillSiloAsync(victim);
             f.Log($"killed {victim.Name}");
             await f.AtAsync(faultAt + restartAfter);
-            f.MarkFault();
             await f.Cluster.RestartSiloAsync(victim);
             f.Log($"{victim.Name} started again");
         }),
