@@ -46,6 +46,25 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             Assert.False(IsAlive(pid), $"process {pid} is still running after the cluster was disposed");
     }
 
+    [Fact]
+    public async Task Fuzz_RealGateway_NoServerErrorAndEveryAcceptedEventStoredOnce()
+    {
+        await using var cluster = await RecoCluster.StartAsync(new ClusterOptions { ServingSilos = 2, TrainSilo = false, Items = 30, Log = Log });
+        using var client = cluster.CreateClient(TimeSpan.FromSeconds(30));
+        var result = await HttpFuzzer.RunAsync(client, requests: 800, seed: 20261125, concurrency: 8);
+        output.WriteLine(string.Join(", ", result.ByStatus.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}")));
+        Assert.True(result.ServerErrors.Count == 0, $"5xx answers:\n{string.Join('\n', result.ServerErrors.Take(10))}\n{cluster.Diagnostics()}");
+        Assert.True(result.Accepted.Count > 50, $"only {result.Accepted.Count} events accepted");
+        var found = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var user in result.Accepted.Values.Distinct())
+            foreach (var id in await client.HistoryEventIdsAsync(user))
+                found[id] = found.GetValueOrDefault(id) + 1;
+        var lost = result.Accepted.Keys.Where(id => !found.ContainsKey(id)).ToArray();
+        var twice = found.Where(p => p.Value > 1).Select(p => p.Key).ToArray();
+        Assert.True(lost.Length == 0, $"{lost.Length} accepted events lost, e.g. {string.Join(", ", lost.Take(5))}");
+        Assert.True(twice.Length == 0, $"{twice.Length} events stored twice, e.g. {string.Join(", ", twice.Take(5))}");
+    }
+
     [Theory]
     [InlineData("http://10.0.0.5:5000")]
     [InlineData("http://example.com")]
