@@ -12,6 +12,8 @@ internal static class BenchCommand
         AnnBenchCommand.Create,
         TrainBenchCommand.Create,
         ClusterBenchCommand.Create,
+        LoadBenchCommand.Create,
+        ReliabilityBenchCommand.Create,
     ];
 
     public static Command Create()

@@ -54,7 +54,7 @@ public sealed record ProfileInput(Dictionary<string, string> Features);
 
 public sealed record ProfileSaved(string UserId, Dictionary<string, string> Features, string ModelVersion);
 
-public sealed record HistoryEventOutput(string ItemId, string Type, float Value, long Timestamp);
+public sealed record HistoryEventOutput(string ItemId, string Type, float Value, long Timestamp, string? EventId);
 
 public sealed record UserOutput(string UserId, Dictionary<string, string> Profile, HistoryEventOutput[] History, long EventCount, string ModelVersion);
 

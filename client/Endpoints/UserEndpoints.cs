@@ -31,7 +31,7 @@ public static class UserEndpoints
         if (user.EventCount == 0 && user.Events.Length == 0 && user.Profile.Count == 0)
             return Problems.NotFound($"User '{id}' has no events and no profile.");
         return Results.Ok(new UserOutput(id, user.Profile,
-            user.Events.Select(e => new HistoryEventOutput(e.ItemId, e.EventType, e.Value, e.Timestamp)).ToArray(), user.EventCount, user.ModelVersion));
+            user.Events.Select(e => new HistoryEventOutput(e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId)).ToArray(), user.EventCount, user.ModelVersion));
     }
 
     private static async Task<IResult> PutAsync(string id, HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)

@@ -33,6 +33,7 @@ public static class ClusterConnectionExtensions
                 client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(cluster.RedisConnectionString));
             else
                 client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            if (cluster.ResponseTimeout is { } response) client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = response);
             client.AddActivityPropagation();
         });
         return builder;

@@ -26,13 +26,14 @@ public sealed record UserEmbedding(
     [property: Id(0)] float[] Vector,
     [property: Id(1)] string ModelVersion);
 
-/// <summary>One remembered event of a user (what the user grain keeps; event ids are kept apart for deduplication).</summary>
+/// <summary>One remembered event of a user, with the producer's event id when it had one.</summary>
 [GenerateSerializer, Immutable, Alias("reco.HistoryEntry")]
 public sealed record HistoryEntry(
     [property: Id(0)] string ItemId,
     [property: Id(1)] string EventType,
     [property: Id(2)] float Value,
-    [property: Id(3)] long Timestamp);
+    [property: Id(3)] long Timestamp,
+    [property: Id(4)] string? EventId = null);
 
 /// <summary>
 /// A user as stored: profile, remembered events (oldest first, at most the history length), the number of events

@@ -40,7 +40,7 @@ public sealed partial class UserGrain(
                 if (!ids.Add(id)) { duplicates++; continue; }
                 s.RecentEventIds.Add(id);
             }
-            Insert(s.Events, new StoredEvent(e.ItemId, e.EventType, e.Value, e.Timestamp));
+            Insert(s.Events, new StoredEvent(e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId));
             kept.Add(e);
             accepted++;
         }
@@ -88,7 +88,7 @@ public sealed partial class UserGrain(
         for (int i = 0; i < events.Length; i++)
         {
             var e = s.Events[i];
-            events[i] = new HistoryEntry(e.ItemId, e.EventType, e.Value, e.Timestamp);
+            events[i] = new HistoryEntry(e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId);
         }
         return Task.FromResult(new UserHistory(new Dictionary<string, string>(s.Profile), events, s.EventCount, s.ModelVersion ?? ""));
     }

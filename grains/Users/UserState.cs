@@ -12,10 +12,11 @@ public sealed class UserState
     [Id(5)] public long EventCount { get; set; }
 }
 
-/// <summary>One remembered event.</summary>
+/// <summary>One remembered event; <see cref="EventId"/> is null for events stored before ids were kept here, or sent without one.</summary>
 [GenerateSerializer, Alias("reco.StoredEvent")]
 public sealed record StoredEvent(
     [property: Id(0)] string ItemId,
     [property: Id(1)] string EventType,
     [property: Id(2)] float Value,
-    [property: Id(3)] long Timestamp);
+    [property: Id(3)] long Timestamp,
+    [property: Id(4)] string? EventId = null);

@@ -35,6 +35,22 @@ public sealed class ClusterHostingOptions
     /// </summary>
     public bool? Kubernetes { get; set; }
 
+    /// <summary>
+    /// Failure detection: how long a silo waits for a probe answer from another silo (Orleans
+    /// <c>ClusterMembershipOptions.ProbeTimeout</c>). Null keeps the Orleans default (5 s). Lower values find a
+    /// dead silo sooner; on a starved machine they may also suspect a live one.
+    /// </summary>
+    public TimeSpan? ProbeTimeout { get; set; }
+
+    /// <summary>Failure detection: missed probes before a silo votes another dead (Orleans default 3).</summary>
+    public int? NumMissedProbesLimit { get; set; }
+
+    /// <summary>
+    /// How long a grain call may wait for its answer before it fails with a timeout (Orleans
+    /// <c>MessagingOptions.ResponseTimeout</c>, default 30 s); applies to silos and to the gateway's client.
+    /// </summary>
+    public TimeSpan? ResponseTimeout { get; set; }
+
     public bool IsRedis => string.Equals(Provider, "Redis", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether Kubernetes hosting applies, given the process environment.</summary>
@@ -62,6 +78,12 @@ public sealed class ClusterHostingOptionsValidator : IValidateOptions<ClusterHos
             failures.Add("Reco:Cluster:ClusterId and Reco:Cluster:ServiceId must not be empty.");
         if (o.ShutdownTimeout < TimeSpan.FromSeconds(1) || o.ShutdownTimeout > TimeSpan.FromMinutes(10))
             failures.Add($"Reco:Cluster:ShutdownTimeout (env Reco__Cluster__ShutdownTimeout) must be between 1 s and 10 min, not {o.ShutdownTimeout}.");
+        if (o.ProbeTimeout is { } probe && (probe < TimeSpan.FromMilliseconds(200) || probe > TimeSpan.FromMinutes(1)))
+            failures.Add($"Reco:Cluster:ProbeTimeout (env Reco__Cluster__ProbeTimeout) must be between 00:00:00.2 and 00:01:00, not {probe}.");
+        if (o.NumMissedProbesLimit is { } missed && missed is < 1 or > 10)
+            failures.Add($"Reco:Cluster:NumMissedProbesLimit (env Reco__Cluster__NumMissedProbesLimit) must be between 1 and 10, not {missed}.");
+        if (o.ResponseTimeout is { } response && (response < TimeSpan.FromMilliseconds(500) || response > TimeSpan.FromMinutes(10)))
+            failures.Add($"Reco:Cluster:ResponseTimeout (env Reco__Cluster__ResponseTimeout) must be between 00:00:00.5 and 00:10:00, not {response}.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

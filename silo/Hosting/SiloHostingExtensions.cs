@@ -64,6 +64,12 @@ public static class SiloHostingExtensions
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         }
         if (kubernetes) silo.UseKubernetesHosting();
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            if (options.ProbeTimeout is { } probe) o.ProbeTimeout = probe;
+            if (options.NumMissedProbesLimit is { } missed) o.NumMissedProbesLimit = missed;
+        });
+        if (options.ResponseTimeout is { } response) silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = response);
         if (options.Dashboard) silo.AddDashboard();
         silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing();
 #if RECO_TRAINER

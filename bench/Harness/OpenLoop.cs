@@ -1,37 +1,24 @@
 using System.Diagnostics;
 
-namespace OrleansReco.Cli.Commands.Bench;
+namespace OrleansReco.Harness;
 
 /// <summary>Latencies of one fixed-rate run, in milliseconds, and how many calls failed.</summary>
-internal sealed record RateResult(double Rate, double AchievedRate, int Requests, int Errors, double P50Ms, double P90Ms, double P99Ms, double MaxMs);
+public sealed record RateResult(double Rate, double AchievedRate, int Requests, int Errors, double P50Ms, double P90Ms, double P99Ms, double MaxMs);
 
 /// <summary>
 /// Open-loop load at a fixed request rate: request i is started at its scheduled time t0 + i/rate whether or not
 /// earlier ones have finished, and its latency is measured from that scheduled time (so queueing delay caused by
 /// a slow system counts, avoiding coordinated omission).
 /// </summary>
-internal static class OpenLoop
+public static class OpenLoop
 {
     public static async Task<RateResult> RunAsync(double rate, TimeSpan duration, Func<int, Task> call, CancellationToken cancellation = default)
     {
-        if (rate <= 0) throw new ArgumentOutOfRangeException(nameof(rate), rate, "The rate must be positive.");
         int total = Math.Max(1, (int)(rate * duration.TotalSeconds));
         var latencies = new double[total];
         int errors = 0;
-        var pending = new List<Task>(total);
         var clock = Stopwatch.StartNew();
-        double ticksPerRequest = Stopwatch.Frequency / rate;
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < total && !cancellation.IsCancellationRequested; i++)
-        {
-            long due = start + (long)(i * ticksPerRequest);
-            long wait = due - Stopwatch.GetTimestamp();
-            if (wait > Stopwatch.Frequency / 500) await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), cancellation);
-            while (Stopwatch.GetTimestamp() < due) Thread.SpinWait(20);
-            int index = i;
-            pending.Add(Measure(index, due));
-        }
-        await Task.WhenAll(pending);
+        await ScheduleAsync(rate, total, Measure, cancellation);
         double elapsed = clock.Elapsed.TotalSeconds;
         Array.Sort(latencies);
         return new RateResult(rate, total / elapsed, total, errors, Percentile(latencies, 0.50), Percentile(latencies, 0.90),
@@ -49,6 +36,38 @@ internal static class OpenLoop
             }
             latencies[index] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
         }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="call"/>(i, due) for i = 0..count-1 at <c>t0 + i/rate</c> (due is that
+    /// <see cref="Stopwatch"/> timestamp) without waiting for earlier calls, then waits for all of them.
+    /// Stops starting new calls when <paramref name="cancellation"/> fires; calls already started are awaited.
+    /// </summary>
+    public static async Task ScheduleAsync(double rate, int count, Func<int, long, Task> call, CancellationToken cancellation = default)
+    {
+        if (rate <= 0) throw new ArgumentOutOfRangeException(nameof(rate), rate, "The rate must be positive.");
+        var pending = new List<Task>(count);
+        double ticksPerRequest = Stopwatch.Frequency / rate;
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < count && !cancellation.IsCancellationRequested; i++)
+        {
+            long due = start + (long)(i * ticksPerRequest);
+            long wait = due - Stopwatch.GetTimestamp();
+            if (wait > Stopwatch.Frequency / 500)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), cancellation);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+            while (Stopwatch.GetTimestamp() < due) Thread.SpinWait(20);
+            pending.Add(call(i, due));
+        }
+        await Task.WhenAll(pending);
     }
 
     /// <summary>The value at quantile <paramref name="q"/> of sorted values (nearest rank).</summary>

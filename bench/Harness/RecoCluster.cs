@@ -1,0 +1,277 @@
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace OrleansReco.Harness;
+
+/// <summary>What kind of cluster <see cref="RecoCluster"/> starts.</summary>
+public sealed record ClusterOptions
+{
+    /// <summary>Silos of role <c>serve</c> (user, shard and recommend grains).</summary>
+    public int ServingSilos { get; init; } = 2;
+
+    /// <summary>Adds one silo of role <c>train</c> (the trainer grain; no serving grains).</summary>
+    public bool TrainSilo { get; init; } = true;
+
+    /// <summary>
+    /// Faster failure detection (probe timeout 2 s, 2 missed probes) and a 10 s grain-call timeout on silos and the
+    /// gateway; false keeps the Orleans defaults (5 s, 3 missed probes, 30 s).
+    /// </summary>
+    public bool FastFailureDetection { get; init; } = true;
+
+    /// <summary>Redis <c>appendfsync</c>: <c>always</c> (what the no-loss guarantee relies on) or <c>everysec</c>.</summary>
+    public string Fsync { get; init; } = "always";
+
+    /// <summary>Catalogue size (items spread over the shards; below the HNSW threshold, so answers are exact).</summary>
+    public int Items { get; init; } = 300;
+
+    /// <summary>Events kept per user (<c>Reco:Users:HistoryLength</c>).</summary>
+    public int HistoryLength { get; init; } = 1000;
+
+    /// <summary>Extra environment for every silo (e.g. trainer settings).</summary>
+    public IReadOnlyDictionary<string, string> SiloEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Keeps the work folder (logs, Redis data, bundle) after dispose; otherwise it is deleted.</summary>
+    public bool KeepWorkDirectory { get; init; }
+
+    /// <summary>Progress lines (null: quiet).</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>One silo process and the ports it keeps across restarts.</summary>
+public sealed class SiloHandle
+{
+    internal SiloHandle(string name, string role, int siloPort, int gatewayPort)
+    {
+        Name = name;
+        Role = role;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+    }
+
+    public string Name { get; }
+    public string Role { get; }
+    public int SiloPort { get; }
+    public int GatewayPort { get; }
+    public ChildProcess? Process { get; internal set; }
+    public bool Running => Process is { HasExited: false };
+}
+
+/// <summary>
+/// A real multi-process OrleansReco cluster on this machine: <c>redis-server</c> (AOF, fsync per write), silo
+/// processes with the Redis providers (by default serve, serve and train) and the HTTP gateway in Client mode, all
+/// started from the build output and torn down by PID on dispose (also when a test fails). A model bundle is
+/// loaded at start (<c>Reco:Model:Path</c>) and a catalogue is upserted through the gateway.
+/// </summary>
+public sealed class RecoCluster : IAsyncDisposable
+{
+    public static readonly TimeSpan SiloStartTimeout = TimeSpan.FromSeconds(120);
+    private readonly ClusterOptions _options;
+    private readonly List<SiloHandle> _silos = [];
+    private readonly string _clusterId = "rel-" + Guid.NewGuid().ToString("N")[..8];
+    private int _siloCount;
+
+    private RecoCluster(ClusterOptions options, string workDirectory)
+    {
+        _options = options;
+        WorkDirectory = workDirectory;
+        ApiKey = "rel-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    }
+
+    public string WorkDirectory { get; }
+    public string ApiKey { get; }
+    public RedisProcess Redis { get; private set; } = null!;
+    public ChildProcess Gateway { get; private set; } = null!;
+    public Uri GatewayUrl { get; private set; } = null!;
+    public string ModelPath => Path.Combine(WorkDirectory, "model-v1.bundle");
+
+    /// <summary>The initial model version (<see cref="SmallModel"/>, seed 1).</summary>
+    public const string ModelVersion = "rel-v1";
+
+    public IReadOnlyList<SiloHandle> Silos
+    {
+        get { lock (_silos) return _silos.ToArray(); }
+    }
+
+    public IEnumerable<SiloHandle> ServingSilos => Silos.Where(s => s.Role == "serve" && s.Running);
+
+    public static async Task<RecoCluster> StartAsync(ClusterOptions options, CancellationToken cancellation = default)
+    {
+        string work = Path.Combine(Path.GetTempPath(), "reco-cluster-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(work);
+        var cluster = new RecoCluster(options, work);
+        try
+        {
+            await cluster.StartCoreAsync(cancellation);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(CancellationToken cancellation)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        SmallModel.Create(ModelVersion, seed: 1).Write(ModelPath);
+        Redis = await RedisProcess.StartAsync(Path.Combine(WorkDirectory, "redis"), _options.Fsync);
+        Log($"redis-server pid {Redis.Pid} on port {Redis.Port} (appendonly yes, appendfsync {_options.Fsync})");
+        var roles = Enumerable.Repeat("serve", _options.ServingSilos).Concat(_options.TrainSilo ? ["train"] : Array.Empty<string>()).ToArray();
+        // The first silo creates the membership table; the others join it together.
+        await AddSiloAsync(roles[0]);
+        await Task.WhenAll(roles.Skip(1).Select(AddSiloAsync));
+        await StartGatewayAsync(cancellation);
+        using var client = CreateClient(TimeSpan.FromSeconds(30));
+        var categories = SmallModel.Categories;
+        await client.UpsertItemsAsync(Enumerable.Range(0, _options.Items).Select(i => (ItemId(i), categories[i % categories.Length], 5.0 + i % 17)), cancellation);
+        Log($"cluster ready in {clock.Elapsed.TotalSeconds:F1} s: {Silos.Count} silos, gateway {GatewayUrl}, {_options.Items} items");
+    }
+
+    public static string ItemId(int i) => "item-" + i.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A client of the gateway with this cluster's admin key.</summary>
+    public GatewayClient CreateClient(TimeSpan timeout) => new(GatewayUrl, ApiKey, timeout);
+
+    /// <summary>Starts a new silo of <paramref name="role"/> (<c>serve</c> or <c>train</c>) and waits until it reports started.</summary>
+    public async Task<SiloHandle> AddSiloAsync(string role)
+    {
+        var silo = new SiloHandle($"silo-{Interlocked.Increment(ref _siloCount)}-{role}", role, RedisProcess.FreePort(), RedisProcess.FreePort());
+        lock (_silos) _silos.Add(silo);
+        await LaunchSiloAsync(silo);
+        return silo;
+    }
+
+    /// <summary>Starts a stopped or killed silo again with the same name and ports.</summary>
+    public async Task RestartSiloAsync(SiloHandle silo)
+    {
+        if (silo.Running) throw new InvalidOperationException($"{silo.Name} is still running (pid {silo.Process!.Pid}).");
+        await silo.Process!.DisposeAsync();
+        await LaunchSiloAsync(silo);
+    }
+
+    /// <summary>kill -9 of a silo.</summary>
+    public async Task KillSiloAsync(SiloHandle silo)
+    {
+        Log($"kill -9 {silo.Name} (pid {silo.Process!.Pid})");
+        await silo.Process.KillAsync();
+    }
+
+    /// <summary>SIGTERM of a silo and wait until it has left (graceful: its grains are handed off).</summary>
+    public async Task<int> StopSiloAsync(SiloHandle silo)
+    {
+        Log($"SIGTERM {silo.Name} (pid {silo.Process!.Pid})");
+        return await silo.Process.TerminateAsync(TimeSpan.FromSeconds(90));
+    }
+
+    private async Task LaunchSiloAsync(SiloHandle silo)
+    {
+        var env = CommonEnvironment();
+        env["Reco__Cluster__Role"] = silo.Role;
+        env["Reco__Cluster__SiloPort"] = silo.SiloPort.ToString(CultureInfo.InvariantCulture);
+        env["Reco__Cluster__GatewayPort"] = silo.GatewayPort.ToString(CultureInfo.InvariantCulture);
+        env["Reco__Cluster__ShutdownTimeout"] = "00:00:30";
+        env["Reco__Model__Path"] = ModelPath;
+        env["Reco__Users__HistoryLength"] = _options.HistoryLength.ToString(CultureInfo.InvariantCulture);
+        env["Reco__Users__EventIdWindow"] = Math.Max(1000, _options.HistoryLength).ToString(CultureInfo.InvariantCulture);
+        env["Reco__Trainer__Interval"] = "00:00:00";
+        foreach (var (key, value) in _options.SiloEnvironment) env[key] = value;
+        var process = ChildProcess.Start(silo.Name, "dotnet", [BuildOutput.SiloDll], env, Path.Combine(WorkDirectory, silo.Name + ".log"));
+        silo.Process = process;
+        await process.WaitForLineAsync("Application started", SiloStartTimeout, $"starting {silo.Name}");
+        Log($"{silo.Name} pid {process.Pid} started (silo port {silo.SiloPort}, gateway port {silo.GatewayPort})");
+    }
+
+    private async Task StartGatewayAsync(CancellationToken cancellation)
+    {
+        int port = RedisProcess.FreePort();
+        GatewayUrl = new Uri($"http://127.0.0.1:{port}");
+        var env = CommonEnvironment();
+        env["Reco__Gateway__Mode"] = "Client";
+        env["Reco__Gateway__PermitsPerSecond"] = "100000";
+        env["RECO_API_KEY"] = ApiKey;
+        env["ASPNETCORE_URLS"] = GatewayUrl.ToString();
+        Gateway = ChildProcess.Start("gateway", "dotnet", [BuildOutput.GatewayDll], env, Path.Combine(WorkDirectory, "gateway.log"));
+        await Gateway.WaitForLineAsync("Application started", SiloStartTimeout, "starting the gateway");
+        // Ready = the gateway's client reaches the cluster and a model is loaded (GET /readyz 200).
+        using var http = new HttpClient { BaseAddress = GatewayUrl, Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow + SiloStartTimeout;
+        string last = "";
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync("/readyz", cancellation);
+                if (response.IsSuccessStatusCode) break;
+                last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellation)}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellation.IsCancellationRequested)
+            {
+                last = e.Message;
+            }
+            if (Gateway.HasExited || DateTime.UtcNow > deadline)
+                throw new TimeoutException($"starting the gateway: /readyz was not 200 within {SiloStartTimeout.TotalSeconds:F0} s (last: {last}). Gateway output:\n{Gateway.Tail}");
+            await Task.Delay(250, cancellation);
+        }
+        Log($"gateway pid {Gateway.Pid} ready at {GatewayUrl}");
+    }
+
+    private Dictionary<string, string> CommonEnvironment()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // Workstation GC: five processes share a small machine; server GC would start a heap per core in each.
+            ["DOTNET_gcServer"] = "0",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+            ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information",
+            ["Reco__Cluster__Provider"] = "Redis",
+            ["Reco__Cluster__RedisConnectionString"] = Redis.ConnectionString,
+            ["Reco__Cluster__ClusterId"] = _clusterId,
+            ["Reco__Cluster__ServiceId"] = _clusterId,
+        };
+        if (_options.FastFailureDetection)
+        {
+            env["Reco__Cluster__ProbeTimeout"] = "00:00:02";
+            env["Reco__Cluster__NumMissedProbesLimit"] = "2";
+            env["Reco__Cluster__ResponseTimeout"] = "00:00:10";
+        }
+        return env;
+    }
+
+    private void Log(string line) => _options.Log?.Invoke(line);
+
+    public async ValueTask DisposeAsync()
+    {
+        var children = new List<ChildProcess>();
+        if (Gateway is not null) children.Add(Gateway);
+        children.AddRange(Silos.Select(s => s.Process).OfType<ChildProcess>());
+        foreach (var child in children) await child.DisposeAsync();
+        if (Redis is not null) await Redis.DisposeAsync();
+        if (!_options.KeepWorkDirectory)
+        {
+            try
+            {
+                Directory.Delete(WorkDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open; the folder is under the temp directory.
+            }
+        }
+    }
+
+    /// <summary>The last output of every process (for failure messages).</summary>
+    public string Diagnostics()
+    {
+        var parts = new List<string>();
+        foreach (var s in Silos) if (s.Process is { } p) parts.Add($"--- {s.Name} (pid {p.Pid}{(p.HasExited ? ", exited" : "")})\n{Last(p.Tail)}");
+        if (Gateway is not null) parts.Add($"--- gateway (pid {Gateway.Pid})\n{Last(Gateway.Tail)}");
+        parts.Add($"work folder: {WorkDirectory}");
+        return string.Join('\n', parts);
+
+        static string Last(string text) => string.Join('\n', text.Split('\n').TakeLast(25));
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace OrleansReco.Harness;
+
+/// <summary>
+/// A <c>redis-server</c> on a loopback port with the append-only file on and <c>appendfsync always</c>: every write
+/// is fsynced before Redis answers, so a grain state write the silo saw succeed (and therefore every 202 for an
+/// event) survives a Redis crash or restart. (<c>everysec</c>, Redis's default, may lose up to a second of
+/// acknowledged writes when the Redis host crashes.) Restart keeps the port and the data directory.
+/// </summary>
+public sealed class RedisProcess : IAsyncDisposable
+{
+    public const string Executable = "/usr/bin/redis-server";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private readonly string _directory;
+    private readonly string _fsync;
+    private ChildProcess _process;
+    private int _starts;
+
+    private RedisProcess(ChildProcess process, int port, string directory, string fsync)
+    {
+        _process = process;
+        Port = port;
+        _directory = directory;
+        _fsync = fsync;
+    }
+
+    public int Port { get; }
+
+    public int Pid => _process.Pid;
+
+    /// <summary>StackExchange.Redis configuration string; <c>abortConnect=false</c> so clients reconnect after a restart.</summary>
+    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
+
+    /// <summary>Starts a server storing its data (AOF) under <paramref name="directory"/>; <paramref name="fsync"/> is <c>always</c> or <c>everysec</c>.</summary>
+    public static async Task<RedisProcess> StartAsync(string directory, string fsync = "always")
+    {
+        if (!File.Exists(Executable))
+            throw new InvalidOperationException($"{Executable} is missing; install it with 'apt-get install redis-server'.");
+        Directory.CreateDirectory(directory);
+        int port = FreePort();
+        var process = await LaunchAsync(port, directory, fsync, 0);
+        return new RedisProcess(process, port, directory, fsync);
+    }
+
+    /// <summary>SIGTERM (Redis flushes the AOF and exits), then a new server on the same port and data directory.</summary>
+    public async Task RestartAsync(TimeSpan downtime, CancellationToken cancellation = default)
+    {
+        await StopAsync();
+        await Task.Delay(downtime, cancellation);
+        await StartAgainAsync();
+    }
+
+    /// <summary>SIGTERM and wait for the exit.</summary>
+    public Task StopAsync() => _process.TerminateAsync(StartTimeout);
+
+    /// <summary>Starts the server again after <see cref="StopAsync"/> (same port, same data).</summary>
+    public async Task StartAgainAsync()
+    {
+        await _process.DisposeAsync();
+        _process = await LaunchAsync(Port, _directory, _fsync, ++_starts);
+    }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    private static async Task<ChildProcess> LaunchAsync(int port, string directory, string fsync, int start)
+    {
+        string[] args =
+        [
+            "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", directory, "--save", "",
+            "--appendonly", "yes", "--appendfsync", fsync, "--protected-mode", "yes",
+        ];
+        var process = ChildProcess.Start("redis", Executable, args, new Dictionary<string, string>(), Path.Combine(directory, $"redis-{start}.log"));
+        try
+        {
+            await process.WaitForLineAsync("Ready to accept connections", StartTimeout, $"starting redis-server on port {port}");
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+        return process;
+    }
+
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

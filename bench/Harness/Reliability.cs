@@ -1,0 +1,385 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OrleansReco.Harness;
+
+/// <summary>What one fault scenario measured. Field names are those of the report JSON.</summary>
+public sealed record ScenarioResult
+{
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("events_sent")] public int EventsSent { get; init; }
+    [JsonPropertyName("events_acked")] public int EventsAcked { get; init; }
+    /// <summary>Acknowledged events found in their user's history (exactly once or more).</summary>
+    [JsonPropertyName("events_found")] public int EventsFound { get; init; }
+    /// <summary>Events found more than once in their user's history.</summary>
+    [JsonPropertyName("events_duplicated")] public int EventsDuplicated { get; init; }
+    /// <summary>Acknowledged events not found (lost).</summary>
+    [JsonPropertyName("events_missing")] public int EventsMissing { get; init; }
+    /// <summary>Events not acknowledged (their request failed or timed out) that were persisted anyway.</summary>
+    [JsonPropertyName("unacked_found")] public int UnackedFound { get; init; }
+    /// <summary>First failed query sent to last failed query answered, seconds (0: no query failed).</summary>
+    [JsonPropertyName("query_error_window_s")] public double QueryErrorWindowS { get; init; }
+    /// <summary>Fault to the first successful request sent after the last failed one (any kind), seconds.</summary>
+    [JsonPropertyName("recovery_s")] public double RecoveryS { get; init; }
+    [JsonPropertyName("query_errors")] public int QueryErrors { get; init; }
+    [JsonPropertyName("event_batch_errors")] public int EventBatchErrors { get; init; }
+    [JsonPropertyName("queries")] public LatencySummary? Queries { get; init; }
+    [JsonPropertyName("event_batches")] public LatencySummary? EventBatches { get; init; }
+    /// <summary>Probe users whose recommendations after the fault equal those before it.</summary>
+    [JsonPropertyName("recommendations_equal")] public string RecommendationsEqual { get; init; } = "";
+    [JsonPropertyName("model_version")] public string ModelVersion { get; init; } = "";
+    [JsonPropertyName("model_check")] public string ModelCheck { get; init; } = "";
+    /// <summary>When each fault happened, seconds since the load began (kill, restart, join, leave…).</summary>
+    [JsonPropertyName("faults_at_s")] public double[] FaultsAtS { get; init; } = [];
+    [JsonPropertyName("duration_s")] public double DurationS { get; init; }
+    [JsonPropertyName("notes")] public string Notes { get; init; } = "";
+    [JsonPropertyName("passed")] public bool Passed { get; init; }
+}
+
+/// <summary>What a fault action can do: the cluster, the load's clock (to mark the fault) and a log.</summary>
+public sealed class FaultContext(RecoCluster cluster, LoadGenerator load, Action<string> log, CancellationToken cancellation)
+{
+    public RecoCluster Cluster => cluster;
+    public CancellationToken Cancellation => cancellation;
+    /// <summary>When each fault happened (seconds since the load began), in order.</summary>
+    public List<double> Faults { get; } = [];
+    public List<string> Notes { get; } = [];
+
+    /// <summary>Records now as the moment of a fault (a scenario may have several, e.g. scale out then scale in).</summary>
+    public void MarkFault()
+    {
+        lock (Faults) Faults.Add(load.Now);
+    }
+
+    /// <summary>Seconds since the load began.</summary>
+    public double Now => load.Now;
+
+    public void Log(string line) => log($"  [{load.Now,6:F2} s] {line}");
+
+    /// <summary>Waits until <paramref name="seconds"/> after the load began.</summary>
+    public Task AtAsync(double seconds) => Task.Delay(TimeSpan.FromSeconds(Math.Max(0, seconds - load.Now)), cancellation);
+}
+
+/// <summary>A fault scenario: a name, the cluster it needs and what it does while the load runs.</summary>
+public sealed record Scenario(string Name, string Description, Func<FaultContext, Task> Fault)
+{
+    public ClusterOptions? Cluster { get; init; }
+    /// <summary>Whether the model may change during the scenario (then answers are checked against the current version only).</summary>
+    public bool ChangesModel { get; init; }
+}
+
+/// <summary>
+/// Runs fault scenarios on a fresh <see cref="RecoCluster"/> each, under load from <see cref="LoadGenerator"/>, and
+/// checks afterwards that every acknowledged event is in its user's history exactly once, that recommendations
+/// for probe users (who get no events during the run) equal those taken before the fault, and that the model the
+/// cluster serves is a complete published version.
+/// </summary>
+public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, Action<string> log)
+{
+    public const int ProbeUsers = 24;
+
+    public static IReadOnlyList<Scenario> All(double faultAt, double restartAfter) =>
+    [
+        new("kill9-serving-silo", "kill -9 one serving silo mid-load, then start it again", async f =>
+        {
+            await f.AtAsync(faultAt);
+            var victim = f.Cluster.ServingSilos.First();
+            f.MarkFault();
+            await f.Cluster.KillSiloAsync(victim);
+            f.Log($"killed {victim.Name}");
+            await f.AtAsync(faultAt + restartAfter);
+            await f.Cluster.RestartSiloAsync(victim);
+            f.Log($"{victim.Name} started again");
+        }),
+        new("rolling-upgrade", "SIGTERM one serving silo under load (graceful), then start a new one", async f =>
+        {
+            await f.AtAsync(faultAt);
+            var victim = f.Cluster.ServingSilos.First();
+            f.MarkFault();
+            int code = await f.Cluster.StopSiloAsync(victim);
+            f.Log($"{victim.Name} exited with {code}");
+            if (code != 0) f.Notes.Add($"{victim.Name} exited with code {code} after SIGTERM");
+            var added = await f.Cluster.AddSiloAsync("serve");
+            f.Log($"{added.Name} joined");
+        }),
+        new("redis-restart", "SIGTERM redis-server under load and start it again on the same port and AOF folder", async f =>
+        {
+            await f.AtAsync(faultAt);
+            f.MarkFault();
+            await f.Cluster.Redis.StopAsync();
+            f.Log("redis stopped");
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(3, restartAfter)), f.Cancellation);
+            await f.Cluster.Redis.StartAgainAsync();
+            f.Log("redis started again");
+        }),
+        new("kill9-trainer-during-run", "start a training run, kill -9 the train silo during it, start it again", async f =>
+        {
+            using var client = f.Cluster.CreateClient(TimeSpan.FromSeconds(30));
+            await f.AtAsync(faultAt);
+            var run = await client.RetrainAsync(f.Cancellation);
+            f.Log($"training run {(string?)run["run_id"]} started: {(string?)run["state"]}");
+            // Let the run read the archive and train for a while, then kill its silo.
+            await Task.Delay(TimeSpan.FromSeconds(2.5), f.Cancellation);
+            var trainer = f.Cluster.Silos.First(s => s.Role == "train" && s.Running);
+            var status = await client.ModelAsync(f.Cancellation);
+            f.Log($"trainer before the kill: {Describe(status["trainer"]?["current"])}");
+            f.MarkFault();
+            await f.Cluster.KillSiloAsync(trainer);
+            await f.AtAsync(faultAt + restartAfter + 2.5);
+            await f.Cluster.RestartSiloAsync(trainer);
+            f.Log($"{trainer.Name} started again");
+        })
+        {
+            ChangesModel = true,
+            Cluster = new ClusterOptions
+            {
+                SiloEnvironment = new Dictionary<string, string>
+                {
+                    ["Reco__Trainer__MinEvents"] = "200",
+                    ["Reco__Trainer__MinEvaluationUsers"] = "5",
+                    ["Reco__Trainer__Model__Epochs"] = "2",
+                    ["Reco__Trainer__Tolerance"] = "1",
+                },
+            },
+        },
+        new("scale-out-and-in", "a new serving silo joins under load, then one leaves (SIGTERM)", async f =>
+        {
+            await f.AtAsync(faultAt);
+            f.MarkFault();
+            var added = await f.Cluster.AddSiloAsync("serve");
+            f.Log($"{added.Name} joined");
+            await f.AtAsync(faultAt + restartAfter + 4);
+            var leaving = f.Cluster.ServingSilos.First();
+            f.MarkFault();
+            int code = await f.Cluster.StopSiloAsync(leaving);
+            f.Log($"{leaving.Name} left with exit code {code}");
+        }),
+    ];
+
+    private static string Describe(System.Text.Json.Nodes.JsonNode? run) =>
+        run is null ? "no run in progress" : $"run {(string?)run["run_id"]} {(string?)run["state"]}";
+
+    public async Task<ScenarioResult> RunAsync(Scenario scenario, CancellationToken cancellation = default)
+    {
+        log($"scenario {scenario.Name}: {scenario.Description}");
+        var options = (scenario.Cluster ?? new ClusterOptions()) with
+        {
+            FastFailureDetection = cluster.FastFailureDetection,
+            Fsync = cluster.Fsync,
+            Items = cluster.Items,
+            HistoryLength = cluster.HistoryLength,
+            KeepWorkDirectory = cluster.KeepWorkDirectory,
+            Log = line => log("  " + line),
+        };
+        RecoCluster? reco = null;
+        try
+        {
+            reco = await RecoCluster.StartAsync(options, cancellation);
+            return await RunOnAsync(reco, scenario, cancellation);
+        }
+        catch (Exception e) when (!cancellation.IsCancellationRequested)
+        {
+            log($"  scenario {scenario.Name} failed: {e.GetType().Name}: {e.Message}");
+            if (reco is not null) log(reco.Diagnostics());
+            return new ScenarioResult { Name = scenario.Name, Notes = $"{e.GetType().Name}: {First(e.Message)}", Passed = false };
+        }
+        finally
+        {
+            if (reco is not null) await reco.DisposeAsync();
+        }
+    }
+
+    private async Task<ScenarioResult> RunOnAsync(RecoCluster reco, Scenario scenario, CancellationToken cancellation)
+    {
+        using var client = reco.CreateClient(load.RequestTimeout);
+        // Probe users: a few events each before the run and none during it, so their answers must not change.
+        string[] probes = Enumerable.Range(0, ProbeUsers).Select(i => "probe-u" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var random = new Random(11);
+        var seed = probes.SelectMany(u => Enumerable.Range(0, 5).Select(j =>
+            new LoadEvent($"{u}-seed-{j}", u, RecoCluster.ItemId(random.Next(cluster.Items)), "purchase", DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1000 + j))).ToArray();
+        var seeded = await client.PostEventsAsync(seed, cancellation);
+        if (seeded != System.Net.HttpStatusCode.Accepted) throw new InvalidOperationException($"seeding probe users: POST /v1/events answered {(int)seeded}");
+        var before = await ProbeAsync(client, probes, expected: null, TimeSpan.FromSeconds(60), cancellation);
+
+        var generator = new LoadGenerator(client, load with { Items = cluster.Items });
+        using var faultStop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var fault = new FaultContext(reco, generator, log, faultStop.Token);
+        var loadTask = generator.RunAsync(cancellation: cancellation);
+        var faultTask = scenario.Fault(fault);
+        var result = await loadTask;
+        log($"  load done: {result.EventsSent} events sent, {result.Acked.Count} acknowledged; {result.Queries.Errors} of {result.Queries.Requests} queries failed");
+        await faultTask;
+
+        // Read back every user's history once the cluster answers again.
+        var found = new Dictionary<string, int>(StringComparer.Ordinal);
+        var users = result.Sent.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        foreach (var user in users)
+            foreach (var id in await RetryAsync(() => client.HistoryEventIdsAsync(user, cancellation), $"reading the history of {user}", cancellation))
+                found[id] = found.GetValueOrDefault(id) + 1;
+        int acked = result.Acked.Count;
+        int foundAcked = result.Acked.Keys.Count(found.ContainsKey);
+        int duplicated = found.Count(p => p.Value > 1 && result.Sent.ContainsKey(p.Key));
+        int unackedFound = result.Sent.Keys.Count(id => !result.Acked.ContainsKey(id) && found.ContainsKey(id));
+        var missing = result.Acked.Keys.Where(id => !found.ContainsKey(id)).Take(5).ToArray();
+
+        // Model: the current version must be a complete publication that every serving silo answers from.
+        var model = await RetryAsync(() => client.ModelAsync(cancellation), "reading the model", cancellation);
+        string current = (string?)model["current"]?["version"] ?? RecoCluster.ModelVersion;
+        var after = await ProbeAsync(client, probes, scenario.ChangesModel ? null : before, TimeSpan.FromSeconds(60), cancellation);
+        int equal = probes.Count(p => before[p].ItemIds.SequenceEqual(after[p].ItemIds));
+        bool versionsOk = after.Values.All(r => r.ModelVersion == current && !r.Partial);
+        bool modelChanged = current != RecoCluster.ModelVersion;
+        bool recommendationsOk = (scenario.ChangesModel && modelChanged) || equal == probes.Length;
+        string modelCheck = versionsOk
+            ? $"every probe answered from {current}, none partial"
+            : $"answers from {string.Join(", ", after.Values.Select(r => r.ModelVersion + (r.Partial ? " (partial)" : "")).Distinct())}, current {current}";
+
+        var failedQueries = result.Requests.Where(r => r.Kind == "query" && !r.Ok).ToArray();
+        double window = failedQueries.Length == 0 ? 0 : failedQueries.Max(r => r.End) - failedQueries.Min(r => r.Start);
+        double recovery = Recovery(result.Requests, fault.Faults);
+        var notes = new List<string>(fault.Notes);
+        if (missing.Length > 0) notes.Add("missing e.g. " + string.Join(", ", missing));
+        if (scenario.ChangesModel) notes.Add(modelChanged ? $"the model moved to {current} (answers compared by version)" : $"the model stayed at {current}");
+        bool passed = acked > 0 && foundAcked == acked && duplicated == 0 && recommendationsOk && versionsOk;
+        var summary = new ScenarioResult
+        {
+            Name = scenario.Name,
+            EventsSent = result.EventsSent,
+            EventsAcked = acked,
+            EventsFound = foundAcked,
+            EventsDuplicated = duplicated,
+            EventsMissing = acked - foundAcked,
+            UnackedFound = unackedFound,
+            QueryErrorWindowS = Math.Round(window, 2),
+            RecoveryS = Math.Round(recovery, 2),
+            QueryErrors = result.Queries.Errors,
+            EventBatchErrors = result.Events.Errors,
+            Queries = result.Queries,
+            EventBatches = result.Events,
+            RecommendationsEqual = $"{equal}/{probes.Length}",
+            ModelVersion = current,
+            ModelCheck = modelCheck,
+            FaultsAtS = fault.Faults.Select(f => Math.Round(f, 2)).ToArray(),
+            DurationS = Math.Round(result.DurationSeconds, 2),
+            Notes = string.Join("; ", notes),
+            Passed = passed,
+        };
+        log($"  {(passed ? "PASSED" : "FAILED")}: acked {acked}, found {foundAcked}, duplicated {duplicated}, query error window {summary.QueryErrorWindowS:F2} s, recovery {summary.RecoveryS:F2} s, recommendations equal {summary.RecommendationsEqual}, {modelCheck}");
+        return summary;
+    }
+
+    /// <summary>
+    /// Seconds from the fault behind the last failed request (the latest fault before it was sent) to the first
+    /// successful request sent after it; when nothing failed, from the first fault to the first success sent after it.
+    /// </summary>
+    public static double Recovery(IReadOnlyList<RequestRecord> requests, IReadOnlyList<double> faults)
+    {
+        if (faults.Count == 0) return 0;
+        var failures = requests.Where(r => !r.Ok && r.End >= faults[0]).ToArray();
+        double lastFailure = failures.Length == 0 ? faults[0] : failures.Max(r => r.Start);
+        double fault = faults.Where(f => f <= lastFailure).DefaultIfEmpty(faults[0]).Max();
+        var firstOk = requests.Where(r => r.Ok && r.Start >= lastFailure && r.Start >= fault).OrderBy(r => r.End).FirstOrDefault();
+        return firstOk == default ? double.NaN : Math.Max(0, firstOk.End - fault);
+    }
+
+    /// <summary>Recommendations of every probe user; waits (bounded) until none is partial and, when given, all equal <paramref name="expected"/>.</summary>
+    private static async Task<Dictionary<string, RecommendationAnswer>> ProbeAsync(GatewayClient client, string[] probes, Dictionary<string, RecommendationAnswer>? expected,
+        TimeSpan timeout, CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var answers = new Dictionary<string, RecommendationAnswer>(StringComparer.Ordinal);
+            string? problem = null;
+            foreach (var user in probes)
+            {
+                try
+                {
+                    var r = await client.RecommendAsync(user, 10, cancellation);
+                    answers[user] = r;
+                    if (r.Partial) problem ??= $"{user}: partial answer";
+                    else if (r.ItemIds.Length == 0) problem ??= $"{user}: empty answer";
+                    else if (expected is not null && !expected[user].ItemIds.SequenceEqual(r.ItemIds)) problem ??= $"{user}: answer differs from the one before the fault";
+                }
+                catch (HttpRequestException e)
+                {
+                    problem ??= $"{user}: {e.Message}";
+                }
+            }
+            if (problem is null || (DateTime.UtcNow > deadline && answers.Count == probes.Length)) return answers;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"probe users: no complete answer within {timeout.TotalSeconds:F0} s ({problem})");
+            await Task.Delay(500, cancellation);
+        }
+    }
+
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> read, string what, CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return await read();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline && !cancellation.IsCancellationRequested)
+            {
+                await Task.Delay(500, cancellation);
+            }
+        }
+    }
+
+    private static string First(string message) => message.Split('\n')[0];
+
+    /// <summary>Writes <paramref name="path"/> (JSON) and the Markdown report (default: <c>reliability-report.md</c> beside it).</summary>
+    public static void WriteReport(string path, IReadOnlyList<ScenarioResult> scenarios, LoadOptions load, ClusterOptions cluster, double seconds, string? markdownPath = null)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var doc = new Dictionary<string, object?>
+        {
+            ["scenarios"] = scenarios,
+            ["load"] = new Dictionary<string, object?>
+            {
+                ["event_rate_per_s"] = load.EventRate, ["batch_size"] = load.BatchSize, ["query_rate_per_s"] = load.QueryRate,
+                ["duration_s"] = load.Duration.TotalSeconds, ["users"] = load.Users, ["attempts_per_batch"] = load.Attempts,
+            },
+            ["cluster"] = new Dictionary<string, object?>
+            {
+                ["silos"] = $"{cluster.ServingSilos} serve + {(cluster.TrainSilo ? 1 : 0)} train", ["redis_appendfsync"] = cluster.Fsync,
+                ["fast_failure_detection"] = cluster.FastFailureDetection, ["items"] = cluster.Items,
+            },
+            ["machine"] = new Dictionary<string, object?> { ["cores"] = Environment.ProcessorCount, ["load_average"] = LoadAverage() },
+            ["total_seconds"] = Math.Round(seconds, 1),
+            ["passed"] = scenarios.All(s => s.Passed),
+        };
+        var json = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+        File.WriteAllText(full, JsonSerializer.Serialize(doc, json) + "\n");
+
+        var md = new StringBuilder();
+        md.AppendLine("# Reliability under load and faults").AppendLine();
+        md.AppendLine($"Cluster: redis-server (appendonly yes, appendfsync {cluster.Fsync}), {cluster.ServingSilos} serving silos + {(cluster.TrainSilo ? "1 train silo" : "no train silo")}, the HTTP gateway in Client mode; ")
+          .AppendLine($"failure detection {(cluster.FastFailureDetection ? "tuned (probe timeout 2 s, 2 missed probes, grain-call timeout 10 s)" : "Orleans defaults")}. ")
+          .AppendLine($"Load per scenario: {load.EventRate:F0} events/s in batches of {load.BatchSize}, {load.QueryRate:F0} recommendation queries/s, {load.Duration.TotalSeconds:F0} s, {load.Users} users; a failed batch is sent again with the same event ids (up to {load.Attempts} sends). ")
+          .AppendLine($"Machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}.").AppendLine();
+        md.AppendLine("| scenario | sent | acked | found | duplicated | missing | query errors | query error window (s) | recovery (s) | recommendations equal | verdict |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+        foreach (var s in scenarios)
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {s.Name} | {s.EventsSent} | {s.EventsAcked} | {s.EventsFound} | {s.EventsDuplicated} | {s.EventsMissing} | {s.QueryErrors} | {s.QueryErrorWindowS:F2} | {s.RecoveryS:F2} | {s.RecommendationsEqual} | {(s.Passed ? "passed" : "FAILED")} |");
+        md.AppendLine();
+        foreach (var s in scenarios)
+        {
+            md.AppendLine($"- **{s.Name}** — {(s.Passed ? "passed" : "FAILED")}: faults at {string.Join(", ", s.FaultsAtS.Select(f => f.ToString("F1", CultureInfo.InvariantCulture)))} s of {s.DurationS:F1} s of load; " +
+                $"{s.UnackedFound} unacknowledged events were persisted anyway; {s.EventBatchErrors} failed batch sends; model: {s.ModelCheck}" +
+                (s.Queries is { } q ? $"; query latency p50 {q.P50Ms:F1} ms, p99 {q.P99Ms:F1} ms, max {q.MaxMs:F0} ms" : "") +
+                (string.IsNullOrEmpty(s.Notes) ? "." : $"; {s.Notes}."));
+        }
+        md.AppendLine().AppendLine("`found` counts acknowledged events present in their user's history (`GET /v1/users/{id}`, matched by event id); " +
+            "`query error window` runs from the first failed query sent to the last failed query answered; `recovery` from the fault to the first " +
+            "successful request sent after the last failed one. Recommendations are compared for probe users who got no events during the run.");
+        File.WriteAllText(markdownPath ?? Path.Combine(Path.GetDirectoryName(full)!, "reliability-report.md"), md.ToString());
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "";
+}
