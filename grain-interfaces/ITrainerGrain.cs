@@ -42,7 +42,8 @@ public enum TrainingRunState
 
 /// <summary>
 /// One training run: who asked, when, the model it started from and the one it produced, what happened and why,
-/// and its figures (examples, examples/s, seconds, Recall@K of the candidate and of the current model).
+/// and its figures (examples, examples/s, seconds, Recall@K of the candidate and of the current model). While it
+/// runs, <paramref name="Phase"/> says what it is doing: reading, training, uploading, publishing.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("reco.TrainingRunInfo")]
 public sealed record TrainingRunInfo(
@@ -56,7 +57,8 @@ public sealed record TrainingRunInfo(
     [property: Id(7)] string? Reason = null,
     [property: Id(8)] Dictionary<string, double>? Metrics = null,
     [property: Id(9)] string? Silo = null,
-    [property: Id(10)] string? Device = null);
+    [property: Id(10)] string? Device = null,
+    [property: Id(11)] string? Phase = null);
 
 /// <summary>The trainer's state: the run in progress, recent runs (newest first), and the schedule (zero: none).</summary>
 [GenerateSerializer, Immutable, Alias("reco.TrainerStatus")]

@@ -99,10 +99,12 @@ public sealed partial class TrainerGrain(
         TrainingRunInfo ended;
         try
         {
+            Phase(run, "reading");
             var registry = GrainFactory.Registry();
             var currentInfo = await registry.GetCurrentAsync();
             var current = currentInfo is null ? null : ModelBundle.Parse(await BundleChunks.DownloadAsync(GrainFactory, currentInfo));
             var inputs = await TrainingSource.ReadAsync(GrainFactory, archive, options.Value, shardOptions.Value.Count, current, stop);
+            Phase(run, "training");
             var outcome = await Task.Run(() => TrainingPipeline.Run(inputs, current, options.Value, overrides, version, log: null, stop), stop);
             ended = run with
             {
@@ -116,8 +118,11 @@ public sealed partial class TrainerGrain(
                 metrics.Validation(version, name, value);
             if (outcome.State == TrainingRunState.Published && outcome.Candidate is { } candidate)
             {
+                Phase(run, "uploading");
                 var bytes = candidate.ToBytes();
                 int chunks = await BundleChunks.UploadAsync(GrainFactory, version, bytes, modelOptions.Value.ChunkBytes);
+                Phase(run, "publishing");
+                if (options.Value.DrillPublishDelay > TimeSpan.Zero) await Task.Delay(options.Value.DrillPublishDelay, stop);
                 stop.ThrowIfCancellationRequested();
                 await registry.PublishUploadedAsync(version, bytes.Length, chunks, $"trainer:{run.RunId} ({run.RequestedBy})", outcome.Metrics);
             }
@@ -129,7 +134,7 @@ public sealed partial class TrainerGrain(
             LogFailed(e, run.RunId);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        ended = ended with { FinishedAt = time.GetUtcNow(), Metrics = new(ended.Metrics ?? [], StringComparer.Ordinal) { ["runSeconds"] = seconds } };
+        ended = ended with { Phase = null, FinishedAt = time.GetUtcNow(), Metrics = new(ended.Metrics ?? [], StringComparer.Ordinal) { ["runSeconds"] = seconds } };
         if (_current?.RunId != run.RunId) return; // the activation stopped meanwhile and recorded the run as failed
         Replace(ended);
         _current = null;
@@ -137,6 +142,12 @@ public sealed partial class TrainerGrain(
         LogEnded(run.RunId, ended.State, ended.CandidateVersion, seconds, ended.Reason);
         try { await state.WriteStateAsync(); }
         catch (Exception e) { LogNotSaved(e, run.RunId); }
+    }
+
+    /// <summary>Shows what the run in progress is doing (in <see cref="GetStatusAsync"/>).</summary>
+    private void Phase(TrainingRunInfo run, string phase)
+    {
+        if (_current?.RunId == run.RunId) _current = _current with { Phase = phase };
     }
 
     private void Replace(TrainingRunInfo run)

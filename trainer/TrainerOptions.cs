@@ -35,6 +35,12 @@ public sealed class TrainerOptions
     /// <summary>The catalogue whose items the trainer reads. Default <c>default</c>.</summary>
     public string Catalog { get; set; } = "default";
 
+    /// <summary>
+    /// Fault drills only: a pause after the new bundle's chunks are stored and before the registry is asked to
+    /// publish them, so that a drill can stop the trainer in the middle of a publication. Zero in production.
+    /// </summary>
+    public TimeSpan DrillPublishDelay { get; set; } = TimeSpan.Zero;
+
     /// <summary>Hyper-parameters of the two-tower model (<c>Reco:Trainer:Model:Epochs</c>, <c>...:Dimension</c>, ...); defaults as <c>reco train</c>.</summary>
     public TwoTowerOptions Model { get; set; } = new();
 }
@@ -57,6 +63,8 @@ public sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
             failures.Add($"Reco:Trainer:MinEvents ({o.MinEvents}) must be positive and at most Reco:Trainer:MaxEvents ({o.MaxEvents}).");
         if (o.MinEvaluationUsers < 1)
             failures.Add($"Reco:Trainer:MinEvaluationUsers (env Reco__Trainer__MinEvaluationUsers) must be positive, not {o.MinEvaluationUsers}.");
+        if (o.DrillPublishDelay < TimeSpan.Zero || o.DrillPublishDelay > TimeSpan.FromMinutes(5))
+            failures.Add($"Reco:Trainer:DrillPublishDelay (env Reco__Trainer__DrillPublishDelay) is {o.DrillPublishDelay}; use 0 to 5 minutes.");
         if (string.IsNullOrWhiteSpace(o.Catalog))
             failures.Add("Reco:Trainer:Catalog (env Reco__Trainer__Catalog) must not be empty.");
         try { o.Model.Check(); }

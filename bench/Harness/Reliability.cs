@@ -114,20 +114,28 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
             await f.Cluster.Redis.StartAgainAsync();
             f.Log("redis started again");
         }),
-        new("kill9-trainer-during-run", "start a training run, kill -9 the train silo during it, start it again", async f =>
+        new("kill9-trainer-during-publish", "start a training run, kill -9 the train silo while it publishes (its chunks stored, the registry not yet asked), start it again", async f =>
         {
             using var client = f.Cluster.CreateClient(TimeSpan.FromSeconds(30));
             await f.AtAsync(faultAt);
             var run = await client.RetrainAsync(f.Cancellation);
             f.Log($"training run {(string?)run["run_id"]} started: {(string?)run["state"]}");
-            // Let the run read the archive and train for a while, then kill its silo.
-            await Task.Delay(TimeSpan.FromSeconds(2.5), f.Cancellation);
+            // The drill pause (Reco:Trainer:DrillPublishDelay) holds the run between storing its bundle and the
+            // registry's record: wait for that phase, then kill the trainer's silo inside it.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            System.Text.Json.Nodes.JsonNode? current = null;
+            while (DateTime.UtcNow < deadline)
+            {
+                current = (await client.ModelAsync(f.Cancellation))["trainer"]?["current"];
+                if ((string?)current?["phase"] == "publishing" || current is null) break;
+                await Task.Delay(50, f.Cancellation);
+            }
+            f.Log($"trainer before the kill: {Describe(current)}");
+            if ((string?)current?["phase"] != "publishing") f.Notes.Add("the run was not caught in its publishing phase");
             var trainer = f.Cluster.Silos.First(s => s.Role == "train" && s.Running);
-            var status = await client.ModelAsync(f.Cancellation);
-            f.Log($"trainer before the kill: {Describe(status["trainer"]?["current"])}");
             f.MarkFault();
             await f.Cluster.KillSiloAsync(trainer);
-            await f.AtAsync(faultAt + restartAfter + 2.5);
+            await Task.Delay(TimeSpan.FromSeconds(restartAfter), f.Cancellation);
             await f.Cluster.RestartSiloAsync(trainer);
             f.Log($"{trainer.Name} started again");
         })
@@ -141,6 +149,7 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
                     ["Reco__Trainer__MinEvaluationUsers"] = "5",
                     ["Reco__Trainer__Model__Epochs"] = "2",
                     ["Reco__Trainer__Tolerance"] = "1",
+                    ["Reco__Trainer__DrillPublishDelay"] = "00:00:04",
                 },
             },
         },
@@ -159,7 +168,7 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
     ];
 
     private static string Describe(System.Text.Json.Nodes.JsonNode? run) =>
-        run is null ? "no run in progress" : $"run {(string?)run["run_id"]} {(string?)run["state"]}";
+        run is null ? "no run in progress" : $"run {(string?)run["run_id"]} {(string?)run["state"]}, phase {(string?)run["phase"]}";
 
     public async Task<ScenarioResult> RunAsync(Scenario scenario, CancellationToken cancellation = default)
     {
