@@ -13,6 +13,7 @@ using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Gateway.Hosting;
 using OrleansReco.Training.Torch;
+using OrleansReco.Trainer;
 using OrleansReco.Training.TwoTower;
 
 namespace OrleansReco.Cli.Commands;
@@ -80,13 +81,9 @@ internal static class DemoCommand
         Console.WriteLine($"2. Training the two-tower model (up to {settings.Epochs} epochs, CPU)...");
         string work = Directory.CreateTempSubdirectory("reco-demo-").FullName;
         string bundlePath = Path.Combine(work, "model.bundle");
-        using (var trainer = new TwoTowerTrainer(data, new TwoTowerOptions { Epochs = settings.Epochs, Seed = settings.Seed }, catalogue: null, log: Console.Error))
-        {
-            trainer.Train();
-            var bundle = trainer.ExportBundle();
-            bundle.Write(bundlePath);
-            Console.WriteLine($"   model {bundle.Header.Version}: d={bundle.Header.Dimension}, {bundle.Header.Item.Features.Count} item and {bundle.Header.User.Features.Count} user features.");
-        }
+        var bundle = Train(data, settings);
+        bundle.Write(bundlePath);
+        Console.WriteLine($"   model {bundle.Header.Version}: d={bundle.Header.Dimension}, {bundle.Header.Item.Features.Count} item and {bundle.Header.User.Features.Count} user features.");
 
         var (key, keySource) = ApiKey();
         Console.WriteLine("3. Starting a silo and the HTTP gateway in this process (Memory providers)...");
@@ -130,6 +127,28 @@ internal static class DemoCommand
         Console.WriteLine("Stopped.");
         try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         return 0;
+    }
+
+    /// <summary>
+    /// Trains as the cluster's trainer does: on all but the newest tenth of the events, which it holds out to report
+    /// Recall@10 — so that a retraining from the web UI is judged against this model on events neither has seen.
+    /// With too few events to hold any out, it trains on all of them.
+    /// </summary>
+    private static ModelBundle Train(InteractionDataset data, DemoSettings settings)
+    {
+        var model = new TwoTowerOptions { Epochs = settings.Epochs, Seed = settings.Seed };
+        var inputs = new TrainingInputs(data.Interactions, data.Items, data.Users, data.Items?.Keys ?? []);
+        var outcome = TrainingPipeline.Run(inputs, current: null, new TrainerOptions { Model = model }, overrides: null,
+            version: $"twotower-{DateTimeOffset.UtcNow.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}", log: Console.Error);
+        if (outcome.Candidate is { } candidate)
+        {
+            Console.WriteLine($"   Recall@10 on the newest 10% of events (held out): {outcome.Metrics["holdoutRecall@10"]:F4}");
+            return candidate;
+        }
+        Console.WriteLine($"   {outcome.Reason} Training on every event instead.");
+        using var trainer = new TwoTowerTrainer(data, model, catalogue: null, log: Console.Error);
+        trainer.Train();
+        return trainer.ExportBundle();
     }
 
     private static InteractionDataset LoadData(DemoSettings settings)
