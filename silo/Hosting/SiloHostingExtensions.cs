@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Storage;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Dashboard;
 using OrleansReco.Grains;
@@ -94,12 +95,20 @@ public static class SiloHostingExtensions
             silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
             foreach (var name in StorageNames.All) silo.AddRedisGrainStorage(name, o => o.ConfigurationOptions = redis);
             silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
+            if (options.BinaryState)
+                silo.Services.AddSingleton<IPostConfigureOptions<Orleans.Persistence.RedisStorageOptions>>(sp => new PostConfigureOptions<Orleans.Persistence.RedisStorageOptions>(
+                    name: null, o => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
             silo.AddRecoRedisEvents(options.RedisConnectionString!);
         }
         else
         {
             silo.AddMemoryGrainStorageAsDefault();
             foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
+            // The memory store keeps a serialised copy of each state and nothing outlives the process, so there is no
+            // stored format to stay compatible with: Orleans' binary serializer instead of the default JSON makes each
+            // write (one per accepted event batch) several times cheaper.
+            silo.Services.AddSingleton<IPostConfigureOptions<MemoryGrainStorageOptions>>(sp => new PostConfigureOptions<MemoryGrainStorageOptions>(
+                name: null, o => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
             silo.UseInMemoryReminderService();
         }
         return silo;

@@ -24,7 +24,8 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     /// Deploys a fresh two-silo cluster whose grain state lives in the fixture's Redis (under the fixture's service
     /// id, shared by every cluster of the fixture, unless <paramref name="serviceId"/> names a service of its own).
     /// </summary>
-    public async Task<TestCluster> StartClusterAsync(string primaryRole = "all", bool withModel = true, string? serviceId = null)
+    public async Task<TestCluster> StartClusterAsync(string primaryRole = "all", bool withModel = true, string? serviceId = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = new TestClusterBuilder(initialSilosCount: 2);
         builder.Options.ServiceId = serviceId ?? _serviceId;
@@ -35,7 +36,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
             ["Reco:Model:Path"] = withModel ? ModelPath : "",
             ["Reco:Shards:HnswThreshold"] = "4",
             [TestSiloConfigurator.PrimaryRoleKey] = primaryRole,
-        }));
+        }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()));
         builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
         var cluster = builder.Build();
         await cluster.DeployAsync();

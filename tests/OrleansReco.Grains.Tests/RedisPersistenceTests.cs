@@ -48,4 +48,30 @@ public sealed class RedisPersistenceTests(RedisClusterFixture fixture)
         var ack = await again.SendEventsAsync("alice", repeated);
         Assert.True(ack.Duplicates == 1, "Restart: the event-id window was not restored, a repeated event was accepted.");
     }
+
+    [Fact]
+    public async Task BinaryStateFormat_StoredInOrleansBinary_SurvivesRestart()
+    {
+        string service = TestData.Unique("binsvc");
+        var binary = new Dictionary<string, string?> { ["Reco:Cluster:StateFormat"] = "Binary" };
+        await using (var first = await fixture.StartClusterAsync(serviceId: service, settings: binary))
+        {
+            var client = new RecoClient(first.GrainFactory, "bin");
+            await client.SetProfileAsync("bob", new Dictionary<string, string> { ["age_group"] = "41+" });
+            await client.SendEventsAsync("bob", TestData.Event("item-3", eventId: "evt-b1"), TestData.Event("item-4"));
+            await first.StopAllSilosAsync();
+        }
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var key = server.Keys(pattern: $"{service}/state/*bob*").Single();
+        var data = (byte[])(await redis.GetDatabase().HashGetAsync(key, "data"))!;
+        Assert.NotEqual((byte)'{', data[0]);
+
+        await using var second = await fixture.StartClusterAsync(serviceId: service, settings: binary);
+        var context = await second.GrainFactory.GetGrain<IUserGrain>("bob").GetContextAsync();
+        Assert.Equal(["item-3", "item-4"], context.SeenItemIds);
+        Assert.Equal("41+", context.Profile["age_group"]);
+        var ack = await new RecoClient(second.GrainFactory, "bin").SendEventsAsync("bob", TestData.Event("item-3", eventId: "evt-b1"));
+        Assert.Equal(1, ack.Duplicates);
+    }
 }
