@@ -84,7 +84,7 @@ public sealed class RedisProcess : IAsyncDisposable
         return process;
     }
 
-    internal static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
