@@ -84,6 +84,7 @@ public sealed class RedisProcess : IAsyncDisposable
         return process;
     }
 
+    /// <summary>A TCP port on loopback that was free a moment ago (for silos, gateways and redis-server).</summary>
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
