@@ -30,9 +30,26 @@ async function api(method, path, body) {
   return data;
 }
 
+// The fields worth a glance, when an item has them; otherwise every field.
+const SHOWN = ["title", "category", "product_type", "brand", "price", "group"];
+
 function describe(features) {
   if (!features) return "";
-  return Object.entries(features).map(([k, v]) => `${k}: ${v}`).join(" · ");
+  const entries = Object.entries(features);
+  const shown = entries.filter(([k]) => SHOWN.includes(k));
+  return (shown.length ? shown : entries).map(([k, v]) => `${k}: ${v}`).join(" · ");
+}
+
+// Recommendations carry ids and scores; the catalogue fills in what each item is.
+async function fillDetails(list) {
+  await Promise.all([...list.querySelectorAll("li")].map(async (node) => {
+    try {
+      const item = await api("GET", `/v1/items/${encodeURIComponent(node.dataset.itemId)}`);
+      node.querySelector(".item-features").textContent = describe(item.features);
+    } catch (error) {
+      // An item removed meanwhile keeps just its id.
+    }
+  }));
 }
 
 function renderItems(list, items, options) {
@@ -73,6 +90,7 @@ async function loadUser(userId) {
     }
     const ids = recommendations.items.map((i) => i.item_id);
     renderItems($("recommendations"), recommendations.items, { previous: state.lastRecommendations.length ? state.lastRecommendations : null });
+    fillDetails($("recommendations"));
     state.lastRecommendations = ids;
     $("model-version").textContent = `model ${recommendations.model_version}${recommendations.partial ? " (partial)" : ""}`;
     setStatus(`${userId}: ${ids.length} recommendations`);

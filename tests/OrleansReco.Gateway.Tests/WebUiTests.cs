@@ -69,6 +69,7 @@ public sealed class WebUiTests : IAsyncLifetime
         var before = await IdsAsync(recommended);
         await Assertions.Expect(page.Locator("#model-version")).ToContainTextAsync("ui-v1");
         Assert.DoesNotContain("shirt-04", before); // seen items are excluded
+        await Assertions.Expect(recommended.First.Locator(".item-features")).ToContainTextAsync("category: "); // details from the catalogue
 
         string bought = before[0];
         await recommended.First.Locator("button[data-type=purchase]").ClickAsync();
