@@ -41,6 +41,8 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
     private readonly RedisKey _deadLetters;
     private readonly RedisValue _group;
     private readonly TimeSpan _claimCheckInterval;
+    private const int MaxRememberedErrors = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastErrors = new(StringComparer.Ordinal);
     private string _consumer = "";
 
     public EventStreamConsumer(
@@ -119,7 +121,11 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
                     var claimed = await db.StreamAutoClaimAsync(_key, _group, _consumer, (long)_options.ClaimIdle.TotalMilliseconds, claimCursor, _options.BatchSize);
                     claimCursor = claimed.NextStartId;
                     // A full scan of the pending list ends with cursor 0-0; only then wait for the next check.
-                    if (claimCursor == "0-0") nextClaim = now + _claimCheckInterval;
+                    if (claimCursor == "0-0")
+                    {
+                        nextClaim = now + _claimCheckInterval;
+                        await ForgetIdleConsumersAsync(db);
+                    }
                     batch = claimed.ClaimedEntries ?? [];
                     if (batch.Length > 0) LogClaimed(batch.Length, _key.ToString());
                 }
@@ -186,7 +192,8 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             }
             if (deliveries is not null && deliveries.TryGetValue(entry.Id.ToString(), out long count) && count > _options.MaxDeliveries)
             {
-                dead.Add((entry, $"delivery: not persisted after {count - 1} deliveries (Reco:Events:Stream:MaxDeliveries = {_options.MaxDeliveries})"));
+                string last = _lastErrors.TryRemove(entry.Id.ToString(), out var error) ? $"; last error here: {error}" : "";
+                dead.Add((entry, $"delivery: not persisted after {count - 1} deliveries (Reco:Events:Stream:MaxDeliveries = {_options.MaxDeliveries}){last}"));
                 continue;
             }
             var fields = new KeyValuePair<string, string>[entry.Values.Length];
@@ -222,6 +229,7 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             {
                 // Not acknowledged: the entries stay pending and are claimed again after ClaimIdle.
                 lock (gate) retry += user.Value.Ids.Count;
+                RememberError(user.Value.Ids, e);
                 LogRecordFailed(e, user.Key, user.Value.Ids.Count);
             }
         });
@@ -232,6 +240,33 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
         _metrics.StreamEvents("dead_letter", deadLettered);
         _metrics.StreamEvents("retry", retry);
         _metrics.StreamBatchHandled(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// Keeps the last failure of entries left pending (bounded), so that a dead letter after too many deliveries
+    /// says why — when this silo was the one that saw it fail.
+    /// </summary>
+    private void RememberError(List<RedisValue> ids, Exception error)
+    {
+        if (_lastErrors.Count > MaxRememberedErrors) _lastErrors.Clear();
+        string message = $"{error.GetType().Name}: {error.GetBaseException().Message}";
+        if (message.Length > 300) message = message[..300] + "…";
+        foreach (var id in ids) _lastErrors[id.ToString()] = message;
+    }
+
+    /// <summary>
+    /// Removes consumers that have nothing pending and have been idle longer than
+    /// <see cref="EventStreamOptions.ForgetIdleConsumersAfter"/> (silos that are gone); never this silo's own.
+    /// </summary>
+    private async Task ForgetIdleConsumersAsync(IDatabase db)
+    {
+        foreach (var consumer in await db.StreamConsumerInfoAsync(_key, _group))
+        {
+            if (consumer.Name == _consumer || consumer.PendingMessageCount > 0) continue;
+            if (consumer.IdleTimeInMilliseconds < (long)_options.ForgetIdleConsumersAfter.TotalMilliseconds) continue;
+            await db.StreamDeleteConsumerAsync(_key, _group, consumer.Name);
+            LogForgotConsumer(consumer.Name, _group.ToString());
+        }
     }
 
     /// <summary>Writes the entries to the dead-letter stream (pipelined); adds those written to <paramref name="acks"/>.</summary>
@@ -305,6 +340,9 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream entry {EntryId} dead-lettered: {Reason}")]
     private partial void LogDeadLetter(string entryId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed idle consumer {Consumer} (nothing pending) from group {Group}")]
+    private partial void LogForgotConsumer(string consumer, string group);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stream entry {EntryId} could not be written to dead-letter stream {Key}; left pending")]
     private partial void LogDeadLetterFailed(Exception error, string entryId, string key);

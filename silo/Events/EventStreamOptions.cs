@@ -43,6 +43,12 @@ public sealed class EventStreamOptions
     /// <summary>Deliveries after which an entry that still could not be persisted goes to the dead-letter stream. Default 5.</summary>
     public int MaxDeliveries { get; set; } = 5;
 
+    /// <summary>
+    /// A consumer of the group with nothing pending and idle this long (a silo that is gone: pods get new names) is
+    /// removed from the group. Default 1 hour.
+    /// </summary>
+    public TimeSpan ForgetIdleConsumersAfter { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Fills in the keys left unset from the cluster's service id.</summary>
     public void ResolveKeys(string serviceId)
     {
@@ -68,6 +74,8 @@ public sealed class EventStreamOptionsValidator : IValidateOptions<EventStreamOp
             failures.Add($"Reco:Events:Stream:PollInterval (env Reco__Events__Stream__PollInterval) must be between 1 ms and 1 min, not {o.PollInterval}.");
         if (o.ClaimIdle < TimeSpan.FromMilliseconds(100) || o.ClaimIdle > TimeSpan.FromDays(1))
             failures.Add($"Reco:Events:Stream:ClaimIdle (env Reco__Events__Stream__ClaimIdle) must be between 100 ms and 1 day, not {o.ClaimIdle}.");
+        if (o.ForgetIdleConsumersAfter < TimeSpan.FromSeconds(1))
+            failures.Add($"Reco:Events:Stream:ForgetIdleConsumersAfter (env Reco__Events__Stream__ForgetIdleConsumersAfter) must be at least 1 s, not {o.ForgetIdleConsumersAfter}.");
         if (o.MaxDeliveries is < 1 or > 1000)
             failures.Add($"Reco:Events:Stream:MaxDeliveries (env Reco__Events__Stream__MaxDeliveries) must be in [1, 1000], not {o.MaxDeliveries}.");
         if (o.DeadLetterMaxLength < 1)

@@ -44,6 +44,7 @@ public sealed class EventStreamFixture : IAsyncLifetime
             ["Reco:Events:Stream:PollInterval"] = "00:00:00.020",
             ["Reco:Events:Stream:MaxDeliveries"] = MaxDeliveries.ToString(),
             ["Reco:Events:Stream:BatchSize"] = "100",
+            ["Reco:Events:Stream:ForgetIdleConsumersAfter"] = "00:00:02",
         }));
         builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
         Cluster = builder.Build();

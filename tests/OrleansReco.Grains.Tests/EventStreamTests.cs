@@ -210,4 +210,27 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
         await fixture.Db.KeyDeleteAsync(state);
         Assert.True(await fixture.Db.KeyRenameAsync((RedisKey)(state.ToString() + ":saved"), state), $"Repair: could not move {state} back.");
     }
+
+    [Fact]
+    public async Task IdleConsumerWithNothingPending_IsRemovedFromTheGroup_LiveOnesStay()
+    {
+        await fixture.Db.ExecuteAsync("XGROUP", "CREATECONSUMER", fixture.StreamKey, EventStreamFixture.Group, "ghost-silo:11111");
+        Assert.Contains(await fixture.Db.StreamConsumerInfoAsync(fixture.StreamKey, EventStreamFixture.Group), c => c.Name == "ghost-silo:11111");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        StackExchange.Redis.StreamConsumerInfo[] consumers;
+        do
+        {
+            await Task.Delay(250);
+            consumers = await fixture.Db.StreamConsumerInfoAsync(fixture.StreamKey, EventStreamFixture.Group);
+        }
+        while (consumers.Any(c => c.Name == "ghost-silo:11111") && DateTime.UtcNow < deadline);
+
+        Assert.DoesNotContain(consumers, c => c.Name == "ghost-silo:11111");
+        // A live silo's consumer may be removed too when it read nothing for that long (Redis before 7.2 counts idle
+        // time from the last delivery); it has nothing pending and its next read adds it again: consumption goes on.
+        using var outcomes = fixture.ListenToOutcomes();
+        await fixture.Db.StreamAddAsync(fixture.StreamKey, [new("user_id", "after-ghost"), new("item_id", "item-1"), new("type", "view"), new("timestamp", "1735732800"), new("event_id", "ag-1")]);
+        await outcomes.WaitAsync("accepted", 1, "an event after the removal");
+    }
 }
