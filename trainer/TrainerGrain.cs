@@ -138,6 +138,8 @@ public sealed partial class TrainerGrain(
         if (_current?.RunId != run.RunId) return; // the activation stopped meanwhile and recorded the run as failed
         Replace(ended);
         _current = null;
+        _stop?.Dispose();
+        _stop = null;
         metrics.RunEnded(ended.State.ToString().ToLowerInvariant(), seconds, ended.Metrics!.GetValueOrDefault("examplesPerSecond"));
         LogEnded(run.RunId, ended.State, ended.CandidateVersion, seconds, ended.Reason);
         try { await state.WriteStateAsync(); }

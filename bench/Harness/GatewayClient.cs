@@ -34,10 +34,14 @@ public sealed class GatewayClient : IDisposable
     /// <summary>Throws unless <paramref name="url"/> is http(s) on a loopback address (the load tools never leave this machine).</summary>
     public static void RequireLoopback(Uri url)
     {
-        bool loopback = url.IsLoopback || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
-        if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https") || !loopback)
+        if (!IsLoopbackHttp(url))
             throw new ArgumentException($"The gateway URL must be http(s) on a loopback address (localhost, 127.0.0.1, [::1]), not '{url}'.");
     }
+
+    /// <summary>True for an absolute http(s) URL whose host is a loopback address.</summary>
+    public static bool IsLoopbackHttp(Uri url) =>
+        url.IsAbsoluteUri && url.Scheme is ("http" or "https")
+        && (url.IsLoopback || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip)));
 
     /// <summary>Sends a batch; returns the status code (202 = every event persisted).</summary>
     public async Task<HttpStatusCode> PostEventsAsync(IReadOnlyList<LoadEvent> events, CancellationToken cancellation = default)

@@ -136,7 +136,7 @@ public sealed class RecoCluster : IAsyncDisposable
     /// <summary>Starts a new silo of <paramref name="role"/> (<c>serve</c> or <c>train</c>) and waits until it reports started.</summary>
     public async Task<SiloHandle> AddSiloAsync(string role)
     {
-        var silo = new SiloHandle($"silo-{Interlocked.Increment(ref _siloCount)}-{role}", role, RedisProcess.FreePort(), RedisProcess.FreePort());
+        var silo = new SiloHandle($"silo-{Interlocked.Increment(ref _siloCount)}-{role}", role, Ports.Free(), Ports.Free());
         lock (_silos) _silos.Add(silo);
         await LaunchSiloAsync(silo);
         return silo;
@@ -184,7 +184,7 @@ public sealed class RecoCluster : IAsyncDisposable
 
     private async Task StartGatewayAsync(CancellationToken cancellation)
     {
-        int port = RedisProcess.FreePort();
+        int port = Ports.Free();
         GatewayUrl = new Uri($"http://127.0.0.1:{port}");
         var env = CommonEnvironment();
         env["Reco__Gateway__Mode"] = "Client";

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 
 namespace OrleansReco.Harness;
 
@@ -39,7 +37,7 @@ public sealed class RedisProcess : IAsyncDisposable
         if (!File.Exists(Executable))
             throw new InvalidOperationException($"{Executable} is missing; install it with 'apt-get install redis-server'.");
         Directory.CreateDirectory(directory);
-        int port = FreePort();
+        int port = Ports.Free();
         var process = await LaunchAsync(port, directory, fsync, 0);
         return new RedisProcess(process, port, directory, fsync);
     }
@@ -82,13 +80,5 @@ public sealed class RedisProcess : IAsyncDisposable
             throw;
         }
         return process;
-    }
-
-    /// <summary>A TCP port on loopback that was free a moment ago (for silos, gateways and redis-server).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -4,9 +4,10 @@ using OrleansReco.Core.Model;
 namespace OrleansReco.Harness;
 
 /// <summary>
-/// A small valid model bundle with seeded random weights (no training, no libtorch), built like the grain tests'
-/// test model: dimension 16, item features <c>category</c> (categorical) and <c>price</c> (numeric), user feature
-/// <c>age_group</c>. Serving cost and correctness checks do not depend on model quality.
+/// A small valid model bundle with seeded random weights (no training, no libtorch), for the harness, the
+/// benchmarks and the tests: dimension 16 unless asked, item features <c>category</c> (categorical) and
+/// <c>price</c> (numeric), user feature <c>age_group</c>. Enough for the mechanics: the user embedding depends on
+/// profile and history, the item embedding on id and features; nothing here depends on model quality.
 /// </summary>
 public static class SmallModel
 {
@@ -14,7 +15,8 @@ public static class SmallModel
     public static readonly string[] Categories = ["a", "b", "c"];
     public static readonly string[] AgeGroups = ["18-25", "26-40", "41+"];
 
-    public static ModelBundle Create(string version, int seed)
+    /// <summary>A bundle named <paramref name="version"/> whose weights come from <paramref name="seed"/>.</summary>
+    public static ModelBundle Create(string version, int seed, int dimension = Dimension)
     {
         var random = new Random(seed);
         const int buckets = 512, hidden = 24, bag = 4;
@@ -36,24 +38,32 @@ public static class SmallModel
         {
             Version = version,
             CreatedAt = DateTimeOffset.UnixEpoch,
-            Dimension = Dimension,
+            Dimension = dimension,
             IdBuckets = buckets,
             IdHashSeed = 7,
             History = new HistoryWeighting { Length = 20, HalfLifeSeconds = 0 },
             Item = item,
             User = user,
         };
-        var tensors = new List<BundleTensor> { Random(random, TwoTowerModel.TensorNames.ItemIds, buckets, Dimension) };
-        AddTower(random, "item", item, tensors);
-        AddTower(random, "user", user, tensors);
+        var tensors = new List<BundleTensor> { Random(random, TwoTowerModel.TensorNames.ItemIds, buckets, dimension) };
+        AddTower(random, "item", item, dimension, tensors);
+        AddTower(random, "user", user, dimension, tensors);
         return new ModelBundle(header, tensors);
     }
 
-    private static void AddTower(Random random, string name, TowerSpec spec, List<BundleTensor> tensors)
+    /// <summary>Writes a bundle to a fresh temporary file and returns its path.</summary>
+    public static string Write(string version, int seed)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"reco-{version}-{Guid.NewGuid():N}.bundle");
+        Create(version, seed).Write(path);
+        return path;
+    }
+
+    private static void AddTower(Random random, string name, TowerSpec spec, int dimension, List<BundleTensor> tensors)
     {
         foreach (var f in spec.Features.Where(f => f.IsBag))
             tensors.Add(Random(random, TwoTowerModel.TensorNames.Feature(name, f.Name), f.TableRows, f.EmbeddingDim));
-        int[] widths = [spec.InputWidth(Dimension), .. spec.Hidden, Dimension];
+        int[] widths = [spec.InputWidth(dimension), .. spec.Hidden, dimension];
         for (int k = 0; k + 1 < widths.Length; k++)
         {
             tensors.Add(Random(random, TwoTowerModel.TensorNames.Weight(name, k), widths[k + 1], widths[k]));

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,6 +8,7 @@ using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Users;
 using OrleansReco.Silo.Hosting;
+using OrleansReco.Harness;
 
 /// <summary>
 /// What a live user grain costs beyond its state: an in-process silo (Memory providers, a random model) activates N
@@ -27,13 +26,13 @@ internal static class ActivationFootprint
     public static async Task<ActivationRow> MeasureAsync(int n, int dim)
     {
         string bundle = Path.Combine(Path.GetTempPath(), $"footprint-{Environment.ProcessId}.bundle");
-        RandomBundle(dim).Write(bundle);
+        SmallModel.Create("footprint", seed: 5, dimension: dim).Write(bundle);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Reco:Cluster:Provider"] = "Memory",
-            ["Reco:Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Reco:Cluster:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Reco:Cluster:SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+            ["Reco:Cluster:GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
             ["Reco:Model:Path"] = bundle,
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -71,54 +70,6 @@ internal static class ActivationFootprint
         return (after - before) / (double)n;
     }
 
-    /// <summary>A valid bundle with seeded random weights (no training): one categorical feature per tower.</summary>
-    private static ModelBundle RandomBundle(int dim)
-    {
-        var random = new Random(5);
-        const int buckets = 1024, hidden = 64;
-        var item = new TowerSpec
-        {
-            Features = [new FeatureSpec { Name = "category", Kind = FeatureKind.Categorical, Vocabulary = ["a", "b", "c"], EmbeddingDim = 8 }],
-            Hidden = [hidden],
-        };
-        var user = new TowerSpec
-        {
-            Features = [new FeatureSpec { Name = "age_group", Kind = FeatureKind.Categorical, Vocabulary = ["18-25", "26-40", "41+"], EmbeddingDim = 8 }],
-            Hidden = [hidden],
-        };
-        var header = new BundleHeader
-        {
-            Version = "footprint", CreatedAt = DateTimeOffset.UnixEpoch, Dimension = dim, IdBuckets = buckets, IdHashSeed = 7,
-            History = new HistoryWeighting { Length = 50, HalfLifeSeconds = 0 }, Item = item, User = user,
-        };
-        var tensors = new List<BundleTensor> { Tensor(random, TwoTowerModel.TensorNames.ItemIds, buckets, dim) };
-        foreach (var (name, spec) in new[] { ("item", item), ("user", user) })
-        {
-            foreach (var f in spec.Features.Where(f => f.IsBag))
-                tensors.Add(Tensor(random, TwoTowerModel.TensorNames.Feature(name, f.Name), f.TableRows, f.EmbeddingDim));
-            int[] widths = [spec.InputWidth(dim), .. spec.Hidden, dim];
-            for (int k = 0; k + 1 < widths.Length; k++)
-            {
-                tensors.Add(Tensor(random, TwoTowerModel.TensorNames.Weight(name, k), widths[k + 1], widths[k]));
-                tensors.Add(Tensor(random, TwoTowerModel.TensorNames.Bias(name, k), widths[k + 1]));
-            }
-        }
-        return new ModelBundle(header, tensors);
-    }
-
-    private static BundleTensor Tensor(Random random, string name, params int[] shape)
-    {
-        var data = new float[shape.Aggregate(1, (a, b) => a * b)];
-        for (int i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1) * 0.5f;
-        return new BundleTensor(name, shape, data);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 internal sealed record ActivationRow(int Grains, int Dimension, double BytesPerActiveGrain, double StateBytes, double OverheadBytes);

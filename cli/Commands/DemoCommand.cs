@@ -15,6 +15,7 @@ using OrleansReco.Gateway.Hosting;
 using OrleansReco.Training.Torch;
 using OrleansReco.Trainer;
 using OrleansReco.Training.TwoTower;
+using OrleansReco.Harness;
 
 namespace OrleansReco.Cli.Commands;
 
@@ -94,8 +95,8 @@ internal static class DemoCommand
                 ["Reco:Gateway:Mode"] = "Embedded",
                 ["Reco:Model:Path"] = bundlePath,
                 ["Reco:Cluster:Provider"] = "Memory",
-                ["Reco:Cluster:SiloPort"] = FreePort().ToString(),
-                ["Reco:Cluster:GatewayPort"] = FreePort().ToString(),
+                ["Reco:Cluster:SiloPort"] = Ports.Free().ToString(),
+                ["Reco:Cluster:GatewayPort"] = Ports.Free().ToString(),
                 ["Reco:Trainer:Interval"] = "00:00:00",
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:OrleansReco"] = "Information",
@@ -182,7 +183,7 @@ internal static class DemoCommand
         var progress = new LoadProgress("items", itemIds.Count);
         foreach (var batch in itemIds.Chunk(1000))
         {
-            await catalog.UpsertItemsAsync(batch.Select(id => new CatalogItem(id, Features(data.Items, id))).ToArray());
+            await catalog.UpsertItemsAsync(batch.Select(id => new CatalogItem(id, data.Items?.Features(id))).ToArray());
             progress.Add(batch.Length);
         }
         progress.Finish();
@@ -191,22 +192,13 @@ internal static class DemoCommand
         await Parallel.ForEachAsync(byUser, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (events, _) =>
         {
             var user = grains.GetGrain<IUserGrain>(events.Key);
-            if (Features(data.Users, events.Key) is { } profile) await user.SetProfileAsync(profile);
-            var batch = events.OrderBy(e => e.Timestamp).Select(e => new UserEvent(e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp)).ToArray();
+            if (data.Users?.Features(events.Key) is { } profile) await user.SetProfileAsync(profile);
+            var batch = events.OrderBy(e => e.Timestamp).Select(UserEvent.From).ToArray();
             await user.RecordEventsAsync(batch);
             progress.Add(batch.Length);
         });
         progress.Finish();
         return byUser.OrderByDescending(g => g.Count()).First().Key;
-    }
-
-    private static Dictionary<string, string>? Features(FeatureTable? table, string key)
-    {
-        if (table is null || !table.TryGetRow(key, out var values)) return null;
-        var features = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int c = 0; c < table.Columns.Count; c++)
-            if (values[c] is { } v) features[table.Columns[c].Name] = v;
-        return features;
     }
 
     /// <summary>The admin key: <c>RECO_API_KEY</c> when set, keys from configuration when there are any, else a fresh one.</summary>
@@ -261,13 +253,6 @@ internal static class DemoCommand
                 // Not installed here: try the next one; the URL is printed anyway.
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>A one-line progress counter on stderr for the load.</summary>

@@ -67,6 +67,19 @@ public sealed class FeatureTable
         return false;
     }
 
+    /// <summary>Row <paramref name="index"/> as column name → value, missing values left out (the inverse of <see cref="FeatureTables.FromDictionaries"/>).</summary>
+    public Dictionary<string, string> Features(int index)
+    {
+        var values = _rows[index];
+        var features = new Dictionary<string, string>(values.Length, StringComparer.Ordinal);
+        for (int c = 0; c < values.Length; c++)
+            if (values[c] is { } v) features[Columns[c].Name] = v;
+        return features;
+    }
+
+    /// <summary>The row with this id as column name → value, or null when the id is not in the table.</summary>
+    public Dictionary<string, string>? Features(string key) => _rowByKey.TryGetValue(key, out int index) ? Features(index) : null;
+
     /// <summary>Index of the column named <paramref name="name"/>, or -1.</summary>
     public int ColumnIndex(string name)
     {

@@ -10,7 +10,11 @@ public sealed record UserEvent(
     [property: Id(1)] string ItemId,
     [property: Id(2)] string EventType,
     [property: Id(3)] float Value,
-    [property: Id(4)] long Timestamp);
+    [property: Id(4)] long Timestamp)
+{
+    /// <summary>The event as read from a data file.</summary>
+    public static UserEvent From(Core.Data.Interaction e) => new(e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp);
+}
 
 /// <summary>Answer to an event batch, sent only after the user's state was persisted.</summary>
 [GenerateSerializer, Immutable, Alias("reco.EventAck")]

@@ -26,6 +26,7 @@ public sealed partial class ItemShardGrain(
     private static readonly TimeSpan ModelCatchUp = TimeSpan.FromSeconds(5);
 
     private ShardIndex? _index;
+    private string[]? _idOrder;
     private ShardIndex? _previous;
     private Task? _pending;
     private string? _pendingVersion;
@@ -53,6 +54,7 @@ public sealed partial class ItemShardGrain(
             var stored = StoredItem.From(item);
             if (!index.TryUpsert(item.ItemId, stored, out bool isNew)) { rejected++; continue; }
             state.State.Items[item.ItemId] = stored;
+            _idOrder = null;
             _previous?.TryUpsert(item.ItemId, stored, out _);
             _changedDuringBuild?.Add(item.ItemId);
             if (isNew) added++; else updated++;
@@ -76,6 +78,7 @@ public sealed partial class ItemShardGrain(
             bool isNew = !state.State.Items.ContainsKey(item.ItemId);
             if (isNew && state.State.Items.Count >= options.Value.MaxItemsPerShard) { rejected++; continue; }
             state.State.Items[item.ItemId] = StoredItem.From(item);
+            _idOrder = null;
             if (isNew) added++; else updated++;
         }
         if (rejected > 0) LogShardFull(Catalog, Shard, rejected, options.Value.MaxItemsPerShard);
@@ -89,6 +92,7 @@ public sealed partial class ItemShardGrain(
         if (!models.IsLoaded && _index is null)
         {
             int gone = itemIds.Count(id => id is not null && state.State.Items.Remove(id));
+            _idOrder = null;
             if (gone > 0) await PersistAsync();
             return gone;
         }
@@ -98,6 +102,7 @@ public sealed partial class ItemShardGrain(
         {
             if (id is null || !index.Remove(id)) continue;
             state.State.Items.Remove(id);
+            _idOrder = null;
             _previous?.Remove(id);
             _changedDuringBuild?.Add(id);
             removed++;
@@ -149,9 +154,12 @@ public sealed partial class ItemShardGrain(
     {
         if (offset < 0) throw new ArgumentOutOfRangeException(nameof(offset), offset, "The offset must not be negative.");
         if (count is < 0 or > MaxPage) throw new ArgumentOutOfRangeException(nameof(count), count, $"A page holds 0 to {MaxPage} items.");
+        // Item ids in order, sorted once per change of the catalogue rather than once per page.
+        var ordered = _idOrder ??= state.State.Items.Keys.Order(StringComparer.Ordinal).ToArray();
         var constraint = filter?.ToConstraint();
-        var matching = state.State.Items.Where(p => constraint is null || constraint.Allows(p.Value.Get(constraint.Field))).Select(p => p.Key).ToList();
-        matching.Sort(StringComparer.Ordinal);
+        IReadOnlyList<string> matching = constraint is null
+            ? ordered
+            : ordered.Where(id => constraint.Allows(state.State.Items[id].Get(constraint.Field))).ToList();
         var page = matching.Skip(offset).Take(count).Select(id => state.State.Items[id].ToItem(id)).ToArray();
         return Task.FromResult(new ItemPage(page, matching.Count));
     }

@@ -93,18 +93,18 @@ public sealed partial class ModelSync(
     private async Task RegisterConfiguredAsync()
     {
         if (!cache.IsLoaded || string.IsNullOrWhiteSpace(options.Value.Path) || !File.Exists(options.Value.Path)) return;
+        // The registry validates the bytes, including that they are the version this silo loaded.
+        string version = cache.Version;
         var bytes = await File.ReadAllBytesAsync(options.Value.Path);
-        var model = BundleBytes.Load(bytes);
-        if (!string.Equals(model.Version, cache.Version, StringComparison.Ordinal)) return;
-        int chunks = await BundleChunks.UploadAsync(grains, model.Version, bytes, options.Value.ChunkBytes);
+        int chunks = await BundleChunks.UploadAsync(grains, version, bytes, options.Value.ChunkBytes);
         try
         {
-            await grains.Registry().PublishUploadedAsync(model.Version, bytes.Length, chunks, $"config:{silo.Name}", null);
-            LogRegistered(model.Version, options.Value.Path);
+            await grains.Registry().PublishUploadedAsync(version, bytes.Length, chunks, $"config:{silo.Name}", null);
+            LogRegistered(version, options.Value.Path);
         }
         catch (InvalidModelBundleException)
         {
-            // Another silo registered it first.
+            // Another silo registered it first (or the file changed since it was loaded).
         }
     }
 

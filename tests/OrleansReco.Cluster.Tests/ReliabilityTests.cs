@@ -69,14 +69,22 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
     [InlineData("http://10.0.0.5:5000")]
     [InlineData("http://example.com")]
     [InlineData("ftp://127.0.0.1/")]
-    public void RequireLoopback_ThrowsForNonLoopbackUrl(string url) =>
+    public void RequireLoopback_ThrowsForNonLoopbackUrl(string url)
+    {
+        Assert.False(GatewayClient.IsLoopbackHttp(new Uri(url)));
         Assert.Throws<ArgumentException>(() => GatewayClient.RequireLoopback(new Uri(url)));
+    }
 
     [Theory]
     [InlineData("http://127.0.0.1:5000")]
     [InlineData("http://localhost:8080/")]
     [InlineData("http://[::1]:5000")]
-    public void RequireLoopback_AcceptsLoopbackUrl(string url) => GatewayClient.RequireLoopback(new Uri(url));
+    public void RequireLoopback_AcceptsLoopbackUrl(string url)
+    {
+        Assert.True(GatewayClient.IsLoopbackHttp(new Uri(url)));
+        var error = Record.Exception(() => GatewayClient.RequireLoopback(new Uri(url)));
+        Assert.Null(error);
+    }
 
     private void Log(string line)
     {

@@ -9,8 +9,8 @@ public sealed class SiloProcessTests
 {
     private static ChildProcess StartSilo(Dictionary<string, string> environment, out int gatewayPort)
     {
-        gatewayPort = RedisProcess.FreePort();
-        environment["Reco__Cluster__SiloPort"] = RedisProcess.FreePort().ToString();
+        gatewayPort = Ports.Free();
+        environment["Reco__Cluster__SiloPort"] = Ports.Free().ToString();
         environment["Reco__Cluster__GatewayPort"] = gatewayPort.ToString();
         environment["DOTNET_ENVIRONMENT"] = "Development";
         return ChildProcess.Start("silo", "dotnet", [BuildOutput.SiloDll], environment, logPath: null);

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -25,8 +23,8 @@ public class GatewayFactoryBase(IReadOnlyDictionary<string, string?> settings) :
     {
         var s = new Dictionary<string, string?>
         {
-            ["Reco:Cluster:SiloPort"] = FreePort().ToString(),
-            ["Reco:Cluster:GatewayPort"] = FreePort().ToString(),
+            ["Reco:Cluster:SiloPort"] = Ports.Free().ToString(),
+            ["Reco:Cluster:GatewayPort"] = Ports.Free().ToString(),
             ["Reco:Cluster:ClusterId"] = "gw-test-" + Guid.NewGuid().ToString("N")[..8],
         };
         AddKey(s, 0, "admin", AdminKey, "admin");
@@ -58,10 +56,4 @@ public class GatewayFactoryBase(IReadOnlyDictionary<string, string?> settings) :
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

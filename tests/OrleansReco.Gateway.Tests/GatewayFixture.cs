@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using OrleansReco.GrainInterfaces;
-using OrleansReco.Grains.Tests;
 
 namespace OrleansReco.Gateway.Tests;
 
@@ -20,11 +19,11 @@ public sealed class GatewayFixture : IAsyncLifetime
     public IGrainFactory Grains => Factory.Services.GetRequiredService<IGrainFactory>();
 
     public static string ItemId(int i) => $"item-{i:D3}";
-    public static string CategoryOf(int i) => TestModel.Categories[i % 3];
+    public static string CategoryOf(int i) => SmallModel.Categories[i % 3];
 
     public async Task InitializeAsync()
     {
-        ModelPath = TestModel.Write("gw-test-v1", seed: 99);
+        ModelPath = SmallModel.Write("gw-test-v1", seed: 99);
         var settings = GatewayFactory.BaseSettings();
         settings["Reco:Model:Path"] = ModelPath;
         settings["Reco:Gateway:MaxBatch"] = MaxBatch.ToString();

@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansReco.GrainInterfaces;
-using OrleansReco.Grains.Tests;
 
 namespace OrleansReco.Gateway.Tests;
 
@@ -32,10 +31,10 @@ public sealed class ModelAndReadinessTests : IAsyncLifetime
         await (await admin.PostJsonAsync("/v1/events", """[{"user_id":"early","item_id":"i1","type":"view"}]""")).JsonAsync(HttpStatusCode.Accepted);
 
         var registry = _factory.Services.GetRequiredService<IGrainFactory>().Registry();
-        await registry.PublishAsync(TestModel.Create("gw-m1", seed: 1).ToBytes(), "test", null);
+        await registry.PublishAsync(SmallModel.Create("gw-m1", seed: 1).ToBytes(), "test", null);
         var ready = await (await anonymous.GetAsync("/readyz")).JsonAsync();
         Assert.Equal("gw-m1", ready.GetProperty("model_version").GetString());
-        await registry.PublishAsync(TestModel.Create("gw-m2", seed: 2).ToBytes(), "test", null);
+        await registry.PublishAsync(SmallModel.Create("gw-m2", seed: 2).ToBytes(), "test", null);
 
         var model = await (await admin.GetAsync("/v1/model")).JsonAsync();
         Assert.Equal("gw-m2", model.GetProperty("current").GetProperty("version").GetString());

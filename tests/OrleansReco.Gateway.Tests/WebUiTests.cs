@@ -7,7 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using OrleansReco.Gateway.Hosting;
-using OrleansReco.Grains.Tests;
 
 namespace OrleansReco.Gateway.Tests;
 
@@ -19,7 +18,7 @@ public sealed class WebUiTests : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
     private const string Key = "ui-test-admin-key-0123456789";
-    private readonly string _modelPath = TestModel.Write("ui-v1", seed: 5);
+    private readonly string _modelPath = SmallModel.Write("ui-v1", seed: 5);
     private WebApplication _app = null!;
     private string _url = "";
 
@@ -43,7 +42,7 @@ public sealed class WebUiTests : IAsyncLifetime
         var items = Enumerable.Range(0, 40).Select(i => new
         {
             item_id = $"shirt-{i:D2}",
-            features = new Dictionary<string, string> { ["category"] = TestModel.Categories[i % 3], ["price"] = (5 + i % 7).ToString() },
+            features = new Dictionary<string, string> { ["category"] = SmallModel.Categories[i % 3], ["price"] = (5 + i % 7).ToString() },
         });
         (await http.PostAsJsonAsync("/v1/items", new { items })).EnsureSuccessStatusCode();
         var events = new[] { "shirt-01", "shirt-04", "shirt-07" }.Select((id, i) => new { event_id = $"seed-{i}", user_id = "ui-user", item_id = id, type = "view" });

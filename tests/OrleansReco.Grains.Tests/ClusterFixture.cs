@@ -52,7 +52,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ModelPath = TestModel.Write(ModelVersion, seed: 1234);
+        ModelPath = SmallModel.Write(ModelVersion, seed: 1234);
         var builder = new TestClusterBuilder(initialSilosCount: 2);
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -31,7 +31,7 @@ public sealed class EventStreamFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
-        ModelPath = TestModel.Write("stream-v1", seed: 42);
+        ModelPath = SmallModel.Write("stream-v1", seed: 42);
         Connection = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
         var builder = new TestClusterBuilder(initialSilosCount: 2);
         builder.Options.ServiceId = ServiceId;

@@ -16,7 +16,7 @@ public sealed class LifecycleFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ModelPath = TestModel.Write("life-v0", seed: 7);
+        ModelPath = SmallModel.Write("life-v0", seed: 7);
         var builder = new TestClusterBuilder(initialSilosCount: 2);
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {

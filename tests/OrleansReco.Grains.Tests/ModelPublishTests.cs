@@ -18,7 +18,7 @@ public sealed class ModelPublishTests(LifecycleFixture fixture)
 
     private async Task<ModelBundle> PublishAsync(string prefix, int seed)
     {
-        var bundle = TestModel.Create(TestData.Unique(prefix), seed);
+        var bundle = SmallModel.Create(TestData.Unique(prefix), seed);
         await Registry.PublishAsync(bundle.ToBytes(), "tests", null);
         return bundle;
     }

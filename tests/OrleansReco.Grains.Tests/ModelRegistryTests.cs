@@ -13,7 +13,7 @@ public sealed class ModelRegistryTests(LifecycleFixture fixture)
     public async Task Publish_ValidBundle_StoredInChunksAndRecordedInHistory()
     {
         string version = TestData.Unique("reg");
-        byte[] bytes = TestModel.Create(version, seed: 11).ToBytes();
+        byte[] bytes = SmallModel.Create(version, seed: 11).ToBytes();
         Assert.True(bytes.Length > 2 * LifecycleFixture.ChunkBytes, $"Setup: the test bundle has only {bytes.Length} bytes.");
 
         var info = await Registry.PublishAsync(bytes, "alice", new Dictionary<string, double> { ["recall@10"] = 0.42 });
@@ -35,7 +35,7 @@ public sealed class ModelRegistryTests(LifecycleFixture fixture)
     public async Task Publish_CorruptBundle_RejectedNamingTheFieldAndNothingChanges()
     {
         var before = Summary(await Registry.GetHistoryAsync());
-        byte[] bytes = TestModel.Create(TestData.Unique("bad"), seed: 12).ToBytes();
+        byte[] bytes = SmallModel.Create(TestData.Unique("bad"), seed: 12).ToBytes();
         bytes[bytes.Length / 2] ^= 0xFF;
 
         var error = await Assert.ThrowsAsync<InvalidModelBundleException>(() => Registry.PublishAsync(bytes, "mallory", null));
@@ -54,10 +54,10 @@ public sealed class ModelRegistryTests(LifecycleFixture fixture)
     public async Task Publish_VersionAlreadyPublished_Rejected()
     {
         string version = TestData.Unique("dup");
-        await Registry.PublishAsync(TestModel.Create(version, seed: 13).ToBytes(), "alice", null);
+        await Registry.PublishAsync(SmallModel.Create(version, seed: 13).ToBytes(), "alice", null);
 
         var error = await Assert.ThrowsAsync<InvalidModelBundleException>(() =>
-            Registry.PublishAsync(TestModel.Create(version, seed: 14).ToBytes(), "bob", null));
+            Registry.PublishAsync(SmallModel.Create(version, seed: 14).ToBytes(), "bob", null));
         Assert.Contains($"'{version}' was already published by 'alice'", error.Message);
     }
 

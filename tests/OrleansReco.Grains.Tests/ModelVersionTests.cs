@@ -21,7 +21,7 @@ public sealed class ModelVersionTests(RedisClusterFixture fixture)
         var before = await client.RecommendAsync(userId, new RecommendQuery(K: 5));
         Assert.Equal("redis-v1", before.ModelVersion);
 
-        var next = new TwoTowerModel(TestModel.Create("redis-v2", seed: 4242));
+        var next = new TwoTowerModel(SmallModel.Create("redis-v2", seed: 4242));
         foreach (var silo in cluster.Silos.Cast<InProcessSiloHandle>())
             silo.SiloHost.Services.GetRequiredService<ModelCache>().Publish(next);
 

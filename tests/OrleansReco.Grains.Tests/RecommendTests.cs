@@ -7,7 +7,7 @@ public sealed class RecommendTests(ClusterFixture fixture)
 {
     private IGrainFactory Grains => fixture.Cluster.GrainFactory;
 
-    private static string CategoryOf(string itemId) => TestModel.Categories[int.Parse(itemId["item-".Length..]) % 3];
+    private static string CategoryOf(string itemId) => SmallModel.Categories[int.Parse(itemId["item-".Length..]) % 3];
     private static string ProductTypeOf(string itemId) => TestData.ProductTypes[int.Parse(itemId["item-".Length..]) / 3 % 3];
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
-        ModelPath = TestModel.Write("redis-v1", seed: 99);
+        ModelPath = SmallModel.Write("redis-v1", seed: 99);
     }
 
     /// <summary>

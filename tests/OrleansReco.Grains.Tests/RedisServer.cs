@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace OrleansReco.Grains.Tests;
@@ -28,7 +26,7 @@ public sealed class RedisServer : IAsyncDisposable
     {
         if (!File.Exists(Executable))
             throw new InvalidOperationException($"Redis fixture: {Executable} is missing; install it with 'apt-get install redis-server'.");
-        int port = FreePort();
+        int port = Ports.Free();
         var info = new ProcessStartInfo(Executable)
         {
             RedirectStandardOutput = true,
@@ -76,10 +74,4 @@ public sealed class RedisServer : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

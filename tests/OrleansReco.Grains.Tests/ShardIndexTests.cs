@@ -7,10 +7,10 @@ namespace OrleansReco.Grains.Tests;
 /// <summary>The shard's in-memory index on its own (no cluster).</summary>
 public sealed class ShardIndexTests
 {
-    private static readonly TwoTowerModel Model = new(TestModel.Create("unit", seed: 5));
+    private static readonly TwoTowerModel Model = new(SmallModel.Create("unit", seed: 5));
 
     private static ShardQuery Query(int k, params FieldRule[] rules) =>
-        new(Enumerable.Repeat(0.25f, TestModel.Dimension).ToArray(), k, OnlyAvailable: true, [], rules, null, 0);
+        new(Enumerable.Repeat(0.25f, SmallModel.Dimension).ToArray(), k, OnlyAvailable: true, [], rules, null, 0);
 
     [Fact]
     public void TryUpsert_ShardFull_RejectsNewItemsButUpdatesExisting()

@@ -18,8 +18,8 @@ public sealed class ShardSwapTests(LifecycleFixture fixture)
     {
         var grains = fixture.Cluster.GrainFactory;
         var registry = grains.Registry();
-        var first = TestModel.Create(TestData.Unique("swapA"), seed: 31);
-        var second = TestModel.Create(TestData.Unique("swapB"), seed: 32);
+        var first = SmallModel.Create(TestData.Unique("swapA"), seed: 31);
+        var second = SmallModel.Create(TestData.Unique("swapB"), seed: 32);
         await registry.PublishAsync(first.ToBytes(), "tests", null);
         var client = await TestData.NewCatalogAsync(grains, Items, "swap");
         string userId = TestData.Unique("user");

@@ -18,7 +18,7 @@ public static class TestData
         $"item-{i}",
         new Dictionary<string, string>
         {
-            ["category"] = TestModel.Categories[i % 3],
+            ["category"] = SmallModel.Categories[i % 3],
             ["price"] = i.ToString(CultureInfo.InvariantCulture),
         },
         available,

@@ -77,27 +77,19 @@ public class TrainerFixture : IAsyncLifetime
     public static async Task SeedAsync(IGrainFactory grains, InteractionDataset data)
     {
         var table = data.Items!;
-        var items = table.Keys.Select((id, i) => new CatalogItem(id, Features(table, table.Row(i)))).ToArray();
+        var items = table.Keys.Select((id, i) => new CatalogItem(id, table.Features(i))).ToArray();
         await grains.GetGrain<ICatalogGrain>(Catalog).UpsertItemsAsync(items);
         var byUser = data.Interactions.GroupBy(e => e.UserId).ToList();
         await Parallel.ForEachAsync(byUser, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (events, _) =>
         {
             var user = grains.GetGrain<IUserGrain>(events.Key);
-            if (data.Users is { } users && users.TryGetRow(events.Key, out var profile))
-                await user.SetProfileAsync(Features(users, profile));
-            await user.RecordEventsAsync(events.Select(e => new UserEvent(e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp)).ToArray());
+            if (data.Users?.Features(events.Key) is { } profile)
+                await user.SetProfileAsync(profile);
+            await user.RecordEventsAsync(events.Select(UserEvent.From).ToArray());
         });
     }
 
-    private static Dictionary<string, string> Features(FeatureTable table, IReadOnlyList<string?> values)
-    {
-        var features = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int c = 0; c < table.Columns.Count; c++)
-            if (values[c] is { } v) features[table.Columns[c].Name] = v;
-        return features;
-    }
-
-    /// <summary>Polls the trainer until <paramref name="runId"/> has ended.</summary>
+    /// <summary>Polls the trainer until a run <paramref name="which"/> picks has ended; returns it.</summary>
     public async Task<TrainingRunInfo> WaitForRunAsync(Func<TrainingRunInfo, bool> which, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));

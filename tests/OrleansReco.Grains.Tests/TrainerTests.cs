@@ -197,7 +197,7 @@ public sealed class ChunkedPublishTests(LifecycleFixture fixture)
     [Fact]
     public async Task PublishUploaded_ChunksMakeTheBundle_EverySiloLoadsIt()
     {
-        var bundle = TestModel.Create(TestData.Unique("up"), seed: 31);
+        var bundle = SmallModel.Create(TestData.Unique("up"), seed: 31);
         var bytes = bundle.ToBytes();
         var grains = fixture.Cluster.GrainFactory;
 
@@ -216,7 +216,7 @@ public sealed class ChunkedPublishTests(LifecycleFixture fixture)
     {
         var grains = fixture.Cluster.GrainFactory;
         var before = await grains.Registry().GetCurrentAsync();
-        var bundle = TestModel.Create(TestData.Unique("bad"), seed: 32);
+        var bundle = SmallModel.Create(TestData.Unique("bad"), seed: 32);
         var bytes = bundle.ToBytes();
         int chunks = await BundleChunks.UploadAsync(grains, bundle.Header.Version, bytes, chunkBytes: 5000);
         var corrupt = (byte[])bytes.Clone();

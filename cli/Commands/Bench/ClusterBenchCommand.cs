@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
@@ -71,8 +69,8 @@ internal static class ClusterBenchCommand
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Reco:Cluster:Provider"] = "Memory",
-            ["Reco:Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Reco:Cluster:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Reco:Cluster:SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+            ["Reco:Cluster:GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
             ["Reco:Model:Path"] = bundle,
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -111,7 +109,7 @@ internal static class ClusterBenchCommand
         var clock = Stopwatch.StartNew();
         var batches = items.Keys.Select((id, i) => (id, i)).Chunk(1000);
         foreach (var batch in batches)
-            await client.UpsertItemsAsync(batch.Select(p => new CatalogItem(p.id, ToDictionary(items, p.i))).ToArray());
+            await client.UpsertItemsAsync(batch.Select(p => new CatalogItem(p.id, items.Features(p.i))).ToArray());
         double loadItems = clock.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"bench cluster: {items.Count:N0} items upserted in {loadItems:F1} s");
 
@@ -119,7 +117,7 @@ internal static class ClusterBenchCommand
         var histories = data.Interactions.GroupBy(e => e.UserId).ToDictionary(g => g.Key, g => g.ToArray());
         var userIds = data.Users!.Keys.Where(histories.ContainsKey).ToArray();
         await Parallel.ForEachAsync(userIds, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellation },
-            async (user, _) => await client.SendEventsAsync(user, histories[user].Select(ToEvent).ToArray()));
+            async (user, _) => await client.SendEventsAsync(user, histories[user].Select(UserEvent.From).ToArray()));
         double loadUsers = clock.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"bench cluster: {userIds.Length:N0} users with {data.Interactions.Count:N0} history events loaded in {loadUsers:F1} s");
 
@@ -206,24 +204,6 @@ internal static class ClusterBenchCommand
         }).ToArray();
         await Task.WhenAll(workers);
         return sent / clock.Elapsed.TotalSeconds;
-    }
-
-    private static UserEvent ToEvent(Interaction e) => new(e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp);
-
-    private static Dictionary<string, string> ToDictionary(FeatureTable table, int row)
-    {
-        var values = table.Row(row);
-        var result = new Dictionary<string, string>(values.Count, StringComparer.Ordinal);
-        for (int c = 0; c < values.Count; c++)
-            if (values[c] is { } v) result[table.Columns[c].Name] = v;
-        return result;
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     private static void Write(FileInfo output, Results r)
