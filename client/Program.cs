@@ -2,7 +2,7 @@ using OrleansReco.Gateway.Hosting;
 using OrleansReco.ServiceDefaults;
 
 // The OrleansReco HTTP gateway: JSON API under /v1 over the grains of a cluster, with keys, limits and telemetry.
-// It is an Orleans client (Reco:Cluster); a silo and the gateway in one process is the host (host/, README "HTTP API").
+// It is an Orleans client (Reco:Cluster); a silo and the gateway in one process is embedded/ (README "HTTP API").
 // Configuration: section Reco:Gateway (Hosting/GatewayOptions.cs), Reco:Cluster and Reco:Telemetry; see README.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRecoDefaults(GatewayHostingExtensions.ServiceName);

@@ -11,7 +11,7 @@ using OrleansReco.Core.Data.Readers;
 using OrleansReco.Core.Data.Synthetic;
 using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
-using OrleansReco.Host;
+using OrleansReco.Embedded;
 using OrleansReco.Training.Torch;
 using OrleansReco.Trainer;
 using OrleansReco.Training.TwoTower;

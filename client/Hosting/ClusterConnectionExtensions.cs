@@ -19,7 +19,7 @@ public static class ClusterConnectionExtensions
         if (GatewayHostingExtensions.ReadValidated(builder.Configuration).IsEmbedded)
             throw new OptionsValidationException(GatewayOptions.Section, typeof(GatewayOptions),
                 ["Reco:Gateway:Mode (env Reco__Gateway__Mode) is Embedded, but this is the gateway alone, an Orleans client to a cluster. "
-                 + "For a silo and the gateway in one process run the host (dotnet run --project host, or reco demo); "
+                 + "For a silo and the gateway in one process run the single-process host (dotnet run --project embedded, or reco demo); "
                  + "for this gateway set Mode to Client or leave it empty."]);
         var cluster = builder.Configuration.ReadValidated<ClusterConnectionOptions, ClusterConnectionOptionsValidator>(ClusterConnectionOptions.Section);
         builder.Services.AddSingleton(Options.Create(cluster));

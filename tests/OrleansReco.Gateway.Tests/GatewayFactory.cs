@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using OrleansReco.Host;
+using OrleansReco.Embedded;
 
 namespace OrleansReco.Gateway.Tests;
 

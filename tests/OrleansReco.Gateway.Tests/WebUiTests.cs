@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using OrleansReco.Host;
+using OrleansReco.Embedded;
 
 namespace OrleansReco.Gateway.Tests;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using OrleansReco.Gateway.Hosting;
 using OrleansReco.Silo.Hosting;
 
-namespace OrleansReco.Host.Hosting;
+namespace OrleansReco.Embedded.Hosting;
 
 /// <summary>The embedded mode: a silo and the gateway in one process (the silo's and the gateway's own wiring, side by side).</summary>
 public static class EmbeddedHostingExtensions
