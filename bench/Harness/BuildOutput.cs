@@ -1,7 +1,7 @@
 namespace OrleansReco.Harness;
 
 /// <summary>
-/// Finds the built silo, gateway and CLI beside the running program: the caller runs from
+/// Finds the built silo, gateway, single-process host and CLI beside the running program: the caller runs from
 /// <c>&lt;project&gt;/bin/&lt;Configuration&gt;/&lt;tfm&gt;/</c> of this repository, and the hosts sit at
 /// <c>silo/bin/&lt;Configuration&gt;/&lt;tfm&gt;/</c> and <c>client/bin/…</c> (the projects that use the harness
 /// reference both so that a build of either brings them up to date).
@@ -11,6 +11,8 @@ public static class BuildOutput
     public static string SiloDll => Find("silo", "OrleansReco.Silo.dll");
 
     public static string GatewayDll => Find("client", "OrleansReco.Gateway.dll");
+
+    public static string EmbeddedDll => Find("embedded", "OrleansReco.Embedded.dll");
 
     public static string RecoDll => Find("cli", "reco.dll");
 

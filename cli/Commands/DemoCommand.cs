@@ -11,7 +11,7 @@ using OrleansReco.Core.Data.Readers;
 using OrleansReco.Core.Data.Synthetic;
 using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
-using OrleansReco.Gateway.Hosting;
+using OrleansReco.Embedded;
 using OrleansReco.Training.Torch;
 using OrleansReco.Trainer;
 using OrleansReco.Training.TwoTower;
@@ -88,7 +88,7 @@ internal static class DemoCommand
 
         var (key, keySource) = ApiKey();
         Console.WriteLine("3. Starting a silo and the HTTP gateway in this process (Memory providers)...");
-        var app = GatewayHostingExtensions.Create([], builder =>
+        var app = EmbeddedHost.Create([], builder =>
         {
             var config = new Dictionary<string, string?>
             {

@@ -1,26 +1,27 @@
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using OrleansReco.Silo.Hosting;
+using OrleansReco.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace OrleansReco.Gateway.Hosting;
 
 /// <summary>
-/// How the gateway reaches the grains: <c>Embedded</c> co-hosts a silo in this process (the silo host's own wiring,
-/// <c>Reco:Cluster</c>, Memory providers by default) and calls it directly; <c>Client</c> is an Orleans client to a
-/// cluster found through Redis (<c>Reco:Cluster:RedisConnectionString</c>), or to a silo on this machine
-/// (<c>Reco:Cluster:GatewayPort</c>) when no Redis is configured. Either way endpoints take <see cref="IGrainFactory"/>.
+/// How the gateway reaches the grains on its own: an Orleans client to a cluster found through Redis
+/// (<c>Reco:Cluster:RedisConnectionString</c>), or to a silo on this machine (<c>Reco:Cluster:GatewayPort</c>) when no
+/// Redis is configured. A silo in the same process is the single-process host's business (<c>host/</c>), which adds
+/// the gateway next to a silo instead. Either way endpoints take <see cref="IGrainFactory"/>.
 /// </summary>
 public static class ClusterConnectionExtensions
 {
-    public static WebApplicationBuilder AddRecoCluster(this WebApplicationBuilder builder, GatewayOptions gateway)
+    /// <summary>Adds the Orleans client, configured from <c>Reco:Cluster</c> (<see cref="ClusterConnectionOptions"/>, validated).</summary>
+    public static WebApplicationBuilder AddRecoClusterClient(this WebApplicationBuilder builder)
     {
-        if (gateway.IsEmbedded)
-        {
-            builder.AddRecoSilo();
-            return builder;
-        }
-        var cluster = SiloHostingExtensions.ReadValidated(builder.Configuration);
+        if (GatewayHostingExtensions.ReadValidated(builder.Configuration).IsEmbedded)
+            throw new OptionsValidationException(GatewayOptions.Section, typeof(GatewayOptions),
+                ["Reco:Gateway:Mode (env Reco__Gateway__Mode) is Embedded, but this is the gateway alone, an Orleans client to a cluster. "
+                 + "For a silo and the gateway in one process run the single-process host (dotnet run --project embedded, or reco demo); "
+                 + "for this gateway set Mode to Client or leave it empty."]);
+        var cluster = builder.Configuration.ReadValidated<ClusterConnectionOptions, ClusterConnectionOptionsValidator>(ClusterConnectionOptions.Section);
         builder.Services.AddSingleton(Options.Create(cluster));
         builder.UseOrleansClient(client =>
         {

@@ -3,15 +3,32 @@ using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using OrleansReco.Gateway.Endpoints;
 using OrleansReco.Gateway.Http;
 using OrleansReco.Gateway.Security;
+using OrleansReco.ServiceDefaults;
 
 namespace OrleansReco.Gateway.Hosting;
 
-/// <summary>Wiring of the HTTP gateway: options, JSON, errors, keys, rate limits, the cluster, telemetry; then the pipeline and endpoints.</summary>
+/// <summary>
+/// Wiring of the HTTP gateway: options, JSON, errors, keys, rate limits, telemetry; then the pipeline and endpoints.
+/// How it reaches the grains is added beside it: an Orleans client (<see cref="ClusterConnectionExtensions"/>, the
+/// gateway alone) or a silo in the same process (the single-process host, <c>host/</c>).
+/// </summary>
 public static class GatewayHostingExtensions
 {
+    /// <summary>The OpenTelemetry <c>service.name</c> of the gateway (alone, or with a silo in the single-process host).</summary>
+    public const string ServiceName = "orleans-reco-gateway";
+
+    /// <summary>ASP.NET Core's own meters.</summary>
+    public static readonly string[] AspNetCoreMeters =
+    [
+        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting",
+    ];
+
     /// <summary>Reads and validates <c>Reco:Gateway</c> (a bad value stops the start with a message naming the key), then adds everything.</summary>
     public static WebApplicationBuilder AddRecoGateway(this WebApplicationBuilder builder)
     {
@@ -30,27 +47,31 @@ public static class GatewayHostingExtensions
         builder.Services.AddExceptionHandler<GatewayExceptionHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddRateLimiter(r => ConfigureRateLimits(r, options));
-        if (options.JsonLogs)
-        {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddJsonConsole(j => j.IncludeScopes = true);
-        }
-        builder.AddRecoCluster(options);
-        builder.AddGatewayTelemetry();
+        if (options.JsonLogs) builder.Logging.AddRecoJsonLogs();
+        AddTelemetry(builder.Services);
         return builder;
     }
 
+    /// <summary>
+    /// The gateway's part of the telemetry (the rest, OTLP included, is <c>AddRecoDefaults</c>): its meter and
+    /// ASP.NET Core's, scraped at <c>/metrics</c>, and traces from each HTTP request on; sampling the request activity
+    /// is what lets Orleans carry the trace into the grain calls.
+    /// </summary>
+    private static void AddTelemetry(IServiceCollection services) =>
+        services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddMeter(GatewayMetrics.MeterName).AddMeter(AspNetCoreMeters)
+                .AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0))
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(a => a.Filter = c => !c.Request.Path.StartsWithSegments("/metrics")));
+
     /// <summary>Binds <see cref="GatewayOptions"/>, adds <c>RECO_API_KEY</c> as an admin key named <c>env</c>, validates.</summary>
-    public static GatewayOptions ReadValidated(IConfiguration configuration)
-    {
-        var options = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
-        if (configuration[GatewayOptionsValidator.EnvKeyVariable] is { Length: > 0 } envKey)
-            options.ApiKeys.Add(new ApiKeyOptions { Name = "env", Key = envKey, Scopes = ["admin"] });
-        var result = new GatewayOptionsValidator().Validate(null, options);
-        if (result.Failed)
-            throw new OptionsValidationException(GatewayOptions.Section, typeof(GatewayOptions), result.Failures);
-        return options;
-    }
+    public static GatewayOptions ReadValidated(IConfiguration configuration) =>
+        configuration.ReadValidated<GatewayOptions, GatewayOptionsValidator>(GatewayOptions.Section, options =>
+        {
+            if (configuration[GatewayOptionsValidator.EnvKeyVariable] is { Length: > 0 } envKey)
+                options.ApiKeys.Add(new ApiKeyOptions { Name = "env", Key = envKey, Scopes = ["admin"] });
+        });
 
     /// <summary>The request pipeline: errors, static files, routing, metrics, keys, rate limits.</summary>
     public static WebApplication UseRecoGateway(this WebApplication app)
@@ -64,21 +85,6 @@ public static class GatewayHostingExtensions
         app.UseMiddleware<GatewayMetricsMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseRateLimiter();
-        return app;
-    }
-
-    /// <summary>
-    /// The whole gateway as <c>Program</c> builds it, with <paramref name="configure"/> applied to the builder first
-    /// (extra configuration, URLs): used by hosts that embed the gateway, such as <c>reco demo</c>.
-    /// </summary>
-    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
-    {
-        var builder = WebApplication.CreateBuilder(args);
-        configure?.Invoke(builder);
-        builder.AddRecoGateway();
-        var app = builder.Build();
-        app.UseRecoGateway();
-        app.MapRecoEndpoints();
         return app;
     }
 

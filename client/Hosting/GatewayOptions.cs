@@ -7,8 +7,13 @@ public sealed class GatewayOptions
 {
     public const string Section = "Reco:Gateway";
 
-    /// <summary><c>Embedded</c> (default: the process also runs a silo, <c>Reco:Cluster</c> as for a silo) or <c>Client</c> (an Orleans client to a Redis-clustered cluster).</summary>
-    public string Mode { get; set; } = "Embedded";
+    /// <summary>
+    /// Which process serves the API; the project that is run decides: <c>Client</c> (the gateway alone, <c>client/</c>:
+    /// an Orleans client to a cluster) or <c>Embedded</c> (the single-process host, <c>host/</c>: a silo in the same
+    /// process). Empty (the default) accepts either; a value naming the other one stops the start with a message
+    /// saying which project to run.
+    /// </summary>
+    public string Mode { get; set; } = "";
 
     /// <summary>Most events in one <c>POST /v1/events</c>, items in one <c>POST /v1/items</c>, item ids in one <c>POST /v1/scores</c>.</summary>
     public int MaxBatch { get; set; } = 10_000;
@@ -34,7 +39,7 @@ public sealed class GatewayOptions
     /// <summary>Default per-key token bucket size (0: same as <see cref="PermitsPerSecond"/>).</summary>
     public int Burst { get; set; }
 
-    /// <summary>Logs as JSON lines (one object per entry) instead of text.</summary>
+    /// <summary>Logs as JSON lines (one object per entry) instead of text; the same as <c>Reco:Telemetry:JsonLogs</c>.</summary>
     public bool JsonLogs { get; set; }
 
     public bool IsEmbedded => string.Equals(Mode, "Embedded", StringComparison.OrdinalIgnoreCase);
@@ -68,8 +73,8 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     public ValidateOptionsResult Validate(string? name, GatewayOptions o)
     {
         var failures = new List<string>();
-        if (!o.IsEmbedded && !o.IsClient)
-            failures.Add($"Reco:Gateway:Mode (env Reco__Gateway__Mode) must be Embedded or Client, not '{o.Mode}'.");
+        if (!string.IsNullOrWhiteSpace(o.Mode) && !o.IsEmbedded && !o.IsClient)
+            failures.Add($"Reco:Gateway:Mode (env Reco__Gateway__Mode) must be Client, Embedded or empty, not '{o.Mode}'.");
         if (o.MaxBatch is < 1 or > 1_000_000)
             failures.Add($"Reco:Gateway:MaxBatch (env Reco__Gateway__MaxBatch) must be 1 to 1000000, not {o.MaxBatch}.");
         if (o.MaxK is < 1 or > 100_000)

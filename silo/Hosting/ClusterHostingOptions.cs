@@ -1,26 +1,23 @@
 using Microsoft.Extensions.Options;
 using OrleansReco.Grains.Placement;
+using OrleansReco.ServiceDefaults;
 
 namespace OrleansReco.Silo.Hosting;
 
-/// <summary>Which providers a silo uses and where it listens. Bound from configuration section <c>Reco:Cluster</c>.</summary>
-public sealed class ClusterHostingOptions
+/// <summary>
+/// Which providers a silo uses and where it listens. Bound from configuration section <c>Reco:Cluster</c>; the ids,
+/// the client gateway port, Redis and the response timeout are the ones every process of the cluster shares
+/// (<see cref="ClusterConnectionOptions"/>).
+/// </summary>
+public sealed class ClusterHostingOptions : ClusterConnectionOptions
 {
-    public const string Section = "Reco:Cluster";
-
     /// <summary><c>Memory</c> (one process, nothing to install) or <c>Redis</c> (clustering, grain state, reminders).</summary>
     public string Provider { get; set; } = "Memory";
 
     /// <summary><c>serve</c>, <c>train</c> or <c>all</c>; published as silo metadata <c>role</c>.</summary>
     public string Role { get; set; } = "all";
 
-    public string ClusterId { get; set; } = "reco";
-    public string ServiceId { get; set; } = "orleans-reco";
     public int SiloPort { get; set; } = 11111;
-    public int GatewayPort { get; set; } = 30000;
-
-    /// <summary>StackExchange.Redis configuration string, required when <see cref="Provider"/> is <c>Redis</c>.</summary>
-    public string? RedisConnectionString { get; set; }
 
     /// <summary>
     /// How grain state is stored in Redis: <c>Json</c> (default; readable with redis-cli, and what earlier releases
@@ -54,12 +51,6 @@ public sealed class ClusterHostingOptions
     /// <summary>Failure detection: missed probes before a silo votes another dead (Orleans default 3).</summary>
     public int? NumMissedProbesLimit { get; set; }
 
-    /// <summary>
-    /// How long a grain call may wait for its answer before it fails with a timeout (Orleans
-    /// <c>MessagingOptions.ResponseTimeout</c>, default 30 s); applies to silos and to the gateway's client.
-    /// </summary>
-    public TimeSpan? ResponseTimeout { get; set; }
-
     public bool IsRedis => string.Equals(Provider, "Redis", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether Kubernetes hosting applies, given the process environment.</summary>
@@ -72,7 +63,7 @@ public sealed class ClusterHostingOptionsValidator : IValidateOptions<ClusterHos
 {
     public ValidateOptionsResult Validate(string? name, ClusterHostingOptions o)
     {
-        var failures = new List<string>();
+        var failures = ClusterConnectionOptionsValidator.Failures(o);
         if (!string.Equals(o.Provider, "Memory", StringComparison.OrdinalIgnoreCase) && !o.IsRedis)
             failures.Add($"Reco:Cluster:Provider (env Reco__Cluster__Provider) must be Memory or Redis, not '{o.Provider}'.");
         if (!SiloRoles.Known.Contains(o.Role, StringComparer.OrdinalIgnoreCase))
@@ -83,18 +74,12 @@ public sealed class ClusterHostingOptionsValidator : IValidateOptions<ClusterHos
             failures.Add("Reco:Cluster:RedisConnectionString (env Reco__Cluster__RedisConnectionString) is required when Provider is Redis.");
         if (o.SiloPort is <= 0 or > 65535)
             failures.Add($"Reco:Cluster:SiloPort must be a TCP port, not {o.SiloPort}.");
-        if (o.GatewayPort is <= 0 or > 65535)
-            failures.Add($"Reco:Cluster:GatewayPort must be a TCP port, not {o.GatewayPort}.");
-        if (string.IsNullOrWhiteSpace(o.ClusterId) || string.IsNullOrWhiteSpace(o.ServiceId))
-            failures.Add("Reco:Cluster:ClusterId and Reco:Cluster:ServiceId must not be empty.");
         if (o.ShutdownTimeout < TimeSpan.FromSeconds(1) || o.ShutdownTimeout > TimeSpan.FromMinutes(10))
             failures.Add($"Reco:Cluster:ShutdownTimeout (env Reco__Cluster__ShutdownTimeout) must be between 1 s and 10 min, not {o.ShutdownTimeout}.");
         if (o.ProbeTimeout is { } probe && (probe < TimeSpan.FromMilliseconds(200) || probe > TimeSpan.FromMinutes(1)))
             failures.Add($"Reco:Cluster:ProbeTimeout (env Reco__Cluster__ProbeTimeout) must be between 00:00:00.2 and 00:01:00, not {probe}.");
         if (o.NumMissedProbesLimit is { } missed && missed is < 1 or > 10)
             failures.Add($"Reco:Cluster:NumMissedProbesLimit (env Reco__Cluster__NumMissedProbesLimit) must be between 1 and 10, not {missed}.");
-        if (o.ResponseTimeout is { } response && (response < TimeSpan.FromMilliseconds(500) || response > TimeSpan.FromMinutes(10)))
-            failures.Add($"Reco:Cluster:ResponseTimeout (env Reco__Cluster__ResponseTimeout) must be between 00:00:00.5 and 00:10:00, not {response}.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -9,6 +9,7 @@ using OrleansReco.Grains.Placement;
 using OrleansReco.Grains.Recommend;
 using OrleansReco.Grains.Telemetry;
 using OrleansReco.Grains.Users;
+using OrleansReco.ServiceDefaults;
 
 namespace OrleansReco.Silo.Hosting;
 
@@ -44,13 +45,5 @@ public static class ServingHostingExtensions
         services.AddPlacementFilter<ServingSilosFilterStrategy, ServingSilosFilterDirector>(ServiceLifetime.Singleton);
         services.AddPlacementFilter<TrainingSilosFilterStrategy, TrainingSilosFilterDirector>(ServiceLifetime.Singleton);
         return services;
-    }
-
-    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
-        where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
-    {
-        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
     }
 }

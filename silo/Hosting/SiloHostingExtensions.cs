@@ -8,8 +8,12 @@ using Orleans.Configuration;
 using Orleans.Storage;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Dashboard;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using OrleansReco.Grains;
 using OrleansReco.Grains.Placement;
+using OrleansReco.Grains.Telemetry;
+using OrleansReco.ServiceDefaults;
 #if RECO_TRAINER
 using OrleansReco.Trainer.Hosting;
 #endif
@@ -20,7 +24,10 @@ namespace OrleansReco.Silo.Hosting;
 /// <summary>Wiring of an OrleansReco silo: providers, endpoints and role, chosen by configuration.</summary>
 public static class SiloHostingExtensions
 {
-    /// <summary>Adds the Orleans silo to a host, configured from section <c>Reco:Cluster</c>.</summary>
+    /// <summary>
+    /// Adds the Orleans silo to a host, configured from section <c>Reco:Cluster</c>, and the silo's meter and activity
+    /// source (<c>OrleansReco</c>) to whatever telemetry the host exports (<c>AddRecoDefaults</c>).
+    /// </summary>
     public static IHostApplicationBuilder AddRecoSilo(this IHostApplicationBuilder builder)
     {
         var options = ReadValidated(builder.Configuration);
@@ -31,18 +38,14 @@ public static class SiloHostingExtensions
         builder.UseOrleans(silo => silo.AddRecoSilo(options));
         // Orleans' placement retries log every attempt at Information through Polly; keep only their warnings.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(RecoMetrics.MeterName));
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(RecoMetrics.MeterName));
         return builder;
     }
 
     /// <summary>Reads <see cref="ClusterHostingOptions"/> and throws <see cref="OptionsValidationException"/> naming every bad key.</summary>
-    public static ClusterHostingOptions ReadValidated(IConfiguration configuration)
-    {
-        var options = configuration.GetSection(ClusterHostingOptions.Section).Get<ClusterHostingOptions>() ?? new ClusterHostingOptions();
-        var result = new ClusterHostingOptionsValidator().Validate(null, options);
-        if (result.Failed)
-            throw new OptionsValidationException(ClusterHostingOptions.Section, typeof(ClusterHostingOptions), result.Failures);
-        return options;
-    }
+    public static ClusterHostingOptions ReadValidated(IConfiguration configuration) =>
+        configuration.ReadValidated<ClusterHostingOptions, ClusterHostingOptionsValidator>(ClusterHostingOptions.Section);
 
     /// <summary>Configures clustering, storage and reminders for the chosen provider, and the silo's role metadata.</summary>
     public static ISiloBuilder AddRecoSilo(this ISiloBuilder silo, ClusterHostingOptions options)

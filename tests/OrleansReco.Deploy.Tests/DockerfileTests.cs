@@ -47,6 +47,19 @@ public sealed class DockerfileTests
             Assert.True(copiedAfter.Contains(folder), $"{dockerfile}: the sources of {folder} are not copied for the publish.");
     }
 
+    /// <summary>An image builds its project's closure and nothing more: the gateway's, for one, holds no grains or silo.</summary>
+    [Theory, MemberData(nameof(Images))]
+    public void Image_CopiesNoProjectOutsideTheClosure(string dockerfile, string project, string workload)
+    {
+        _ = workload;
+        var instructions = Instructions(dockerfile);
+        var restore = instructions.Single(i => i.Op == "RUN" && i.Args.Contains("dotnet restore " + project, StringComparison.Ordinal));
+        var closure = Closure(project, BuildProperties(restore.Args));
+        var copiedProjects = instructions.Where(i => i.Op == "COPY").SelectMany(i => i.Args.Split(' ')).Where(a => a.EndsWith(".csproj", StringComparison.Ordinal));
+        foreach (var csproj in copiedProjects)
+            Assert.True(closure.Contains(csproj), $"{dockerfile}: copies {csproj}, which {project} does not depend on.");
+    }
+
     [Theory, MemberData(nameof(Images))]
     public void Image_IsMultiStage_NonRoot_AndExposesTheManifestPorts(string dockerfile, string project, string workload)
     {

@@ -1,17 +1,18 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using OrleansReco.Embedded;
 
 namespace OrleansReco.Gateway.Tests;
 
 /// <summary>
-/// The gateway in process (embedded mode: a co-hosted silo with the Memory providers) with its own free silo and
+/// The gateway in process (the single-process host: a silo with the Memory providers beside it) with its own free silo and
 /// gateway ports, so that fixtures can run side by side. Settings go in as host settings, which the app reads while
 /// it is being built.
 /// </summary>
 public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings) : GatewayFactoryBase(settings);
 
 /// <summary>Base of <see cref="GatewayFactory"/>, for tests that change services as well.</summary>
-public class GatewayFactoryBase(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+public class GatewayFactoryBase(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<EmbeddedHost>
 {
     public const string AdminKey = "test-admin-key-0123456789";
     public const string WriteKey = "test-write-key-0123456789";

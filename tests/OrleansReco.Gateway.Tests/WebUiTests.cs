@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using OrleansReco.Gateway.Hosting;
+using OrleansReco.Embedded;
 
 namespace OrleansReco.Gateway.Tests;
 
@@ -29,7 +29,7 @@ public sealed class WebUiTests : IAsyncLifetime
         settings["Reco:Gateway:ApiKeys:4:Name"] = "ui";
         settings["Reco:Gateway:ApiKeys:4:Key"] = Key;
         settings["Reco:Gateway:ApiKeys:4:Scopes:0"] = "admin";
-        _app = GatewayHostingExtensions.Create([], builder =>
+        _app = EmbeddedHost.Create([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.WebHost.UseUrls("http://127.0.0.1:0");

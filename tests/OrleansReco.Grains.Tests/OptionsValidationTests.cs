@@ -5,6 +5,7 @@ using OrleansReco.Grains.Items;
 using OrleansReco.Grains.Model;
 using OrleansReco.Grains.Recommend;
 using OrleansReco.Grains.Users;
+using OrleansReco.ServiceDefaults;
 using OrleansReco.Silo.Hosting;
 
 namespace OrleansReco.Grains.Tests;

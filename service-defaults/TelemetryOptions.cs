@@ -1,22 +1,26 @@
 using Microsoft.Extensions.Options;
 
-namespace OrleansReco.Silo.Hosting;
+namespace OrleansReco.ServiceDefaults;
 
-/// <summary>Where the silo's metrics and traces go. Bound from section <c>Reco:Telemetry</c>; everything is off by default.</summary>
+/// <summary>Where a host's metrics, traces and logs go. Bound from section <c>Reco:Telemetry</c>; exports are off by default.</summary>
 public sealed class TelemetryOptions
 {
     public const string Section = "Reco:Telemetry";
 
-    /// <summary>Port of a Prometheus scrape endpoint (<c>/metrics</c>); 0 turns it off.</summary>
+    /// <summary>The standard OpenTelemetry variable; honoured like <see cref="OtlpEndpoint"/>, which wins when both are set.</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>Port of a Prometheus scrape endpoint (<c>/metrics</c>) of its own; 0 turns it off.</summary>
     public int PrometheusPort { get; set; }
 
     /// <summary>Host name the Prometheus endpoint listens on (<c>localhost</c>; <c>*</c> for every interface, e.g. in a pod).</summary>
     public string PrometheusHost { get; set; } = "localhost";
 
-    /// <summary>OTLP collector endpoint (e.g. <c>http://otel-collector:4317</c>) for metrics and traces; empty turns it off.</summary>
+    /// <summary>OTLP collector endpoint over gRPC (e.g. <c>http://otel-collector:4317</c>) for metrics, traces and logs; empty turns it off.</summary>
     public string? OtlpEndpoint { get; set; }
 
-    public bool Enabled => PrometheusPort > 0 || !string.IsNullOrWhiteSpace(OtlpEndpoint);
+    /// <summary>Logs as JSON lines (one object per entry) instead of text.</summary>
+    public bool JsonLogs { get; set; }
 }
 
 public sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOptions>
