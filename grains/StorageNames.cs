@@ -1,17 +1,20 @@
 namespace OrleansReco.Grains;
 
-/// <summary>Grain storage provider names, declared once; the silo registers a provider under each.</summary>
+/// <summary>Grain storage provider names, declared once; the silo registers a provider under each it uses.</summary>
 public static class StorageNames
 {
-    /// <summary>User grains: profile, recent events, event-id window, cached embedding.</summary>
+    /// <summary>The previous layout of user grains (one record per user); read only to move users to the user store.</summary>
     public const string Users = "users";
 
-    /// <summary>Item shard grains: items' features, availability and metadata.</summary>
+    /// <summary>The previous layout of item shards (one record per shard); read only to move shards to the shard store.</summary>
     public const string Shards = "shards";
 
     /// <summary>The model registry: publication history and the bundles' chunks.</summary>
     public const string Models = "models";
 
-    /// <summary>Every name above.</summary>
-    public static readonly IReadOnlyList<string> All = [Users, Shards, Models];
+    /// <summary>Names grains store state under.</summary>
+    public static readonly IReadOnlyList<string> Current = [Models];
+
+    /// <summary>Names of the previous layout, registered only where stored state can outlive a process (Redis).</summary>
+    public static readonly IReadOnlyList<string> Previous = [Users, Shards];
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Model;
 using OrleansReco.Grains.Placement;
+using OrleansReco.Grains.Storage;
 using OrleansReco.Grains.Telemetry;
 
 namespace OrleansReco.Grains.Items;
@@ -16,7 +17,8 @@ namespace OrleansReco.Grains.Items;
 /// </summary>
 [ServingSilosOnly]
 public sealed partial class ItemShardGrain(
-    [PersistentState("shard", StorageNames.Shards)] IPersistentState<ItemShardState> state,
+    IItemShardStore store,
+    PreviousLayout previous,
     IModelProvider models,
     IOptions<ItemShardOptions> options,
     RecoMetrics metrics,
@@ -25,6 +27,7 @@ public sealed partial class ItemShardGrain(
     /// <summary>Longest a search waits for its silo to load the query's (newer) model.</summary>
     private static readonly TimeSpan ModelCatchUp = TimeSpan.FromSeconds(5);
 
+    private readonly Dictionary<string, StoredItem> _items = new(StringComparer.Ordinal);
     private ShardIndex? _index;
     private string[]? _idOrder;
     private ShardIndex? _previous;
@@ -35,6 +38,9 @@ public sealed partial class ItemShardGrain(
 
     private int Shard => (int)this.GetPrimaryKeyLong(out _);
     private string Catalog { get { this.GetPrimaryKeyLong(out var catalog); return catalog ?? ItemSharding.DefaultCatalog; } }
+
+    /// <summary>The shard's key in its store: <c>catalogue/index</c>.</summary>
+    private string StoreKey => $"{Catalog}/{Shard}";
 
     public async Task<UpsertResult> UpsertAsync(CatalogItem[] items)
     {
@@ -49,11 +55,13 @@ public sealed partial class ItemShardGrain(
         if (!models.IsLoaded) return await StoreUnindexedAsync(items);
         var index = Index();
         int added = 0, updated = 0, rejected = 0;
+        var changed = new List<KeyValuePair<string, StoredItem>>(items.Length);
         foreach (var item in items)
         {
             var stored = StoredItem.From(item);
             if (!index.TryUpsert(item.ItemId, stored, out bool isNew)) { rejected++; continue; }
-            state.State.Items[item.ItemId] = stored;
+            _items[item.ItemId] = stored;
+            changed.Add(new(item.ItemId, stored));
             _idOrder = null;
             _previous?.TryUpsert(item.ItemId, stored, out _);
             _changedDuringBuild?.Add(item.ItemId);
@@ -61,7 +69,7 @@ public sealed partial class ItemShardGrain(
         }
         if (rejected > 0) LogShardFull(Catalog, shard, rejected, options.Value.MaxItemsPerShard);
         if (index.Maintain() is { } built) IndexBuilt(index, built);
-        if (added + updated > 0) await PersistAsync();
+        if (changed.Count > 0) await PersistAsync(() => store.UpsertAsync(StoreKey, changed));
         Report(index);
         return new UpsertResult(added, updated, rejected);
     }
@@ -73,16 +81,19 @@ public sealed partial class ItemShardGrain(
     private async Task<UpsertResult> StoreUnindexedAsync(CatalogItem[] items)
     {
         int added = 0, updated = 0, rejected = 0;
+        var changed = new List<KeyValuePair<string, StoredItem>>(items.Length);
         foreach (var item in items)
         {
-            bool isNew = !state.State.Items.ContainsKey(item.ItemId);
-            if (isNew && state.State.Items.Count >= options.Value.MaxItemsPerShard) { rejected++; continue; }
-            state.State.Items[item.ItemId] = StoredItem.From(item);
+            bool isNew = !_items.ContainsKey(item.ItemId);
+            if (isNew && _items.Count >= options.Value.MaxItemsPerShard) { rejected++; continue; }
+            var stored = StoredItem.From(item);
+            _items[item.ItemId] = stored;
+            changed.Add(new(item.ItemId, stored));
             _idOrder = null;
             if (isNew) added++; else updated++;
         }
         if (rejected > 0) LogShardFull(Catalog, Shard, rejected, options.Value.MaxItemsPerShard);
-        if (added + updated > 0) await PersistAsync();
+        if (changed.Count > 0) await PersistAsync(() => store.UpsertAsync(StoreKey, changed));
         return new UpsertResult(added, updated, rejected);
     }
 
@@ -91,26 +102,26 @@ public sealed partial class ItemShardGrain(
         ArgumentNullException.ThrowIfNull(itemIds);
         if (!models.IsLoaded && _index is null)
         {
-            int gone = itemIds.Count(id => id is not null && state.State.Items.Remove(id));
+            var gone = itemIds.Where(id => id is not null && _items.Remove(id)).ToList();
             _idOrder = null;
-            if (gone > 0) await PersistAsync();
-            return gone;
+            if (gone.Count > 0) await PersistAsync(() => store.RemoveAsync(StoreKey, gone));
+            return gone.Count;
         }
         var index = Index();
-        int removed = 0;
+        var removed = new List<string>();
         foreach (var id in itemIds)
         {
             if (id is null || !index.Remove(id)) continue;
-            state.State.Items.Remove(id);
+            _items.Remove(id);
+            removed.Add(id);
             _idOrder = null;
             _previous?.Remove(id);
             _changedDuringBuild?.Add(id);
-            removed++;
         }
         if (index.Maintain() is { } built) IndexBuilt(index, built);
-        if (removed > 0) await PersistAsync();
+        if (removed.Count > 0) await PersistAsync(() => store.RemoveAsync(StoreKey, removed));
         Report(index);
-        return removed;
+        return removed.Count;
     }
 
     public async Task<ShardAnswer> SearchAsync(ShardQuery query)
@@ -148,19 +159,19 @@ public sealed partial class ItemShardGrain(
     }
 
     public Task<CatalogItem?> GetItemAsync(string itemId) =>
-        Task.FromResult(state.State.Items.TryGetValue(itemId, out var item) ? item.ToItem(itemId) : null);
+        Task.FromResult(_items.TryGetValue(itemId, out var item) ? item.ToItem(itemId) : null);
 
     public Task<ItemPage> ListItemsAsync(int offset, int count, FieldRule? filter = null)
     {
         if (offset < 0) throw new ArgumentOutOfRangeException(nameof(offset), offset, "The offset must not be negative.");
         if (count is < 0 or > MaxPage) throw new ArgumentOutOfRangeException(nameof(count), count, $"A page holds 0 to {MaxPage} items.");
         // Item ids in order, sorted once per change of the catalogue rather than once per page.
-        var ordered = _idOrder ??= state.State.Items.Keys.Order(StringComparer.Ordinal).ToArray();
+        var ordered = _idOrder ??= _items.Keys.Order(StringComparer.Ordinal).ToArray();
         var constraint = filter?.ToConstraint();
         IReadOnlyList<string> matching = constraint is null
             ? ordered
-            : ordered.Where(id => constraint.Allows(state.State.Items[id].Get(constraint.Field))).ToList();
-        var page = matching.Skip(offset).Take(count).Select(id => state.State.Items[id].ToItem(id)).ToArray();
+            : ordered.Where(id => constraint.Allows(_items[id].Get(constraint.Field))).ToList();
+        var page = matching.Skip(offset).Take(count).Select(id => _items[id].ToItem(id)).ToArray();
         return Task.FromResult(new ItemPage(page, matching.Count));
     }
 
@@ -172,18 +183,43 @@ public sealed partial class ItemShardGrain(
     public Task<ShardStats> GetStatsAsync()
     {
         if (!models.IsLoaded && _index is null)
-            return Task.FromResult(new ShardStats(Shard, state.State.Items.Count, 0, "none", ""));
+            return Task.FromResult(new ShardStats(Shard, _items.Count, 0, "none", ""));
         var index = Index();
         Report(index);
         return Task.FromResult(new ShardStats(Shard, index.Count, index.MemoryBytes, index.Kind, index.ModelVersion));
     }
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await store.LoadAsync(StoreKey, _items);
+            if (_items.Count == 0) await MigrateAsync();
+        }
+        catch (Exception e)
+        {
+            LogLoadFailed(e, Catalog, Shard);
+            throw new RecoStorageException($"Shard {Catalog}/{Shard}: state could not be read: {e.Message}", e);
+        }
         _scheduler = TaskScheduler.Current;
         models.Changed += OnModelChanged;
-        return Task.CompletedTask;
     }
+
+    /// <summary>Moves a shard stored by the previous layout (one record holding every item) into the store, then clears the record.</summary>
+    private async Task MigrateAsync()
+    {
+        var old = await previous.ReadAsync<ItemShardState>(StorageNames.Shards, "shard", this.GetGrainId());
+        if (old is null) return;
+        var items = old.State.Items.ToList();
+        for (int i = 0; i < items.Count; i += MigrationBatch)
+            await store.UpsertAsync(StoreKey, items.GetRange(i, Math.Min(MigrationBatch, items.Count - i)));
+        await old.ClearAsync();
+        foreach (var (id, item) in items) _items[id] = item;
+        LogMigrated(Catalog, Shard, items.Count);
+    }
+
+    /// <summary>Items written per store call when a shard is moved from the previous layout.</summary>
+    private const int MigrationBatch = 10_000;
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -205,7 +241,7 @@ public sealed partial class ItemShardGrain(
         var model = models.Current;
         if (_index is null)
         {
-            _index = ShardIndex.Build(model, options.Value, state.State.Items, out var elapsed);
+            _index = ShardIndex.Build(model, options.Value, _items, out var elapsed);
             LogIndexBuilt(Catalog, Shard, _index.Count, _index.Kind, model.Version, "(none)", elapsed.TotalMilliseconds);
             IndexBuilt(_index, elapsed);
         }
@@ -228,7 +264,7 @@ public sealed partial class ItemShardGrain(
             || string.Equals(_pendingVersion, model.Version, StringComparison.Ordinal)) return;
         _pendingVersion = model.Version;
         _changedDuringBuild = new HashSet<string>(StringComparer.Ordinal);
-        _pending = SwapAsync(model, new Dictionary<string, StoredItem>(state.State.Items, StringComparer.Ordinal));
+        _pending = SwapAsync(model, new Dictionary<string, StoredItem>(_items, StringComparer.Ordinal));
     }
 
     private async Task SwapAsync(Core.Model.TwoTowerModel model, Dictionary<string, StoredItem> snapshot)
@@ -254,7 +290,7 @@ public sealed partial class ItemShardGrain(
         }
         foreach (var id in _changedDuringBuild!)
         {
-            if (state.State.Items.TryGetValue(id, out var item)) built.TryUpsert(id, item, out _);
+            if (_items.TryGetValue(id, out var item)) built.TryUpsert(id, item, out _);
             else built.Remove(id);
         }
         built.Maintain();
@@ -285,11 +321,11 @@ public sealed partial class ItemShardGrain(
 
     private void Report(ShardIndex index) => metrics.ShardSize(Catalog, Shard, index.Count, index.MemoryBytes);
 
-    private async Task PersistAsync()
+    private async Task PersistAsync(Func<Task> write)
     {
         try
         {
-            await state.WriteStateAsync();
+            await write();
         }
         catch (Exception e)
         {
@@ -311,6 +347,12 @@ public sealed partial class ItemShardGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Catalog}/{Shard}: rejected {Rejected} new items, the shard holds its maximum of {Max}")]
     private partial void LogShardFull(string catalog, int shard, int rejected, int max);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shard {Catalog}/{Shard}: state could not be read")]
+    private partial void LogLoadFailed(Exception error, string catalog, int shard);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Catalog}/{Shard}: moved {Count} items from the previous storage layout")]
+    private partial void LogMigrated(string catalog, int shard, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shard {Catalog}/{Shard}: state could not be saved; the activation reloads")]
     private partial void LogPersistFailed(Exception error, string catalog, int shard);

@@ -3,7 +3,10 @@ using OrleansReco.GrainInterfaces;
 
 namespace OrleansReco.Grains.Items;
 
-/// <summary>Persisted state of a shard: its items by id. Embeddings and the index are derived and rebuilt on activation.</summary>
+/// <summary>
+/// A shard as the previous storage layout kept it: every item in one Orleans grain-storage record, rewritten on every
+/// upsert. Read only to move a shard to <see cref="IItemShardStore"/> (see <see cref="Storage.PreviousLayout"/>).
+/// </summary>
 [GenerateSerializer, Alias("reco.ItemShardState")]
 public sealed class ItemShardState
 {

@@ -5,17 +5,21 @@ using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Events;
 using OrleansReco.Grains.Model;
 using OrleansReco.Grains.Placement;
+using OrleansReco.Grains.Storage;
 using OrleansReco.Grains.Telemetry;
 
 namespace OrleansReco.Grains.Users;
 
 /// <summary>
 /// A user: profile, the last N events, a window of recent event ids (a repeat is a no-op) and the embedding with
-/// the model version it came from. Events are acknowledged only after the state is persisted.
+/// the model version it came from. Each accepted batch is appended to the user's store before it is acknowledged;
+/// every <see cref="UserGrainOptions.SnapshotEvery"/> events, on a profile change and on deactivation the whole user
+/// is written as a snapshot that replaces the appended entries.
 /// </summary>
 [ServingSilosOnly]
 public sealed partial class UserGrain(
-    [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> state,
+    IUserStore store,
+    PreviousLayout previous,
     IModelProvider models,
     IOptions<UserGrainOptions> options,
     RecoMetrics metrics,
@@ -23,82 +27,124 @@ public sealed partial class UserGrain(
     IEventArchive archive,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
-    private HashSet<string>? _eventIds;
+    private UserData _user = new();
+    private long _version;
+    private int _sinceSnapshot;
+    private bool _stale;
+
+    private string UserId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        StoredUser stored;
+        try
+        {
+            stored = await store.LoadAsync(UserId);
+            if (stored.IsEmpty) stored = await MigrateAsync() ?? stored;
+        }
+        catch (Exception e)
+        {
+            LogLoadFailed(e, UserId);
+            throw new RecoStorageException($"User '{UserId}': state could not be read: {e.Message}", e);
+        }
+        _user = stored.Snapshot ?? new UserData();
+        foreach (var batch in stored.Tail)
+        {
+            foreach (var e in batch) _user.Add(e);
+            _user.Trim(options.Value);
+            _sinceSnapshot += batch.Length;
+        }
+        // The snapshot's embedding predates the replayed events; the first query computes a current one.
+        if (stored.Tail.Count > 0) ClearEmbedding();
+        _version = stored.Version;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_sinceSnapshot == 0 || _stale) return;
+        try
+        {
+            await WriteSnapshotAsync();
+        }
+        catch (Exception e)
+        {
+            // Nothing is lost: the appended entries stay and the next activation replays them.
+            LogSnapshotFailed(e, UserId);
+        }
+    }
 
     public async Task<EventAck> RecordEventsAsync(UserEvent[] events)
     {
         ArgumentNullException.ThrowIfNull(events);
         foreach (var e in events) Validate(e);
-        var s = state.State;
-        var ids = _eventIds ??= new HashSet<string>(s.RecentEventIds, StringComparer.Ordinal);
-        int accepted = 0, duplicates = 0;
+        ThrowIfStale();
+        var added = new EventRecord[events.Length];
         var kept = new List<UserEvent>(events.Length);
         foreach (var e in events)
         {
-            if (e.EventId is { } id)
-            {
-                if (!ids.Add(id)) { duplicates++; continue; }
-                s.RecentEventIds.Add(id);
-            }
-            Insert(s.Events, new StoredEvent(e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId));
+            var record = new EventRecord(e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId);
+            if (!_user.Add(record)) continue;
+            added[kept.Count] = record;
             kept.Add(e);
-            accepted++;
         }
+        int accepted = kept.Count, duplicates = events.Length - accepted;
         if (accepted > 0)
         {
-            Trim(s, options.Value, ids);
-            s.EventCount += accepted;
+            _user.Trim(options.Value);
             RefreshIfModel("event");
-            await PersistAsync();
-            await archive.AppendAsync(this.GetPrimaryKeyString(), kept);
+            await PersistAsync(async () => _version = await store.AppendAsync(UserId, _version, added.AsMemory(0, accepted)));
+            _sinceSnapshot += accepted;
+            if (_sinceSnapshot >= options.Value.SnapshotEvery) await SnapshotAfterAppendAsync();
+            await archive.AppendAsync(UserId, kept);
         }
         metrics.EventsIngested(accepted, duplicates);
-        return new EventAck(accepted, duplicates, s.Events.Count, s.ModelVersion ?? "");
+        return new EventAck(accepted, duplicates, _user.Events.Count, _user.ModelVersion ?? "");
     }
 
     public async Task<UserEmbedding> SetProfileAsync(Dictionary<string, string> profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        state.State.Profile = new Dictionary<string, string>(profile, StringComparer.Ordinal);
+        ThrowIfStale();
+        _user.Profile = new Dictionary<string, string>(profile, StringComparer.Ordinal);
         RefreshIfModel("profile");
-        await PersistAsync();
-        await archive.SaveProfileAsync(this.GetPrimaryKeyString(), state.State.Profile);
-        return new UserEmbedding(state.State.Embedding ?? [], state.State.ModelVersion ?? "");
+        // Profiles change rarely: the change is stored as a snapshot rather than as a second kind of log entry.
+        await PersistAsync(WriteSnapshotAsync);
+        await archive.SaveProfileAsync(UserId, _user.Profile);
+        return new UserEmbedding(_user.Embedding ?? [], _user.ModelVersion ?? "");
     }
 
     public Task<UserEmbedding> GetEmbeddingAsync()
     {
         EnsureCurrent();
-        return Task.FromResult(new UserEmbedding(state.State.Embedding!, state.State.ModelVersion!));
+        return Task.FromResult(new UserEmbedding(_user.Embedding!, _user.ModelVersion!));
     }
 
     public Task<UserContext> GetContextAsync()
     {
         EnsureCurrent();
-        var s = state.State;
-        var seen = new string[s.Events.Count];
-        for (int i = 0; i < seen.Length; i++) seen[i] = s.Events[i].ItemId;
-        return Task.FromResult(new UserContext(s.Embedding!, s.ModelVersion!, seen, new Dictionary<string, string>(s.Profile), s.EventCount));
+        var u = _user;
+        var seen = new string[u.Events.Count];
+        for (int i = 0; i < seen.Length; i++) seen[i] = u.Events[i].ItemId;
+        return Task.FromResult(new UserContext(u.Embedding!, u.ModelVersion!, seen, new Dictionary<string, string>(u.Profile), u.EventCount));
     }
 
     public Task<UserHistory> GetHistoryAsync()
     {
-        var s = state.State;
-        var events = new HistoryEntry[s.Events.Count];
+        var u = _user;
+        var events = new HistoryEntry[u.Events.Count];
         for (int i = 0; i < events.Length; i++)
         {
-            var e = s.Events[i];
+            var e = u.Events[i];
             events[i] = new HistoryEntry(e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId);
         }
-        return Task.FromResult(new UserHistory(new Dictionary<string, string>(s.Profile), events, s.EventCount, s.ModelVersion ?? ""));
+        return Task.FromResult(new UserHistory(new Dictionary<string, string>(u.Profile), events, u.EventCount, u.ModelVersion ?? ""));
     }
 
     /// <summary>Recomputes the embedding when there is none yet or the model moved on (not persisted: it is derived).</summary>
     private void EnsureCurrent()
     {
-        var s = state.State;
-        if (s.Embedding is null) Refresh("new");
-        else if (!string.Equals(s.ModelVersion, models.Version, StringComparison.Ordinal)) Refresh("model");
+        if (_user.Embedding is null) Refresh("new");
+        else if (!string.Equals(_user.ModelVersion, models.Version, StringComparison.Ordinal)) Refresh("model");
     }
 
     /// <summary>
@@ -107,63 +153,77 @@ public sealed partial class UserGrain(
     /// </summary>
     private void RefreshIfModel(string reason)
     {
-        if (models.IsLoaded)
-        {
-            Refresh(reason);
-            return;
-        }
-        state.State.Embedding = null;
-        state.State.ModelVersion = null;
+        if (models.IsLoaded) Refresh(reason);
+        else ClearEmbedding();
+    }
+
+    private void ClearEmbedding()
+    {
+        _user.Embedding = null;
+        _user.ModelVersion = null;
     }
 
     private void Refresh(string reason)
     {
         var model = models.Current;
-        var s = state.State;
-        int n = Math.Min(s.Events.Count, model.Header.History.Length);
+        var u = _user;
+        int n = Math.Min(u.Events.Count, model.Header.History.Length);
         var history = new HistoryEvent[n];
         for (int i = 0; i < n; i++)
         {
-            var e = s.Events[s.Events.Count - n + i];
+            var e = u.Events[u.Events.Count - n + i];
             history[i] = new HistoryEvent(e.ItemId, e.EventType, e.Value, e.Timestamp);
         }
         var vector = new float[model.Dimension];
-        model.EmbedUser(FeatureRows.ToRow(model.UserColumns, s.Profile), history, time.GetUtcNow().ToUnixTimeSeconds(), vector);
-        s.Embedding = vector;
-        s.ModelVersion = model.Version;
+        model.EmbedUser(FeatureRows.ToRow(model.UserColumns, u.Profile), history, time.GetUtcNow().ToUnixTimeSeconds(), vector);
+        u.Embedding = vector;
+        u.ModelVersion = model.Version;
         metrics.EmbeddingRefreshed(reason);
     }
 
-    private async Task PersistAsync()
+    private async Task WriteSnapshotAsync()
+    {
+        _version = await store.WriteSnapshotAsync(UserId, _version, _user);
+        _sinceSnapshot = 0;
+    }
+
+    /// <summary>
+    /// The batch is stored already (appended), so a failed snapshot does not fail the call: the entries stay until a
+    /// later snapshot. The activation is dropped, since whether the snapshot landed is unknown.
+    /// </summary>
+    private async Task SnapshotAfterAppendAsync()
     {
         try
         {
-            await state.WriteStateAsync();
+            await WriteSnapshotAsync();
         }
         catch (Exception e)
         {
-            // The in-memory state is ahead of storage: drop this activation so the next call reloads what was stored.
-            LogPersistFailed(e, this.GetPrimaryKeyString());
+            LogSnapshotFailed(e, UserId);
+            _stale = true;
             DeactivateOnIdle();
-            throw new RecoStorageException($"User '{this.GetPrimaryKeyString()}': state could not be saved: {e.Message}", e);
         }
     }
 
-    /// <summary>Inserts by timestamp (stable: equal timestamps keep arrival order), so late events land in place.</summary>
-    private static void Insert(List<StoredEvent> events, StoredEvent e)
+    /// <summary>Awaits a store write; on failure the activation is dropped (memory is ahead of storage) and the caller gets <see cref="RecoStorageException"/>.</summary>
+    private async Task PersistAsync(Func<Task> write)
     {
-        int i = events.Count;
-        while (i > 0 && events[i - 1].Timestamp > e.Timestamp) i--;
-        events.Insert(i, e);
+        try
+        {
+            await write();
+        }
+        catch (Exception e)
+        {
+            LogPersistFailed(e, UserId);
+            _stale = true;
+            DeactivateOnIdle();
+            throw new RecoStorageException($"User '{UserId}': state could not be saved: {e.Message}", e);
+        }
     }
 
-    private static void Trim(UserState s, UserGrainOptions o, HashSet<string> ids)
+    private void ThrowIfStale()
     {
-        if (s.Events.Count > o.HistoryLength) s.Events.RemoveRange(0, s.Events.Count - o.HistoryLength);
-        int excess = s.RecentEventIds.Count - o.EventIdWindow;
-        if (excess <= 0) return;
-        for (int i = 0; i < excess; i++) ids.Remove(s.RecentEventIds[i]);
-        s.RecentEventIds.RemoveRange(0, excess);
+        if (_stale) throw new RecoStorageException($"User '{UserId}': a write failed and the activation is reloading; retry.");
     }
 
     private static void Validate(UserEvent e)
@@ -174,6 +234,28 @@ public sealed partial class UserGrain(
         if (!float.IsFinite(e.Value)) throw new ArgumentException($"Event '{e.EventId}' has value {e.Value}, which is not finite.");
     }
 
+    /// <summary>Moves a user stored by the previous layout into the store (snapshot first, then the old record is cleared).</summary>
+    private async Task<StoredUser?> MigrateAsync()
+    {
+        var old = await previous.ReadAsync<UserState>(StorageNames.Users, "user", this.GetGrainId());
+        if (old is null) return null;
+        var user = old.State.ToUserData();
+        user.Trim(options.Value);
+        long version = await store.WriteSnapshotAsync(UserId, 0, user);
+        await old.ClearAsync();
+        LogMigrated(UserId, user.Events.Count);
+        return new StoredUser(user, [], version);
+    }
+
     [LoggerMessage(Level = LogLevel.Error, Message = "User {UserId}: state could not be saved; the activation reloads")]
     private partial void LogPersistFailed(Exception error, string userId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "User {UserId}: state could not be read")]
+    private partial void LogLoadFailed(Exception error, string userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: snapshot could not be written; the appended entries are kept and replayed on the next activation")]
+    private partial void LogSnapshotFailed(Exception error, string userId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: moved from the previous storage layout ({Events} events)")]
+    private partial void LogMigrated(string userId, int events);
 }

@@ -1,6 +1,9 @@
 namespace OrleansReco.Grains.Users;
 
-/// <summary>Persisted state of a user grain. Events are oldest first; both lists are bounded by <see cref="UserGrainOptions"/>.</summary>
+/// <summary>
+/// A user as the previous storage layout kept it: the whole state in one Orleans grain-storage record, rewritten on
+/// every accepted batch. Read only to move a user to <see cref="IUserStore"/> (see <see cref="Storage.PreviousLayout"/>).
+/// </summary>
 [GenerateSerializer, Alias("reco.UserState")]
 public sealed class UserState
 {
@@ -10,9 +13,24 @@ public sealed class UserState
     [Id(3)] public float[]? Embedding { get; set; }
     [Id(4)] public string? ModelVersion { get; set; }
     [Id(5)] public long EventCount { get; set; }
+
+    /// <summary>The same user in the current in-memory form (event ids become their hashes, in the same order).</summary>
+    public UserData ToUserData()
+    {
+        var user = new UserData
+        {
+            Profile = new Dictionary<string, string>(Profile, StringComparer.Ordinal),
+            EventCount = EventCount,
+            Embedding = Embedding,
+            ModelVersion = Embedding is null ? null : ModelVersion,
+        };
+        foreach (var e in Events) user.Events.Add(new EventRecord(e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId));
+        foreach (var id in RecentEventIds) user.EventIds.Add(id);
+        return user;
+    }
 }
 
-/// <summary>One remembered event; <see cref="EventId"/> is null for events stored before ids were kept here, or sent without one.</summary>
+/// <summary>One remembered event of the previous layout; <see cref="EventId"/> is null for events sent without one.</summary>
 [GenerateSerializer, Alias("reco.StoredEvent")]
 public sealed record StoredEvent(
     [property: Id(0)] string ItemId,

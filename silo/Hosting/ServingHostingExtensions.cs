@@ -40,6 +40,7 @@ public static class ServingHostingExtensions
         services.TryAddSingleton<IModelProvider>(sp => sp.GetRequiredService<ModelCache>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ModelCache>());
         services.TryAddSingleton<IEventArchive>(_ => new MemoryEventArchive());
+        services.AddRecoMemoryStores();
         services.TryAddSingleton<ModelSync>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ModelSync>());
         services.AddPlacementFilter<ServingSilosFilterStrategy, ServingSilosFilterDirector>(ServiceLifetime.Singleton);

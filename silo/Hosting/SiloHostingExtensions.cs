@@ -96,17 +96,19 @@ public static class SiloHostingExtensions
         {
             var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
             silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
-            foreach (var name in StorageNames.All) silo.AddRedisGrainStorage(name, o => o.ConfigurationOptions = redis);
+            foreach (var name in StorageNames.Current) silo.AddRedisGrainStorage(name, o => o.ConfigurationOptions = redis);
+            // The previous layout of users and shards: read once per grain to move it to the stores, then deleted.
+            foreach (var name in StorageNames.Previous) silo.AddRedisGrainStorage(name, o => { o.ConfigurationOptions = redis; o.DeleteStateOnClear = true; });
             silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
             if (options.BinaryState)
                 silo.Services.AddSingleton<IPostConfigureOptions<Orleans.Persistence.RedisStorageOptions>>(sp => new PostConfigureOptions<Orleans.Persistence.RedisStorageOptions>(
                     name: null, o => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
-            silo.AddRecoRedisEvents(options.RedisConnectionString!);
+            silo.AddRecoRedisEvents(options.RedisConnectionString!).AddRecoRedisStores();
         }
         else
         {
             silo.AddMemoryGrainStorageAsDefault();
-            foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
+            foreach (var name in StorageNames.Current) silo.AddMemoryGrainStorage(name);
             // The memory store keeps a serialised copy of each state and nothing outlives the process, so there is no
             // stored format to stay compatible with: Orleans' binary serializer instead of the default JSON makes each
             // write (one per accepted event batch) several times cheaper.

@@ -1,52 +1,34 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Storage;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using OrleansReco.Grains.Users;
 
 namespace OrleansReco.Gateway.Tests;
 
 /// <summary>
-/// User storage that fails every write for users whose id starts with <see cref="DownPrefix"/> and keeps everything
+/// A user store that fails every write for users whose id starts with <see cref="DownPrefix"/> and keeps everything
 /// else in memory: a storage outage that hits some users of a batch.
 /// </summary>
-public sealed class PartlyDownUserStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+public sealed class PartlyDownUserStore(IOptions<ClusterOptions> cluster) : IUserStore
 {
     public const string DownPrefix = "down-";
 
-    private readonly ConcurrentDictionary<(string, GrainId), (object State, string ETag)> _data = new();
+    private readonly MemoryUserStore _store = new(cluster);
 
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        if (_data.TryGetValue((stateName, grainId), out var stored))
-        {
-            grainState.State = (T)stored.State;
-            grainState.ETag = stored.ETag;
-            grainState.RecordExists = true;
-        }
-        return Task.CompletedTask;
-    }
+    public Task<StoredUser> LoadAsync(string userId) => _store.LoadAsync(userId);
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        if (grainId.Key.ToString()!.StartsWith(DownPrefix, StringComparison.Ordinal))
-            throw new IOException($"Storage unreachable for {grainId} (test outage).");
-        string etag = Guid.NewGuid().ToString("N");
-        _data[(stateName, grainId)] = (grainState.State!, etag);
-        grainState.ETag = etag;
-        grainState.RecordExists = true;
-        return Task.CompletedTask;
-    }
+    public Task<long> AppendAsync(string userId, long version, ReadOnlyMemory<EventRecord> events) =>
+        Down(userId) ?? _store.AppendAsync(userId, version, events);
 
-    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        _data.TryRemove((stateName, grainId), out _);
-        grainState.RecordExists = false;
-        return Task.CompletedTask;
-    }
+    public Task<long> WriteSnapshotAsync(string userId, long version, UserData user) =>
+        Down(userId) ?? _store.WriteSnapshotAsync(userId, version, user);
 
-    public void Participate(ISiloLifecycle lifecycle) { }
+    private static Task<long>? Down(string userId) => userId.StartsWith(DownPrefix, StringComparison.Ordinal)
+        ? Task.FromException<long>(new IOException($"Storage unreachable for user '{userId}' (test outage)."))
+        : null;
 }
 
 /// <summary>A grain failing after validation: 503 naming the users whose events were persisted, never a 500; a retry is safe.</summary>
@@ -57,7 +39,7 @@ public sealed class StorageFailureTests : IAsyncLifetime
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(s => s.AddKeyedSingleton<IGrainStorage>(Grains.StorageNames.Users, (_, _) => new PartlyDownUserStorage()));
+            builder.ConfigureTestServices(s => s.AddSingleton<IUserStore, PartlyDownUserStore>());
         }
     }
 

@@ -191,15 +191,16 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
     }
 
     /// <summary>
-    /// Makes the user's grain state unusable: the state hash is moved aside and a list put in its place, so the
-    /// storage's reads and writes fail with WRONGTYPE (a real Redis error) until <see cref="RepairStorageAsync"/>.
+    /// Makes the user's stored state unusable: the user's hash (version and snapshot; the log beside it is left) is
+    /// moved aside and a list put in its place, so the store's reads and writes fail with WRONGTYPE (a real Redis
+    /// error) until <see cref="RepairStorageAsync"/>.
     /// </summary>
     private async Task<RedisKey> BreakStorageAsync(string userId)
     {
         var server = fixture.Connection.GetServer(fixture.Connection.GetEndPoints()[0]);
         var keys = new List<RedisKey>();
         await foreach (var key in server.KeysAsync(pattern: $"*{userId}*")) keys.Add(key);
-        var state = Assert.Single(keys);
+        var state = Assert.Single(keys, k => !k.ToString().EndsWith(":log", StringComparison.Ordinal));
         Assert.True(await fixture.Db.KeyRenameAsync(state, (RedisKey)(state.ToString() + ":saved")), $"Setup: could not move {state} aside.");
         await fixture.Db.ListRightPushAsync(state, "not a grain state");
         return state;

@@ -9,7 +9,8 @@ namespace OrleansReco.Grains.Tests;
 /// </summary>
 public sealed class RedisClusterFixture : IAsyncLifetime
 {
-    private readonly string _serviceId = $"reco-redis-{Guid.NewGuid():N}";
+    /// <summary>The service id every cluster of the fixture shares unless a test names its own.</summary>
+    public string ServiceId { get; } = $"reco-redis-{Guid.NewGuid():N}";
 
     public RedisServer Redis { get; private set; } = null!;
     public string ModelPath { get; private set; } = "";
@@ -28,7 +29,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = new TestClusterBuilder(initialSilosCount: 2);
-        builder.Options.ServiceId = serviceId ?? _serviceId;
+        builder.Options.ServiceId = serviceId ?? ServiceId;
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Reco:Cluster:Provider"] = "Redis",
