@@ -95,6 +95,7 @@ internal static class ClusterBenchCommand
             ["Reco:Cluster:GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
             ["Reco:Model:Path"] = bundle,
             ["Reco:Trainer:Interval"] = "00:00:00", // runs only when the benchmark starts one
+            ["Reco:Trainer:MaxEvents"] = "100000", // the newest 100,000 events: a run of about a minute on a busy 2-core machine
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error); // long-running upsert batches trip its 1 s work-item warning
