@@ -19,10 +19,11 @@ public interface IItemShardGrain : IGrainWithIntegerCompoundKey
     /// The shard's best items for a query, filters applied inside the index walk, from the index of the query's model
     /// version: the current one, the one it replaced, or the one being built (then the search waits for it).
     /// Interleaves with other calls so that a search waiting for a build does not hold up the others; the search
-    /// itself runs in one turn and only reads.
+    /// itself runs in one turn and only reads. <paramref name="cancellation"/> is cancelled by the caller when its
+    /// fan-out deadline passes: a search still waiting (queued, or for a model or an index build) then stops.
     /// </summary>
     [Alias("Search"), Orleans.Concurrency.AlwaysInterleave]
-    Task<ShardAnswer> SearchAsync(ShardQuery query);
+    Task<ShardAnswer> SearchAsync(ShardQuery query, CancellationToken cancellation = default);
 
     /// <summary>Scores of the given items (all on this shard) against a user vector; null for unknown items.</summary>
     [Alias("Score")]

@@ -124,7 +124,8 @@ public sealed class RecoCluster : IAsyncDisposable
         await StartGatewayAsync(cancellation);
         using var client = CreateClient(TimeSpan.FromSeconds(30));
         var categories = SmallModel.Categories;
-        await client.UpsertItemsAsync(Enumerable.Range(0, _options.Items).Select(i => (ItemId(i), categories[i % categories.Length], 5.0 + i % 17)), cancellation);
+        foreach (var chunk in Enumerable.Range(0, _options.Items).Chunk(5000))
+            await client.UpsertItemsAsync(chunk.Select(i => (ItemId(i), categories[i % categories.Length], 5.0 + i % 17)), cancellation);
         Log($"cluster ready in {clock.Elapsed.TotalSeconds:F1} s: {Silos.Count} silos, gateway {GatewayUrl}, {_options.Items} items");
     }
 

@@ -1,4 +1,8 @@
 
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
 namespace OrleansReco.Harness;
 
 /// <summary>
@@ -61,6 +65,54 @@ public sealed class RedisProcess : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    /// <summary>Runs one command (RESP over a fresh loopback connection) and returns its reply as text.</summary>
+    public async Task<string> CommandAsync(params string[] args)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", Port);
+        var stream = tcp.GetStream();
+        var request = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
+        foreach (var arg in args) request.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        string line = await reader.ReadLineAsync() ?? throw new IOException($"redis-server on port {Port} closed the connection.");
+        switch (line[0])
+        {
+            case '+':
+            case ':':
+                return line[1..];
+            case '-':
+                throw new InvalidOperationException($"redis-server on port {Port}: {string.Join(' ', args)}: {line[1..]}");
+            case '$':
+                int length = int.Parse(line.AsSpan(1), CultureInfo.InvariantCulture);
+                if (length < 0) return "";
+                var buffer = new char[length];
+                int read = 0;
+                while (read < length)
+                {
+                    int n = await reader.ReadAsync(buffer.AsMemory(read, length - read));
+                    if (n == 0) throw new IOException($"redis-server on port {Port} closed the connection mid-reply.");
+                    read += n;
+                }
+                return new string(buffer);
+            default:
+                throw new InvalidOperationException($"redis-server on port {Port}: unexpected reply '{line}' to {args[0]}.");
+        }
+    }
+
+    /// <summary>The fields of <c>INFO</c> (all sections) as numbers where they are numbers.</summary>
+    public async Task<IReadOnlyDictionary<string, double>> InfoAsync()
+    {
+        var info = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in (await CommandAsync("INFO", "everything")).Split('\n'))
+        {
+            int colon = line.IndexOf(':');
+            if (colon > 0 && double.TryParse(line.AsSpan(colon + 1).Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+                info[line[..colon]] = value;
+        }
+        return info;
+    }
 
     private static async Task<ChildProcess> LaunchAsync(int port, string directory, string fsync, int start)
     {

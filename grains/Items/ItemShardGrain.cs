@@ -124,11 +124,24 @@ public sealed partial class ItemShardGrain(
         return removed.Count;
     }
 
-    public async Task<ShardAnswer> SearchAsync(ShardQuery query)
+    public async Task<ShardAnswer> SearchAsync(ShardQuery query, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        try
+        {
+            return await SearchCoreAsync(query, cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            metrics.ShardSearchCancelled(Catalog, Shard);
+            throw;
+        }
+    }
+
+    private async Task<ShardAnswer> SearchCoreAsync(ShardQuery query, CancellationToken cancellation)
+    {
         if (options.Value.SimulatedSearchDelay.TryGetValue($"{Catalog}/{Shard}", out var delay) && delay > TimeSpan.Zero)
-            await Task.Delay(delay);
+            await Task.Delay(delay, cancellation);
         var index = Index();
         string? wanted = query.ModelVersion;
         if (wanted is not null && !string.Equals(wanted, index.ModelVersion, StringComparison.Ordinal))
@@ -138,12 +151,14 @@ public sealed partial class ItemShardGrain(
             {
                 // The query's model is newer than this index: wait for the rebuild under way, or first for this silo
                 // to load that model (a publication reaches the silos one by one). The fan-out deadline bounds it.
-                if (!string.Equals(wanted, _pendingVersion, StringComparison.Ordinal) && await models.WaitForVersionAsync(wanted, ModelCatchUp))
+                if (!string.Equals(wanted, _pendingVersion, StringComparison.Ordinal)
+                    && await models.WaitForVersionAsync(wanted, ModelCatchUp).WaitAsync(cancellation))
                     Index();
-                if (_pending is { } pending && string.Equals(wanted, _pendingVersion, StringComparison.Ordinal)) await pending;
+                if (_pending is { } pending && string.Equals(wanted, _pendingVersion, StringComparison.Ordinal)) await pending.WaitAsync(cancellation);
                 index = Index();
             }
         }
+        cancellation.ThrowIfCancellationRequested();
         // Everything below runs in this turn, so the answer comes from one index and one model version.
         return new ShardAnswer(Shard, index.Search(query), index.ModelVersion);
     }

@@ -147,20 +147,43 @@ internal sealed class ShardIndex : IDisposable
         if (query.Vector.Length != _model.Dimension)
             throw new ArgumentException($"Query vector has length {query.Vector.Length}; model {ModelVersion} has dimension {_model.Dimension}.");
         if (Count == 0) return [];
-        var filter = new SlotFilter(_ids, _items, ToFilter(query));
+        // The excluded ids (the user's seen items, for every shard) become this shard's slots, sorted: the filter
+        // checks a slot with a binary search instead of building a set of the whole list per query.
+        var excluded = ArrayPool<int>.Shared.Rent(Math.Max(1, query.ExcludedItemIds.Length));
+        int excludedCount = 0;
+        foreach (var id in query.ExcludedItemIds)
+            if (_slotOf.TryGetValue(id, out int slot)) excluded[excludedCount++] = slot;
+        Array.Sort(excluded, 0, excludedCount);
+        var filter = new SlotFilter(_ids, _items, ToFilter(query), excluded, excludedCount);
         string? field = query.LimitField;
         bool limited = field is not null && query.LimitPerValue > 0;
         int fetch = Math.Min(Count, limited ? query.K * 4 : query.K);
+        try
+        {
+            return SearchFiltered(query, filter, field, limited, fetch);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(excluded);
+        }
+    }
+
+    private RecommendedItem[] SearchFiltered(ShardQuery query, SlotFilter filter, string? field, bool limited, int fetch)
+    {
         while (true)
         {
             var hits = ArrayPool<SearchHit>.Shared.Rent(fetch);
             try
             {
                 int n = _index.Search(query.Vector, fetch, hits.AsSpan(0, fetch), ef: 0, filter);
+                if (!limited)
+                {
+                    var top = new RecommendedItem[n];
+                    for (int i = 0; i < n; i++) top[i] = new RecommendedItem(_ids[hits[i].Id]!, hits[i].Score);
+                    return top;
+                }
                 var ranked = new List<ScoredItem>(n);
                 for (int i = 0; i < n; i++) ranked.Add(new ScoredItem(_ids[hits[i].Id]!, hits[i].Score));
-                if (!limited)
-                    return ranked.Select(r => new RecommendedItem(r.ItemId, r.Score)).ToArray();
                 var kept = TopK.LimitPerField(ranked, id => FieldOf(id, field!), query.LimitPerValue, query.K);
                 if (kept.Count >= query.K || n < fetch || fetch >= Count)
                     return kept.Select(r => new RecommendedItem(r.ItemId, r.Score, FieldOf(r.ItemId, field!))).ToArray();
@@ -216,21 +239,22 @@ internal sealed class ShardIndex : IDisposable
     {
         var constraints = new FieldConstraint[query.Rules.Length];
         for (int i = 0; i < constraints.Length; i++) constraints[i] = query.Rules[i].ToConstraint();
-        return new ItemFilter
-        {
-            OnlyAvailable = query.OnlyAvailable,
-            ExcludedItemIds = query.ExcludedItemIds.Length == 0 ? new HashSet<string>() : new HashSet<string>(query.ExcludedItemIds, StringComparer.Ordinal),
-            Constraints = constraints,
-        };
+        // Excluded ids are checked by slot (SlotFilter), not by the filter's id set.
+        return new ItemFilter { OnlyAvailable = query.OnlyAvailable, Constraints = constraints };
     }
 
-    /// <summary>Evaluated for every candidate inside the index walk, so the survivors are the best that pass.</summary>
-    private readonly struct SlotFilter(string?[] ids, StoredItem?[] items, ItemFilter filter) : IVectorFilter
+    /// <summary>
+    /// Evaluated for every candidate inside the index walk, so the survivors are the best that pass:
+    /// <paramref name="excluded"/> holds the excluded slots, sorted, in its first <paramref name="excludedCount"/> entries.
+    /// </summary>
+    private readonly struct SlotFilter(string?[] ids, StoredItem?[] items, ItemFilter filter, int[] excluded, int excludedCount) : IVectorFilter
     {
         public bool Allows(int id)
         {
             var item = items[id];
-            return item is not null && filter.Allows(ids[id]!, item.Available, item);
+            return item is not null
+                && (excludedCount == 0 || Array.BinarySearch(excluded, 0, excludedCount, id) < 0)
+                && filter.Allows(ids[id]!, item.Available, item);
         }
     }
 }

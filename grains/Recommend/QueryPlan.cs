@@ -1,3 +1,4 @@
+using System.Buffers;
 using OrleansReco.Core.Serving;
 using OrleansReco.GrainInterfaces;
 
@@ -42,38 +43,76 @@ internal static class QueryPlan
         }
         (filter, var applied) = RuleEngine.Apply(filter, rules, profile, query.Context);
         appliedRules = [.. applied];
-        var excludedIds = new HashSet<string>(excluded, StringComparer.Ordinal);
-        foreach (var id in query.ExcludeItemIds ?? []) excludedIds.Add(id);
+        // Seen items (with repeats) and the query's exclusions: sorted and made distinct in one array, no set.
+        string[] excludedIds = [.. excluded, .. query.ExcludeItemIds ?? []];
+        Array.Sort(excludedIds, StringComparer.Ordinal);
+        int distinct = 0;
+        for (int i = 0; i < excludedIds.Length; i++)
+            if (distinct == 0 || !string.Equals(excludedIds[i], excludedIds[distinct - 1], StringComparison.Ordinal)) excludedIds[distinct++] = excludedIds[i];
+        if (distinct < excludedIds.Length) Array.Resize(ref excludedIds, distinct);
         var fieldRules = filter.Constraints
             .Select(c => new FieldRule(c.Field, c.Kind == ConstraintKind.Exclude ? FieldRuleKind.Exclude : FieldRuleKind.Require, [.. c.Values]))
             .ToArray();
-        return new ShardQuery(vector, query.K, query.OnlyAvailable, [.. excludedIds], fieldRules, query.LimitField, query.LimitPerValue);
+        return new ShardQuery(vector, query.K, query.OnlyAvailable, excludedIds, fieldRules, query.LimitField, query.LimitPerValue);
     }
 
-    /// <summary>Merges the shards' lists into the best K, then keeps at most LimitPerValue per value of the limit field.</summary>
+    /// <summary>
+    /// Merges the shards' lists into the best K (best score first, ties by item id; an item listed twice, possible
+    /// only mid-migration, counts once with its best score), then keeps at most LimitPerValue per value of the limit
+    /// field. The shards' items are reused as they are: one pooled buffer, no per-candidate allocation.
+    /// </summary>
     public static RecommendedItem[] Merge(IReadOnlyList<ShardAnswer> answers, ShardQuery query)
     {
-        var groups = new Dictionary<string, string?>(StringComparer.Ordinal);
-        var lists = new List<IReadOnlyList<ScoredItem>>(answers.Count);
         int total = 0;
-        foreach (var answer in answers)
-        {
-            var list = new ScoredItem[answer.Items.Length];
-            for (int i = 0; i < list.Length; i++)
-            {
-                var item = answer.Items[i];
-                list[i] = new ScoredItem(item.ItemId, item.Score);
-                groups[item.ItemId] = item.Group;
-            }
-            lists.Add(list);
-            total += list.Length;
-        }
+        for (int a = 0; a < answers.Count; a++) total += answers[a].Items.Length;
         if (total == 0) return [];
-        var merged = TopK.Merge(lists, total);
-        bool limited = query.LimitField is not null && query.LimitPerValue > 0;
-        var kept = limited
-            ? TopK.LimitPerField(merged, id => groups.GetValueOrDefault(id), query.LimitPerValue, query.K)
-            : merged.Take(query.K).ToList();
-        return kept.Select(s => new RecommendedItem(s.ItemId, s.Score, groups.GetValueOrDefault(s.ItemId))).ToArray();
+        var all = ArrayPool<RecommendedItem>.Shared.Rent(total);
+        try
+        {
+            int n = 0;
+            for (int a = 0; a < answers.Count; a++)
+            {
+                var items = answers[a].Items;
+                items.CopyTo(all, n);
+                n += items.Length;
+            }
+            Array.Sort(all, 0, n, BestFirst);
+            bool limited = query.LimitField is not null && query.LimitPerValue > 0;
+            var perValue = limited ? new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase) : null;
+            var kept = new List<RecommendedItem>(Math.Min(query.K, n));
+            // Repeats are looked up in the short kept list; a set only for long lists.
+            var keptIds = query.K > 64 ? new HashSet<string>(StringComparer.Ordinal) : null;
+            for (int i = 0; i < n && kept.Count < query.K; i++)
+            {
+                var item = all[i];
+                if (keptIds is not null ? keptIds.Contains(item.ItemId) : IsKept(kept, item.ItemId)) continue;
+                if (perValue is not null)
+                {
+                    string value = item.Group ?? "";
+                    perValue.TryGetValue(value, out int count);
+                    if (count >= query.LimitPerValue) continue;
+                    perValue[value] = count + 1;
+                }
+                kept.Add(item);
+                keptIds?.Add(item.ItemId);
+            }
+            return [.. kept];
+        }
+        finally
+        {
+            ArrayPool<RecommendedItem>.Shared.Return(all, clearArray: true);
+        }
+    }
+
+    /// <summary>Best first, as <see cref="TopK.BestFirst"/>.</summary>
+    private static readonly Comparer<RecommendedItem> BestFirst =
+        Comparer<RecommendedItem>.Create(static (a, b) => TopK.BestFirst(new ScoredItem(a.ItemId, a.Score), new ScoredItem(b.ItemId, b.Score)));
+
+    /// <summary>Whether an item with this id is already in the (short) kept list.</summary>
+    private static bool IsKept(List<RecommendedItem> kept, string itemId)
+    {
+        foreach (var k in kept)
+            if (string.Equals(k.ItemId, itemId, StringComparison.Ordinal)) return true;
+        return false;
     }
 }

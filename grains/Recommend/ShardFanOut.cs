@@ -9,11 +9,16 @@ internal sealed record FanOutResult(IReadOnlyList<ShardAnswer> Answers, int[] An
 /// <summary>Sends one query to every shard of a catalogue at once and keeps what arrives before the deadline.</summary>
 internal static partial class ShardFanOut
 {
+    /// <summary>
+    /// Queries every shard and waits at most <paramref name="deadline"/>; shards still searching then are cancelled
+    /// (their answers would be dropped anyway, and a queued search would otherwise still run and hold the shard).
+    /// </summary>
     public static async Task<FanOutResult> QueryAsync(
         IGrainFactory grains, string catalog, int shardCount, ShardQuery query, TimeSpan deadline, ILogger logger)
     {
+        using var late = new CancellationTokenSource();
         var calls = new Task<ShardAnswer>[shardCount];
-        for (int s = 0; s < shardCount; s++) calls[s] = grains.Shard(catalog, s).SearchAsync(query);
+        for (int s = 0; s < shardCount; s++) calls[s] = grains.Shard(catalog, s).SearchAsync(query, late.Token);
         var all = Task.WhenAll(calls);
         try
         {
@@ -28,22 +33,27 @@ internal static partial class ShardFanOut
             // A failed shard is treated like a late one: the answer is partial, not failed.
         }
         if (!all.IsCompleted)
+        {
+            late.Cancel();
             _ = all.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
 
         var answers = new List<ShardAnswer>(shardCount);
-        var answered = new List<int>(shardCount);
+        var answered = new int[shardCount];
+        int count = 0;
         for (int s = 0; s < shardCount; s++)
         {
             var call = calls[s];
             if (call.IsCompletedSuccessfully)
             {
                 answers.Add(call.Result);
-                answered.Add(s);
+                answered[count++] = s;
             }
-            else if (call.IsFaulted) LogShardFailed(logger, call.Exception!.GetBaseException(), catalog, s);
+            else if (call.IsFaulted && call.Exception!.GetBaseException() is not OperationCanceledException)
+                LogShardFailed(logger, call.Exception.GetBaseException(), catalog, s);
             else LogShardLate(logger, catalog, s, deadline.TotalMilliseconds);
         }
-        return new FanOutResult(answers, [.. answered], answered.Count < shardCount);
+        return new FanOutResult(answers, count == shardCount ? answered : answered[..count], count < shardCount);
     }
 
     /// <summary>

@@ -22,6 +22,7 @@ public sealed class RecoMetrics : IDisposable
     private readonly Counter<long> _embeddingRefreshes;
     private readonly Histogram<double> _recommendLatency;
     private readonly Counter<long> _partialAnswers;
+    private readonly Counter<long> _searchesCancelled;
     private readonly Histogram<double> _indexBuildTime;
     private readonly Histogram<double> _indexSwapTime;
     private readonly ConcurrentDictionary<(string Catalog, int Shard), (int Items, long Bytes)> _shards = new();
@@ -38,6 +39,8 @@ public sealed class RecoMetrics : IDisposable
         _embeddingRefreshes = _meter.CreateCounter<long>("reco.embedding.refreshes", "{refresh}", "User embeddings recomputed, by reason.");
         _recommendLatency = _meter.CreateHistogram<double>("reco.recommend.latency", "ms", "Time to answer a recommendation query.");
         _partialAnswers = _meter.CreateCounter<long>("reco.recommend.partial", "{answer}", "Answers missing at least one shard.");
+        _searchesCancelled = _meter.CreateCounter<long>("reco.shard.searches.cancelled", "{search}",
+            "Shard searches stopped because the query's fan-out deadline passed before they finished.");
         _indexBuildTime = _meter.CreateHistogram<double>("reco.index.build.time", "ms", "Time to (re)build a shard's index.");
         _indexSwapTime = _meter.CreateHistogram<double>("reco.index.swap.time", "ms",
             "Per shard, time from a new model version to its index being swapped in (re-embedding and build in the background).");
@@ -65,6 +68,10 @@ public sealed class RecoMetrics : IDisposable
         _recommendLatency.Record(milliseconds, new("kind", kind), new("partial", partial));
         if (partial) _partialAnswers.Add(1, new KeyValuePair<string, object?>("kind", kind));
     }
+
+    /// <summary>A shard search stopped on its caller's cancellation (the fan-out deadline passed).</summary>
+    public void ShardSearchCancelled(string catalog, int shard) =>
+        _searchesCancelled.Add(1, new("catalog", catalog), new("shard", shard));
 
     public void IndexBuilt(string indexKind, int items, double milliseconds) =>
         _indexBuildTime.Record(milliseconds, new("index", indexKind), new("items", items));

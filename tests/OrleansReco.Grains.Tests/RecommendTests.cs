@@ -141,6 +141,34 @@ public sealed class RecommendTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Recommend_ShardMissesDeadline_ItsSearchIsCancelled()
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Telemetry.RecoMetrics.MeterName && instrument.Name == "reco.shard.searches.cancelled") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var t = tags.ToArray();
+            if (t.Any(x => x is { Key: "catalog", Value: ClusterFixture.SlowCatalog }) && t.Any(x => x.Key == "shard" && x.Value is ClusterFixture.SlowShard))
+                cancelled.TrySetResult();
+        });
+        listener.Start();
+        var client = new GrainInterfaces.Client.RecoClient(Grains, ClusterFixture.SlowCatalog);
+        await client.UpsertItemsAsync(TestData.Items(80));
+
+        var answer = await client.RecommendAsync(TestData.Unique("user"), new RecommendQuery(K: 10, Deadline: TimeSpan.FromMilliseconds(200)));
+
+        Assert.True(answer.Partial);
+        // Without cancellation the slow shard would finish its search after its delay and never count a cancel.
+        var stopped = await Task.WhenAny(cancelled.Task, Task.Delay(ClusterFixture.SlowShardDelay / 2));
+        Assert.True(stopped == cancelled.Task,
+            $"Shard {ClusterFixture.SlowCatalog}/{ClusterFixture.SlowShard} was not cancelled within {(ClusterFixture.SlowShardDelay / 2).TotalSeconds} s of missing the deadline.");
+    }
+
+    [Fact]
     public async Task RecommendForProfile_AnonymousUser_SameAsKnownUserWithSameData()
     {
         var client = await TestData.NewCatalogAsync(Grains, 40);

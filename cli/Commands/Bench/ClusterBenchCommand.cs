@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,37 +19,61 @@ using OrleansReco.Training.TwoTower;
 namespace OrleansReco.Cli.Commands.Bench;
 
 /// <summary>
-/// <c>reco bench cluster</c>: an in-process silo with memory providers, a synthetic catalogue spread over the item
-/// shards and users with histories; then recommendation latency at fixed request rates (open loop), event ingest
-/// throughput (each event refreshes the user's embedding and is persisted before it is acknowledged), and
-/// freshness (time from sending an event to recommendations that reflect it).
+/// <c>reco bench cluster</c>: an in-process silo (role <c>all</c>) with memory providers, a synthetic catalogue spread
+/// over the item shards and users with histories; then recommendation latency at fixed request rates (open loop)
+/// with what the runtime did meanwhile (GC pauses, allocations, thread-pool queue), event ingest throughput (each
+/// event refreshes the user's embedding and is persisted before it is acknowledged), freshness (time from sending an
+/// event to recommendations that reflect it), a model swap under load and the query p99 while a training run is in
+/// progress. With <c>--storage redis</c>, the production path instead (<see cref="RedisClusterBench"/>).
+/// <c>--repeat N</c> measures N times on the loaded cluster: the top-level figures are medians.
 /// </summary>
 internal static class ClusterBenchCommand
 {
     public static Command Create()
     {
         var items = new Option<int>("--items") { Description = "Catalogue size.", DefaultValueFactory = _ => 100_000 };
-        var users = new Option<int>("--users") { Description = "Users with histories.", DefaultValueFactory = _ => 100_000 };
-        var events = new Option<int>("--events") { Description = "History events in total (generated).", DefaultValueFactory = _ => 2_000_000 };
-        var rates = new Option<string>("--rates") { Description = "Recommendation rates to hold, per second.", DefaultValueFactory = _ => "250,500,1000,1500,2000,3000" };
-        var seconds = new Option<double>("--seconds") { Description = "Seconds per rate and for the ingest run.", DefaultValueFactory = _ => 6 };
+        var users = new Option<int?>("--users") { Description = "Users with histories (default 100,000 in process, 20,000 with --storage redis)." };
+        var events = new Option<int>("--events") { Description = "In process: history events in total (generated).", DefaultValueFactory = _ => 2_000_000 };
+        var history = new Option<int>("--history") { Description = "With --storage redis: history events per user.", DefaultValueFactory = _ => 200 };
+        var rates = new Option<string?>("--rates") { Description = "Recommendation rates to hold, per second (default 250,500,1000,1500,2000,3000 in process; 50,100,200,400 with --storage redis)." };
+        var seconds = new Option<double>("--seconds") { Description = "Seconds per rate and for each ingest run.", DefaultValueFactory = _ => 6 };
+        var repeat = new Option<int>("--repeat") { Description = "Measure this many times on the loaded cluster; the figures are the medians.", DefaultValueFactory = _ => 1 };
+        var storage = new Option<string?>("--storage") { Description = "'redis': the production path (redis-server, two silo processes, the gateway in Client mode, over HTTP). Absent: in process, memory providers." };
+        var fsync = new Option<string>("--appendfsync") { Description = "With --storage redis: Redis appendfsync, everysec or always.", DefaultValueFactory = _ => "everysec" };
+        var contention = new Option<double>("--training-rate") { Description = "In process: query rate held with and without a training run in progress (0: skip).", DefaultValueFactory = _ => 500 };
         var output = new Option<FileInfo>("--out") { Description = "JSON results (a Markdown table is written beside it).", DefaultValueFactory = _ => new FileInfo("bench/results/cluster.json") };
-        var command = new Command("cluster", "Serving benchmark on an in-process silo: recommendation latency by rate, ingest throughput, freshness.")
+        var command = new Command("cluster", "Serving benchmark: recommendation latency by rate, ingest throughput, freshness; in process, or with --storage redis on the multi-process Redis cluster.")
         {
-            items, users, events, rates, seconds, output,
+            items, users, events, history, rates, seconds, repeat, storage, fsync, contention, output,
         };
-        command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(items), parse.GetValue(users), parse.GetValue(events),
-            parse.GetValue(rates)!, parse.GetValue(seconds), parse.GetValue(output)!, cancellation));
+        command.SetAction((parse, cancellation) =>
+        {
+            string? store = parse.GetValue(storage);
+            bool redis = store is not null;
+            var settings = new ClusterBenchSettings(
+                parse.GetValue(items), parse.GetValue(users) ?? (redis ? 20_000 : 100_000), parse.GetValue(events), parse.GetValue(history),
+                ParseRates(parse.GetValue(rates) ?? (redis ? "50,100,200,400" : "250,500,1000,1500,2000,3000")), TimeSpan.FromSeconds(parse.GetValue(seconds)),
+                parse.GetValue(repeat), parse.GetValue(fsync)!, parse.GetValue(contention), parse.GetValue(output)!);
+            var problems = settings.Problems(store);
+            if (problems.Count > 0)
+            {
+                foreach (var p in problems) Console.Error.WriteLine("reco bench cluster: " + p);
+                return Task.FromResult(2);
+            }
+            return redis ? RedisClusterBench.RunAsync(settings, cancellation) : RunAsync(settings, cancellation);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(int itemCount, int userCount, int eventCount, string rateList, double seconds, FileInfo output, CancellationToken cancellation)
+    private static double[] ParseRates(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(r => double.TryParse(r, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN).ToArray();
+
+    private static async Task<int> RunAsync(ClusterBenchSettings settings, CancellationToken cancellation)
     {
-        var rates = rateList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray();
         var total = Stopwatch.StartNew();
-        Console.Error.WriteLine($"bench cluster: generating {userCount:N0} users, {itemCount:N0} items, {eventCount:N0} events...");
-        var data = SyntheticGenerator.Generate(new SyntheticOptions { Users = userCount, Items = itemCount, Events = eventCount, Seed = 7 });
+        Console.Error.WriteLine($"bench cluster: generating {settings.Users:N0} users, {settings.Items:N0} items, {settings.Events:N0} events...");
+        var data = SyntheticGenerator.Generate(new SyntheticOptions { Users = settings.Users, Items = settings.Items, Events = settings.Events, Seed = 7 });
 
         Console.Error.WriteLine("bench cluster: training a model for serving (a short run: serving cost does not depend on quality)...");
         string bundle = Path.Combine(Path.GetTempPath(), $"bench-cluster-{Environment.ProcessId}.bundle");
@@ -61,17 +85,17 @@ internal static class ClusterBenchCommand
             return trainer.ExportBundle();
         }
         Train(42).Write(bundle);
-        // A second version to publish during the run (another seed; its version stamp is a later second).
-        await Task.Delay(TimeSpan.FromSeconds(1.1), cancellation);
-        byte[] nextBundle = Train(99).ToBytes();
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Reco:Cluster:Provider"] = "Memory",
+            ["Reco:Cluster:Role"] = "all",
             ["Reco:Cluster:SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
             ["Reco:Cluster:GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
             ["Reco:Model:Path"] = bundle,
+            ["Reco:Trainer:Interval"] = "00:00:00", // runs only when the benchmark starts one
+            ["Reco:Trainer:MaxEvents"] = "100000", // the newest 100,000 events: a run of about a minute on a busy 2-core machine
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error); // long-running upsert batches trip its 1 s work-item warning
@@ -81,8 +105,36 @@ internal static class ClusterBenchCommand
         try
         {
             var grains = host.Services.GetRequiredService<IGrainFactory>();
-            var results = await MeasureAsync(grains, data, rates, TimeSpan.FromSeconds(seconds), nextBundle, cancellation);
-            Write(output, results with { TotalSeconds = total.Elapsed.TotalSeconds });
+            var client = new RecoClient(grains);
+            var (userIds, loadItems, loadUsers) = await LoadAsync(client, data, cancellation);
+            var target = new GrainTarget(client);
+            using var probe = new RuntimeProbe();
+            var runs = new List<JsonObject>();
+            for (int run = 1; run <= settings.Repeat; run++)
+            {
+                Console.Error.WriteLine($"bench cluster: run {run} of {settings.Repeat}");
+                // A newer model for the swap measure (its version stamp is a later second than the current one).
+                await Task.Delay(TimeSpan.FromSeconds(1.1), cancellation);
+                byte[] nextBundle = Train(99 + run).ToBytes();
+                var result = await MeasureAsync(grains, client, target, probe, data.Items!.Keys, userIds, settings, nextBundle, run, cancellation);
+                result["items"] = data.Items.Count;
+                result["users"] = userIds.Length;
+                result["history_events"] = data.Interactions.Count;
+                result["load_items_s"] = Math.Round(loadItems, 2);
+                result["load_users_s"] = Math.Round(loadUsers, 2);
+                result["storage"] = "memory";
+                result["gc"] = GcSettings();
+                result["cores"] = Environment.ProcessorCount;
+                result["load_average"] = BenchEnvironment.LoadAverage();
+                runs.Add((JsonObject)JsonNode.Parse(JsonSerializer.Serialize(result))!);
+            }
+            var combined = BenchRuns.Combine(runs);
+            combined["total_s"] = Math.Round(total.Elapsed.TotalSeconds, 1);
+            BenchRuns.Write(settings.Output, combined, "Cluster serving benchmark (in process)",
+                $"In-process silo (role all), memory providers, {data.Items!.Count:N0} items in {(double?)combined["shards"]} shards, {userIds.Length:N0} users with " +
+                $"{data.Interactions.Count:N0} history events; {Environment.ProcessorCount} cores; GC: {GcSettings()}. Open-loop load: latency counts from each " +
+                "request's scheduled start. The runtime columns are this process's (silo and load generator together) during each rate: garbage-collection " +
+                "pauses from the runtime's GC events, bytes allocated per request on all threads, and the largest thread-pool queue sampled every 5 ms.");
             return 0;
         }
         finally
@@ -92,23 +144,20 @@ internal static class ClusterBenchCommand
         }
     }
 
-    private sealed record Results(
-        int Items, int Users, int HistoryEvents, int Shards, double LoadItemsSeconds, double LoadUsersSeconds,
-        IReadOnlyList<RateResult> Recommend, double? MaxRateP99Under20Ms,
-        double IngestEventsPerSecond, double IngestBatchedEventsPerSecond, double FreshnessP50Ms, double FreshnessP99Ms,
-        IReadOnlyList<ShardStats> ShardStats, string Load, double TotalSeconds, SwapResult Swap);
-
-    /// <summary>A publish under load: when the call returned, when every shard served the new version, and query latency before and during.</summary>
-    private sealed record SwapResult(double PublishReturnedSeconds, double AllShardsSeconds, RateResult Before, RateResult During);
-
-    private static async Task<Results> MeasureAsync(IGrainFactory grains, InteractionDataset data, double[] rates, TimeSpan duration, byte[] nextBundle,
-        CancellationToken cancellation)
+    /// <summary>The collector this process runs with (server or workstation, concurrent, DATAS).</summary>
+    public static string GcSettings()
     {
-        var client = new RecoClient(grains);
+        string mode = System.Runtime.GCSettings.IsServerGC ? "server" : "workstation";
+        bool concurrent = AppContext.GetData("System.GC.Concurrent") is not false && Environment.GetEnvironmentVariable("DOTNET_gcConcurrent") != "0";
+        string datas = AppContext.GetData("System.GC.DynamicAdaptationMode")?.ToString() ?? Environment.GetEnvironmentVariable("DOTNET_GCDynamicAdaptationMode") ?? "default";
+        return $"{mode}, concurrent {(concurrent ? "on" : "off")}, DATAS {datas}, latency mode {System.Runtime.GCSettings.LatencyMode}";
+    }
+
+    private static async Task<(string[] Users, double ItemsSeconds, double UsersSeconds)> LoadAsync(RecoClient client, InteractionDataset data, CancellationToken cancellation)
+    {
         var items = data.Items!;
         var clock = Stopwatch.StartNew();
-        var batches = items.Keys.Select((id, i) => (id, i)).Chunk(1000);
-        foreach (var batch in batches)
+        foreach (var batch in items.Keys.Select((id, i) => (id, i)).Chunk(1000))
             await client.UpsertItemsAsync(batch.Select(p => new CatalogItem(p.id, items.Features(p.i))).ToArray());
         double loadItems = clock.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"bench cluster: {items.Count:N0} items upserted in {loadItems:F1} s");
@@ -121,138 +170,160 @@ internal static class ClusterBenchCommand
         double loadUsers = clock.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"bench cluster: {userIds.Length:N0} users with {data.Interactions.Count:N0} history events loaded in {loadUsers:F1} s");
 
-        var random = new Random(11);
-        var query = new RecommendQuery(K: 10);
         // Warm up every path (user activations are already warm from loading).
-        for (int i = 0; i < 500; i++) await client.RecommendAsync(userIds[random.Next(userIds.Length)], query);
+        var random = new Random(11);
+        for (int i = 0; i < 500; i++) await client.RecommendAsync(userIds[random.Next(userIds.Length)], Query);
+        return (userIds, loadItems, loadUsers);
+    }
 
-        var recommend = new List<RateResult>();
-        foreach (double rate in rates)
+    private static readonly RecommendQuery Query = new(K: 10);
+
+    private static async Task<Dictionary<string, object?>> MeasureAsync(IGrainFactory grains, RecoClient client, GrainTarget target, RuntimeProbe probe,
+        IReadOnlyList<string> items, string[] userIds, ClusterBenchSettings settings, byte[] nextBundle, int run, CancellationToken cancellation)
+    {
+        var duration = settings.Duration;
+        var recommend = await ServingMeasures.RecommendAtRatesAsync(target, userIds, settings.Rates, duration, probe, seed: run, cancellation);
+
+        string runId = $"r{run}-{Environment.ProcessId}";
+        RuntimeSample single, batched;
+        (double EventsPerSecond, long Events, int Errors) ingestSingle, ingestBatched;
+        using (var window = probe.Start())
         {
-            var picks = Enumerable.Range(0, (int)(rate * duration.TotalSeconds) + 1).Select(_ => userIds[random.Next(userIds.Length)]).ToArray();
-            var r = await OpenLoop.RunAsync(rate, duration, i => client.RecommendAsync(picks[i], query), cancellation);
-            Console.Error.WriteLine($"  recommend @ {rate,6:N0}/s: achieved {r.AchievedRate,7:N0}/s  p50 {r.P50Ms,7:F2} ms  p99 {r.P99Ms,8:F2} ms  errors {r.Errors}");
-            recommend.Add(r);
+            ingestSingle = await ServingMeasures.IngestAsync(target, userIds, items, 1, 128, duration, runId);
+            single = window.Stop();
         }
-        double? maxRate = recommend.Where(r => r.P99Ms <= 20 && r.Errors == 0).Select(r => (double?)r.Rate).Max();
-
-        double ingestSingle = await IngestAsync(client, data, userIds, items.Keys, 1, duration);
-        double ingestBatched = await IngestAsync(client, data, userIds, items.Keys, 10, duration);
-        Console.Error.WriteLine($"  ingest: {ingestSingle:N0} events/s one per call, {ingestBatched:N0} events/s ten per call");
-
-        // Freshness: the user's top item is bought; how long until a recommendation no longer shows it (seen).
-        var freshness = new List<double>();
-        for (int s = 0; s < 300; s++)
+        using (var window = probe.Start())
         {
-            string user = userIds[random.Next(userIds.Length)];
-            var before = await client.RecommendAsync(user, query);
-            if (before.Items.Length == 0) continue;
-            string top = before.Items[0].ItemId;
-            long start = Stopwatch.GetTimestamp();
-            await client.SendEventsAsync(user, new UserEvent($"fresh-{s}", top, EventTypes.Purchase, 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
-            Recommendations after;
-            do after = await client.RecommendAsync(user, query);
-            while (after.Items.Any(i => i.ItemId == top) && Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(5));
-            freshness.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            ingestBatched = await ServingMeasures.IngestAsync(target, userIds, items, 10, 128, duration, runId);
+            batched = window.Stop();
         }
-        var sortedFreshness = freshness.Order().ToArray();
-        Console.Error.WriteLine($"  freshness: p50 {OpenLoop.Percentile(sortedFreshness, 0.5):F2} ms, p99 {OpenLoop.Percentile(sortedFreshness, 0.99):F2} ms");
+        Console.Error.WriteLine($"  ingest: {ingestSingle.EventsPerSecond:N0} events/s one per call, {ingestBatched.EventsPerSecond:N0} events/s ten per call");
+        var freshness = await ServingMeasures.FreshnessAsync(target, userIds, 300, runId, seed: run);
 
         // Publish a new version under a steady query load: time until every shard serves it, p99 before and during.
         const double swapRate = 500;
+        var random = new Random(run);
         var swapPicks = Enumerable.Range(0, (int)(swapRate * 60)).Select(_ => userIds[random.Next(userIds.Length)]).ToArray();
-        var beforeSwap = await OpenLoop.RunAsync(swapRate, duration, i => client.RecommendAsync(swapPicks[i], query), cancellation);
+        var beforeSwap = await OpenLoop.RunAsync(swapRate, duration, i => client.RecommendAsync(swapPicks[i], Query), cancellation);
         var catalog = grains.GetGrain<ICatalogGrain>(client.Catalog);
-        var during = OpenLoop.RunAsync(swapRate, TimeSpan.FromSeconds(Math.Max(duration.TotalSeconds, 10)), i => client.RecommendAsync(swapPicks[i], query), cancellation);
+        var during = OpenLoop.RunAsync(swapRate, TimeSpan.FromSeconds(Math.Max(duration.TotalSeconds, 10)), i => client.RecommendAsync(swapPicks[i], Query), cancellation);
         var publishClock = Stopwatch.StartNew();
         var published = await grains.GetGrain<IModelRegistryGrain>("default").PublishAsync(nextBundle, "bench", null);
         double publishReturned = publishClock.Elapsed.TotalSeconds;
-        while ((await catalog.GetStatsAsync()).Any(x => x.ModelVersion != published.Version) && publishClock.Elapsed < TimeSpan.FromMinutes(5))
-            await Task.Delay(20, cancellation);
+        await AllShardsServeAsync(catalog, published.Version, cancellation);
         double allShards = publishClock.Elapsed.TotalSeconds;
         var duringSwap = await during;
         Console.Error.WriteLine($"  publish {published.Version}: returned after {publishReturned:F2} s, every shard serving it after {allShards:F2} s; " +
                                 $"p99 {beforeSwap.P99Ms:F2} ms before, {duringSwap.P99Ms:F2} ms during (errors {duringSwap.Errors})");
 
         var stats = await catalog.GetStatsAsync();
-        string load = BenchEnvironment.LoadAverage();
-        return new Results(items.Count, userIds.Length, data.Interactions.Count, stats.Length, loadItems, loadUsers, recommend, maxRate,
-            ingestSingle, ingestBatched, OpenLoop.Percentile(sortedFreshness, 0.5), OpenLoop.Percentile(sortedFreshness, 0.99), stats, load, 0,
-            new SwapResult(publishReturned, allShards, beforeSwap, duringSwap));
-    }
-
-    /// <summary>Events per second acknowledged by user grains with <paramref name="perCall"/> events per call, 128 calls in flight.</summary>
-    private static async Task<double> IngestAsync(RecoClient client, InteractionDataset data, string[] users, IReadOnlyList<string> items, int perCall, TimeSpan duration)
-    {
-        long sent = 0;
-        int next = 0;
-        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var clock = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, 128).Select(async w =>
+        var result = new Dictionary<string, object?>
         {
-            var random = new Random(w);
-            while (clock.Elapsed < duration)
-            {
-                int n = Interlocked.Increment(ref next);
-                string user = users[random.Next(users.Length)];
-                var events = new UserEvent[perCall];
-                for (int k = 0; k < perCall; k++)
-                    events[k] = new UserEvent($"ingest-{perCall}-{n}-{k}", items[random.Next(items.Count)], EventTypes.View, 1, now + n);
-                await client.SendEventsAsync(user, events);
-                Interlocked.Add(ref sent, perCall);
-            }
-        }).ToArray();
-        await Task.WhenAll(workers);
-        return sent / clock.Elapsed.TotalSeconds;
-    }
-
-    private static void Write(FileInfo output, Results r)
-    {
-        output.Directory?.Create();
-        var json = new Dictionary<string, object?>
-        {
-            ["recommend"] = r.Recommend.Select(x => new Dictionary<string, object>
-            {
-                ["rate"] = x.Rate, ["achieved_rate"] = Math.Round(x.AchievedRate, 1), ["p50_ms"] = Math.Round(x.P50Ms, 3),
-                ["p90_ms"] = Math.Round(x.P90Ms, 3), ["p99_ms"] = Math.Round(x.P99Ms, 3), ["max_ms"] = Math.Round(x.MaxMs, 3),
-                ["requests"] = x.Requests, ["errors"] = x.Errors,
-            }).ToList(),
-            ["max_rate_p99_under_20ms"] = r.MaxRateP99Under20Ms,
-            ["ingest_events_per_s"] = Math.Round(r.IngestEventsPerSecond),
-            ["ingest_batched_events_per_s"] = Math.Round(r.IngestBatchedEventsPerSecond),
-            ["freshness_p50_ms"] = Math.Round(r.FreshnessP50Ms, 3),
-            ["freshness_p99_ms"] = Math.Round(r.FreshnessP99Ms, 3),
-            ["items"] = r.Items, ["users"] = r.Users, ["history_events"] = r.HistoryEvents, ["shards"] = r.Shards,
-            ["load_items_s"] = Math.Round(r.LoadItemsSeconds, 2), ["load_users_s"] = Math.Round(r.LoadUsersSeconds, 2),
-            ["shard_stats"] = r.ShardStats.Select(s => new { shard = s.Shard, items = s.Items, memory_bytes = s.MemoryBytes, index = s.IndexKind }).ToList(),
+            ["recommend"] = recommend.Select(x => ServingMeasures.RateRow(x.Result, x.Runtime)).ToList(),
+            ["max_rate_p99_under_10ms"] = ServingMeasures.MaxRateUnder(recommend.Select(x => x.Result), 10),
+            ["max_rate_p99_under_20ms"] = ServingMeasures.MaxRateUnder(recommend.Select(x => x.Result), 20),
+            ["ingest_events_per_s"] = Math.Round(ingestSingle.EventsPerSecond),
+            ["ingest_batched_events_per_s"] = Math.Round(ingestBatched.EventsPerSecond),
+            ["ingest_runtime"] = single.ToJson(ingestSingle.Events),
+            ["ingest_batched_runtime"] = batched.ToJson(ingestBatched.Events),
+            ["freshness_p50_ms"] = Math.Round(OpenLoop.Percentile(freshness, 0.5), 3),
+            ["freshness_p99_ms"] = Math.Round(OpenLoop.Percentile(freshness, 0.99), 3),
+            ["shards"] = stats.Length,
+            ["shard_memory_mean_mib"] = Math.Round(stats.Average(s => s.MemoryBytes) / 1048576.0, 1),
             ["model_swap"] = new Dictionary<string, object>
             {
-                ["publish_returned_s"] = Math.Round(r.Swap.PublishReturnedSeconds, 3), ["all_shards_serving_s"] = Math.Round(r.Swap.AllShardsSeconds, 3),
-                ["rate"] = r.Swap.Before.Rate, ["p50_ms_before"] = Math.Round(r.Swap.Before.P50Ms, 3), ["p99_ms_before"] = Math.Round(r.Swap.Before.P99Ms, 3),
-                ["p50_ms_during"] = Math.Round(r.Swap.During.P50Ms, 3), ["p99_ms_during"] = Math.Round(r.Swap.During.P99Ms, 3), ["errors_during"] = r.Swap.During.Errors,
+                ["publish_returned_s"] = Math.Round(publishReturned, 3), ["all_shards_serving_s"] = Math.Round(allShards, 3),
+                ["rate"] = swapRate, ["p50_ms_before"] = Math.Round(beforeSwap.P50Ms, 3), ["p99_ms_before"] = Math.Round(beforeSwap.P99Ms, 3),
+                ["p50_ms_during"] = Math.Round(duringSwap.P50Ms, 3), ["p99_ms_during"] = Math.Round(duringSwap.P99Ms, 3), ["errors_during"] = duringSwap.Errors,
             },
-            ["cores"] = Environment.ProcessorCount, ["load_average"] = r.Load, ["total_s"] = Math.Round(r.TotalSeconds, 1),
         };
-        File.WriteAllText(output.FullName, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
-        var md = new StringBuilder();
-        md.AppendLine("# Cluster serving benchmark").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"In-process silo, memory providers, {r.Items:N0} items in {r.Shards} shards, {r.Users:N0} users with {r.HistoryEvents:N0} history events; {Environment.ProcessorCount} cores, load average {r.Load}. Open-loop load: latency counts from each request's scheduled start.").AppendLine();
-        md.AppendLine("| rate (req/s) | achieved | p50 ms | p90 ms | p99 ms | max ms | errors |");
-        md.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var x in r.Recommend)
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {x.Rate:N0} | {x.AchievedRate:N0} | {x.P50Ms:F2} | {x.P90Ms:F2} | {x.P99Ms:F2} | {x.MaxMs:F2} | {x.Errors} |");
-        md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"| measure | value |");
-        md.AppendLine("| --- | ---: |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| highest rate with p99 ≤ 20 ms | {(r.MaxRateP99Under20Ms is { } m ? m.ToString("N0", CultureInfo.InvariantCulture) + "/s" : "none of those tried")} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| ingest, one event per call | {r.IngestEventsPerSecond:N0} events/s |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| ingest, ten events per call | {r.IngestBatchedEventsPerSecond:N0} events/s |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| freshness p50 / p99 | {r.FreshnessP50Ms:F2} / {r.FreshnessP99Ms:F2} ms |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| model publish: call returned / every shard serving it | {r.Swap.PublishReturnedSeconds:F2} s / {r.Swap.AllShardsSeconds:F2} s |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| query p50 / p99 at {r.Swap.Before.Rate:N0}/s before the swap | {r.Swap.Before.P50Ms:F2} / {r.Swap.Before.P99Ms:F2} ms |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| query p50 / p99 at {r.Swap.During.Rate:N0}/s during the swap | {r.Swap.During.P50Ms:F2} / {r.Swap.During.P99Ms:F2} ms ({r.Swap.During.Errors} errors) |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| shard memory (mean) | {r.ShardStats.Average(s => s.MemoryBytes) / 1048576.0:F1} MiB |");
-        File.WriteAllText(Path.ChangeExtension(output.FullName, ".md"), md.ToString());
-        Console.WriteLine(md);
+        if (settings.TrainingRate > 0)
+            result["training_contention"] = await TrainingContentionAsync(grains, catalog, target, userIds, settings.TrainingRate, duration, probe, run, cancellation);
+        return result;
+    }
+
+    /// <summary>
+    /// Query latency at one rate with no training run, then while a training run (started through the trainer grain,
+    /// on this same silo) is in progress; then waits for the run to end and every shard to serve the model it left.
+    /// </summary>
+    private static async Task<Dictionary<string, object?>> TrainingContentionAsync(IGrainFactory grains, ICatalogGrain catalog, GrainTarget target,
+        string[] userIds, double rate, TimeSpan duration, RuntimeProbe probe, int run, CancellationToken cancellation)
+    {
+        var idle = (await ServingMeasures.RecommendAtRatesAsync(target, userIds, [rate], duration, probe, seed: 1000 + run, cancellation))[0];
+        var trainer = grains.Trainer();
+        var started = await trainer.StartRunAsync("bench cluster", new TrainingOverrides(Epochs: 1));
+        Console.Error.WriteLine($"  training run {started.RunId} started; measuring {rate:N0}/s while it runs");
+        var training = (await ServingMeasures.RecommendAtRatesAsync(target, userIds, [rate], duration, probe, seed: 2000 + run, cancellation))[0];
+        bool throughout = (await trainer.GetStatusAsync()).Current?.RunId == started.RunId;
+        var clock = Stopwatch.StartNew();
+        TrainerStatus status;
+        while ((status = await trainer.GetStatusAsync()).Current?.RunId == started.RunId && clock.Elapsed < TimeSpan.FromMinutes(15))
+            await Task.Delay(500, cancellation);
+        var finished = status.Recent.FirstOrDefault(r => r.RunId == started.RunId);
+        if (finished is { State: TrainingRunState.Published, CandidateVersion: { } version }) await AllShardsServeAsync(catalog, version, cancellation);
+        Console.Error.WriteLine($"  training run {started.RunId}: {finished?.State} after {clock.Elapsed.TotalSeconds + duration.TotalSeconds:F0} s; " +
+                                $"p99 {idle.Result.P99Ms:F2} ms idle, {training.Result.P99Ms:F2} ms during training");
+        return new Dictionary<string, object?>
+        {
+            ["rate"] = rate,
+            ["p50_ms_idle"] = Math.Round(idle.Result.P50Ms, 3),
+            ["p99_ms_idle"] = Math.Round(idle.Result.P99Ms, 3),
+            ["p50_ms_training"] = Math.Round(training.Result.P50Ms, 3),
+            ["p99_ms_training"] = Math.Round(training.Result.P99Ms, 3),
+            ["ratio"] = Math.Round(training.Result.P99Ms / Math.Max(idle.Result.P99Ms, 1e-3), 2),
+            ["errors_training"] = training.Result.Errors,
+            ["training_ran_throughout"] = throughout,
+            ["run_state"] = finished?.State.ToString() ?? "unknown",
+            ["gc_pause_max_ms_training"] = Math.Round(training.Runtime!.PauseMaxMs, 2),
+            ["threadpool_queue_max_training"] = training.Runtime.ThreadPoolQueueMax,
+        };
+    }
+
+    private static async Task AllShardsServeAsync(ICatalogGrain catalog, string version, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        while ((await catalog.GetStatsAsync()).Any(x => x.ModelVersion != version) && clock.Elapsed < TimeSpan.FromMinutes(5))
+            await Task.Delay(20, cancellation);
+    }
+
+    /// <summary>The in-process cluster through its grain client.</summary>
+    private sealed class GrainTarget(RecoClient client) : IServingTarget
+    {
+        public async Task<string[]> RecommendAsync(string userId)
+        {
+            var answer = await client.RecommendAsync(userId, Query);
+            var ids = new string[answer.Items.Length];
+            for (int i = 0; i < ids.Length; i++) ids[i] = answer.Items[i].ItemId;
+            return ids;
+        }
+
+        public Task SendAsync(string userId, BenchEvent[] events)
+        {
+            var converted = new UserEvent[events.Length];
+            for (int i = 0; i < events.Length; i++) converted[i] = new UserEvent(events[i].EventId, events[i].ItemId, events[i].Type, 1, events[i].Timestamp);
+            return client.SendEventsAsync(userId, converted);
+        }
+    }
+}
+
+/// <summary>What <c>reco bench cluster</c> was asked to do.</summary>
+internal sealed record ClusterBenchSettings(
+    int Items, int Users, int Events, int History, double[] Rates, TimeSpan Duration, int Repeat, string Fsync, double TrainingRate, FileInfo Output)
+{
+    /// <summary>Every bad option, each naming the option.</summary>
+    public List<string> Problems(string? storage)
+    {
+        var problems = new List<string>();
+        if (storage is not null && storage != "redis") problems.Add($"--storage must be 'redis' (or left out for the in-process run), not '{storage}'.");
+        if (Fsync is not ("everysec" or "always")) problems.Add($"--appendfsync must be 'everysec' or 'always', not '{Fsync}'.");
+        if (Items < 1) problems.Add($"--items must be at least 1, not {Items}.");
+        if (Users < 1) problems.Add($"--users must be at least 1, not {Users}.");
+        if (Events < 1) problems.Add($"--events must be at least 1, not {Events}.");
+        if (History is < 1 or > 10_000) problems.Add($"--history must be in [1, 10000], not {History}.");
+        if (Rates.Length == 0 || Rates.Any(r => double.IsNaN(r) || r <= 0)) problems.Add("--rates must be a comma-separated list of positive numbers (e.g. 250,500,1000).");
+        if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromMinutes(10)) problems.Add($"--seconds must be in (0, 600], not {Duration.TotalSeconds}.");
+        if (Repeat is < 1 or > 50) problems.Add($"--repeat must be in [1, 50], not {Repeat}.");
+        if (TrainingRate < 0) problems.Add($"--training-rate must not be negative, not {TrainingRate}.");
+        return problems;
     }
 }

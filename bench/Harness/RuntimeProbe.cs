@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Diagnostics.Tracing;
+
+namespace OrleansReco.Harness;
+
+/// <summary>
+/// What this process's runtime did during a measurement window: garbage-collection pauses (each one, from the
+/// runtime's GC events), collections by generation, bytes allocated (all threads) and the thread pool's queue of
+/// waiting work items (sampled every 5 ms). Tells whether a latency tail comes from collection pauses, allocation
+/// or queueing.
+/// </summary>
+public sealed record RuntimeSample(
+    double Seconds,
+    int Pauses,
+    double PauseTotalMs,
+    double PauseMaxMs,
+    int PausesOver5Ms,
+    int Gen0,
+    int Gen1,
+    int Gen2,
+    long AllocatedBytes,
+    double ThreadPoolQueueMean,
+    long ThreadPoolQueueMax,
+    int ThreadPoolThreadsMax)
+{
+    /// <summary>Share of the window the process spent paused by the collector.</summary>
+    public double PauseFraction => Seconds > 0 ? PauseTotalMs / (Seconds * 1000) : 0;
+
+    /// <summary>Allocated bytes per operation (<paramref name="operations"/> requests in the window).</summary>
+    public double BytesPer(long operations) => operations > 0 ? (double)AllocatedBytes / operations : 0;
+
+    public Dictionary<string, object> ToJson(long operations) => new()
+    {
+        ["gc_pauses"] = Pauses,
+        ["gc_pause_total_ms"] = Math.Round(PauseTotalMs, 2),
+        ["gc_pause_max_ms"] = Math.Round(PauseMaxMs, 2),
+        ["gc_pauses_over_5ms"] = PausesOver5Ms,
+        ["gc_pause_fraction"] = Math.Round(PauseFraction, 4),
+        ["gen0"] = Gen0,
+        ["gen1"] = Gen1,
+        ["gen2"] = Gen2,
+        ["allocated_bytes_per_op"] = Math.Round(BytesPer(operations)),
+        ["threadpool_queue_mean"] = Math.Round(ThreadPoolQueueMean, 2),
+        ["threadpool_queue_max"] = ThreadPoolQueueMax,
+        ["threadpool_threads_max"] = ThreadPoolThreadsMax,
+    };
+}
+
+/// <summary>
+/// Records <see cref="RuntimeSample"/>s: <see cref="Start"/> opens a window, disposing the returned handle (or
+/// calling <see cref="Window.Stop"/>) closes it. GC pauses come from the runtime's own events
+/// (<c>GCSuspendEEBegin</c> to <c>GCRestartEEEnd</c>), so each pause is measured, not just their sum.
+/// </summary>
+public sealed class RuntimeProbe : EventListener
+{
+    private const int SuspendBegin = 9;  // GCSuspendEEBegin_V1
+    private const int RestartEnd = 3;    // GCRestartEEEnd_V1
+    private readonly object _gate = new();
+    private readonly List<double> _pauses = [];
+    private DateTime _suspendedAt;
+    private bool _recording;
+
+    protected override void OnEventSourceCreated(EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+            EnableEvents(source, EventLevel.Informational, (EventKeywords)0x1); // GC keyword
+    }
+
+    protected override void OnEventWritten(EventWrittenEventArgs e)
+    {
+        if (e.EventId == SuspendBegin) _suspendedAt = e.TimeStamp;
+        else if (e.EventId == RestartEnd && _suspendedAt != default)
+        {
+            double ms = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
+            _suspendedAt = default;
+            lock (_gate) if (_recording && ms >= 0) _pauses.Add(ms);
+        }
+    }
+
+    /// <summary>Opens a measurement window (one at a time).</summary>
+    public Window Start()
+    {
+        lock (_gate)
+        {
+            _pauses.Clear();
+            _recording = true;
+        }
+        return new Window(this);
+    }
+
+    /// <summary>One open window; <see cref="Stop"/> returns what happened in it.</summary>
+    public sealed class Window : IDisposable
+    {
+        private readonly RuntimeProbe _probe;
+        private readonly long _start = Stopwatch.GetTimestamp();
+        private readonly long _allocated = GC.GetTotalAllocatedBytes(precise: false);
+        private readonly int _gen0 = GC.CollectionCount(0), _gen1 = GC.CollectionCount(1), _gen2 = GC.CollectionCount(2);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task<(double Mean, long Max, int Threads)> _sampler;
+        private RuntimeSample? _sample;
+
+        internal Window(RuntimeProbe probe)
+        {
+            _probe = probe;
+            _sampler = SampleAsync(_stop.Token);
+        }
+
+        public RuntimeSample Stop()
+        {
+            if (_sample is not null) return _sample;
+            _stop.Cancel();
+            var (mean, max, threads) = _sampler.GetAwaiter().GetResult();
+            double seconds = Stopwatch.GetElapsedTime(_start).TotalSeconds;
+            double[] pauses;
+            lock (_probe._gate)
+            {
+                _probe._recording = false;
+                pauses = [.. _probe._pauses];
+            }
+            _sample = new RuntimeSample(seconds, pauses.Length, pauses.Sum(), pauses.Length == 0 ? 0 : pauses.Max(), pauses.Count(p => p > 5),
+                GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2,
+                GC.GetTotalAllocatedBytes(precise: false) - _allocated, mean, max, threads);
+            _stop.Dispose();
+            return _sample;
+        }
+
+        public void Dispose() => Stop();
+
+        private static async Task<(double, long, int)> SampleAsync(CancellationToken stop)
+        {
+            long sum = 0, max = 0;
+            int samples = 0, threads = 0;
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(5));
+            try
+            {
+                while (await timer.WaitForNextTickAsync(stop))
+                {
+                    long queued = ThreadPool.PendingWorkItemCount;
+                    sum += queued;
+                    max = Math.Max(max, queued);
+                    threads = Math.Max(threads, ThreadPool.ThreadCount);
+                    samples++;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The window closed.
+            }
+            return (samples == 0 ? 0 : (double)sum / samples, max, threads);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OrleansReco.Harness;
+
+namespace OrleansReco.Cli.Commands.Bench;
+
+/// <summary>
+/// <c>reco bench cluster --storage redis</c>: the production path on this machine. A redis-server (AOF,
+/// <c>appendfsync everysec</c> or <c>always</c>), two serving silo processes with the Redis providers and the gateway in
+/// Client mode (<see cref="RecoCluster"/>); the catalogue and the users' histories are loaded over HTTP. Then, per run:
+/// durable ingest over HTTP (events acknowledged per second, one and ten events per call) with the Redis bytes
+/// written per event (growth of the append-only file, its automatic rewrite switched off), recommendation latency at
+/// fixed rates while events flow at half the sustained rate, and freshness.
+/// </summary>
+internal static class RedisClusterBench
+{
+    private const int InFlight = 64;
+
+    public static async Task<int> RunAsync(ClusterBenchSettings settings, CancellationToken cancellation)
+    {
+        var total = Stopwatch.StartNew();
+        Console.Error.WriteLine($"bench cluster --storage redis: starting redis-server (appendfsync {settings.Fsync}), two serving silos and the gateway; {settings.Items:N0} items...");
+        await using var cluster = await RecoCluster.StartAsync(new ClusterOptions
+        {
+            ServingSilos = 2,
+            TrainSilo = false,
+            FastFailureDetection = false,
+            Fsync = settings.Fsync,
+            Items = settings.Items,
+            HistoryLength = 200,
+            Log = line => Console.Error.WriteLine("  " + line),
+        }, cancellation);
+        double loadItems = total.Elapsed.TotalSeconds;
+        using var http = cluster.CreateClient(TimeSpan.FromSeconds(60));
+        var target = new HttpTarget(http);
+        string[] users = Enumerable.Range(0, settings.Users).Select(u => "load-u" + u.ToString(CultureInfo.InvariantCulture)).ToArray();
+        string[] items = Enumerable.Range(0, settings.Items).Select(RecoCluster.ItemId).ToArray();
+
+        var clock = Stopwatch.StartNew();
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        await Parallel.ForEachAsync(Enumerable.Range(0, users.Length), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellation },
+            async (u, _) =>
+            {
+                var random = new Random(u);
+                var history = new BenchEvent[settings.History];
+                for (int k = 0; k < history.Length; k++)
+                    history[k] = new BenchEvent($"hist-{u}-{k}", items[random.Next(items.Length)], "view", now - history.Length + k);
+                await target.SendAsync(users[u], history);
+            });
+        double loadUsers = clock.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"bench cluster: {users.Length:N0} users with {settings.History} history events each loaded in {loadUsers:F1} s");
+        // The append-only file is measured by its growth: no automatic rewrite while measuring.
+        await cluster.Redis.CommandAsync("CONFIG", "SET", "auto-aof-rewrite-percentage", "0");
+        for (int i = 0; i < 200; i++) await target.RecommendAsync(users[i % users.Length]);
+
+        var runs = new List<JsonObject>();
+        for (int run = 1; run <= settings.Repeat; run++)
+        {
+            Console.Error.WriteLine($"bench cluster --storage redis: run {run} of {settings.Repeat}");
+            var result = await MeasureAsync(cluster, target, users, items, settings, run, cancellation);
+            result["items"] = settings.Items;
+            result["users"] = users.Length;
+            result["history_events_per_user"] = settings.History;
+            result["load_items_s"] = Math.Round(loadItems, 2);
+            result["load_users_s"] = Math.Round(loadUsers, 2);
+            result["storage"] = "redis";
+            result["appendfsync"] = settings.Fsync;
+            result["processes"] = "redis-server, 2 serving silos, gateway (Client mode); workstation GC in each";
+            result["cores"] = Environment.ProcessorCount;
+            result["load_average"] = BenchEnvironment.LoadAverage();
+            runs.Add((JsonObject)JsonNode.Parse(JsonSerializer.Serialize(result))!);
+        }
+        var combined = BenchRuns.Combine(runs);
+        combined["total_s"] = Math.Round(total.Elapsed.TotalSeconds, 1);
+        BenchRuns.Write(settings.Output, combined, $"Cluster serving benchmark (Redis, appendfsync {settings.Fsync})",
+            $"redis-server (appendonly yes, appendfsync {settings.Fsync}), two serving silo processes with the Redis providers and the gateway in " +
+            $"Client mode, all on this machine's {Environment.ProcessorCount} cores with the load generator; {settings.Items:N0} items in 8 shards, " +
+            $"{users.Length:N0} users with {settings.History} history events each, everything over HTTP. Ingest: {InFlight} calls in flight, each " +
+            "acknowledged (202) only once durable. Recommendation rates are held open-loop while events flow at half the sustained one-per-call " +
+            "ingest rate. Redis bytes per event: growth of the append-only file over the ingest runs divided by the events acknowledged.");
+        return 0;
+    }
+
+    private static async Task<Dictionary<string, object?>> MeasureAsync(RecoCluster cluster, HttpTarget target, string[] users, string[] items,
+        ClusterBenchSettings settings, int run, CancellationToken cancellation)
+    {
+        string runId = $"r{run}-{Environment.ProcessId}";
+        double aof0 = await AofBytesAsync(cluster.Redis);
+        var single = await ServingMeasures.IngestAsync(target, users, items, 1, InFlight, settings.Duration, runId);
+        double aof1 = await AofBytesAsync(cluster.Redis);
+        var batched = await ServingMeasures.IngestAsync(target, users, items, 10, InFlight, settings.Duration, runId);
+        double aof2 = await AofBytesAsync(cluster.Redis);
+        double perEvent = single.Events > 0 ? (aof1 - aof0) / single.Events : double.NaN;
+        double perEventBatched = batched.Events > 0 ? (aof2 - aof1) / batched.Events : double.NaN;
+        Console.Error.WriteLine($"  ingest: {single.EventsPerSecond:N0} events/s one per call ({perEvent:N0} Redis bytes/event, {single.Errors} errors), " +
+                                $"{batched.EventsPerSecond:N0} events/s ten per call ({perEventBatched:N0} bytes/event, {batched.Errors} errors)");
+
+        double flowRate = Math.Max(1, single.EventsPerSecond / 2);
+        var recommend = new List<(RateResult Result, RuntimeSample? Runtime)>();
+        long flowAcked = 0;
+        int flowErrors = 0;
+        foreach (double rate in settings.Rates)
+        {
+            using var stopFlow = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            var flow = ServingMeasures.EventFlowAsync(target, users, items, flowRate, 1, settings.Duration + TimeSpan.FromSeconds(30), $"{runId}-{rate}", stopFlow.Token);
+            var measured = await ServingMeasures.RecommendAtRatesAsync(target, users, [rate], settings.Duration, probe: null, seed: run, cancellation);
+            stopFlow.Cancel();
+            var (acked, errors) = await flow;
+            flowAcked += acked;
+            flowErrors += errors;
+            recommend.Add(measured[0]);
+        }
+        Console.Error.WriteLine($"  event flow during the queries: {flowRate:N0} events/s scheduled, {flowAcked:N0} acknowledged, {flowErrors} failed calls");
+        var freshness = await ServingMeasures.FreshnessAsync(target, users, 100, runId, seed: run);
+
+        return new Dictionary<string, object?>
+        {
+            ["recommend"] = recommend.Select(x => ServingMeasures.RateRow(x.Result, x.Runtime)).ToList(),
+            ["max_rate_p99_under_50ms"] = ServingMeasures.MaxRateUnder(recommend.Select(x => x.Result), 50),
+            ["ingest_events_per_s"] = Math.Round(single.EventsPerSecond),
+            ["ingest_errors"] = single.Errors,
+            ["ingest_batched_events_per_s"] = Math.Round(batched.EventsPerSecond),
+            ["ingest_batched_errors"] = batched.Errors,
+            ["redis_bytes_per_event"] = Math.Round(perEvent),
+            ["redis_bytes_per_event_batched"] = Math.Round(perEventBatched),
+            ["event_flow_per_s"] = Math.Round(flowRate),
+            ["event_flow_errors"] = flowErrors,
+            ["freshness_p50_ms"] = Math.Round(OpenLoop.Percentile(freshness, 0.5), 3),
+            ["freshness_p99_ms"] = Math.Round(OpenLoop.Percentile(freshness, 0.99), 3),
+            ["shards"] = 8,
+        };
+    }
+
+    private static async Task<double> AofBytesAsync(RedisProcess redis)
+    {
+        var info = await redis.InfoAsync();
+        return info.TryGetValue("aof_current_size", out double size)
+            ? size
+            : throw new InvalidOperationException($"redis-server on port {redis.Port} reports no aof_current_size (is appendonly on?).");
+    }
+
+    /// <summary>The cluster through the gateway's HTTP API.</summary>
+    private sealed class HttpTarget(GatewayClient http) : IServingTarget
+    {
+        public async Task<string[]> RecommendAsync(string userId) => (await http.RecommendAsync(userId, 10)).ItemIds;
+
+        public async Task SendAsync(string userId, BenchEvent[] events)
+        {
+            var batch = new LoadEvent[events.Length];
+            for (int i = 0; i < batch.Length; i++) batch[i] = new LoadEvent(events[i].EventId, userId, events[i].ItemId, events[i].Type, events[i].Timestamp);
+            var status = await http.PostEventsAsync(batch);
+            if (status != HttpStatusCode.Accepted) throw new HttpRequestException($"POST /v1/events answered {(int)status}.", null, status);
+        }
+    }
+}
