@@ -48,11 +48,12 @@ public sealed partial class ItemShardGrain(
         }
         if (!models.IsLoaded) return await StoreUnindexedAsync(items);
         var index = Index();
-        int added = 0, updated = 0, rejected = 0;
+        int added = 0, updated = 0, rejected = 0, missingFeatures = 0;
         foreach (var item in items)
         {
             var stored = StoredItem.From(item);
             if (!index.TryUpsert(item.ItemId, stored, out bool isNew)) { rejected++; continue; }
+            if (index.LacksFeatures(stored)) missingFeatures++;
             state.State.Items[item.ItemId] = stored;
             _idOrder = null;
             _previous?.TryUpsert(item.ItemId, stored, out _);
@@ -60,6 +61,7 @@ public sealed partial class ItemShardGrain(
             if (isNew) added++; else updated++;
         }
         if (rejected > 0) LogShardFull(Catalog, shard, rejected, options.Value.MaxItemsPerShard);
+        metrics.ItemsMissingFeatures(Catalog, missingFeatures);
         if (index.Maintain() is { } built) IndexBuilt(index, built);
         if (added + updated > 0) await PersistAsync();
         Report(index);
