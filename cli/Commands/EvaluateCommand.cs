@@ -30,6 +30,7 @@ internal static class EvaluateCommand
     {
         var data = new DataArguments();
         var twoTower = new TwoTowerArguments();
+        var filters = new FilterArguments();
         var models = new Option<string>("--models") { Description = $"Comma-separated models: {string.Join(", ", Models.Keys)}.", DefaultValueFactory = _ => string.Join(',', Models.Keys) };
         var split = new Option<string>("--split") { Description = "leave-last-out (per user: last new item test, second-last validation) or global (temporal cut over all events).", DefaultValueFactory = _ => "leave-last-out" };
         var ks = new Option<string>("--k") { Description = "Comma-separated cut-offs K.", DefaultValueFactory = _ => "10,20" };
@@ -46,14 +47,15 @@ internal static class EvaluateCommand
         };
         data.AddTo(command);
         twoTower.AddTo(command);
+        filters.AddTo(command);
         command.SetAction(parse => DataArguments.Guard("evaluate", () =>
-            Run(data, parse, parse.GetValue(models)!, parse.GetValue(split)!, parse.GetValue(ks)!,
+            Run(data, filters, parse, parse.GetValue(models)!, parse.GetValue(split)!, parse.GetValue(ks)!,
                     parse.GetValue(output)!, new ModelSettings(parse.GetValue(lambda), parse.GetValue(neighbours), twoTower.Read(parse)),
                     parse.GetValue(validation), parse.GetValue(test), parse.GetValue(threads), parse.GetValue(history))));
         return command;
     }
 
-    private static int Run(DataArguments dataArguments, ParseResult parse, string modelList, string splitName, string kList, DirectoryInfo output, ModelSettings settings,
+    private static int Run(DataArguments dataArguments, FilterArguments filters, ParseResult parse, string modelList, string splitName, string kList, DirectoryInfo output, ModelSettings settings,
         double validationFraction, double testFraction, int? threads, FileInfo? historyFile)
     {
         var names = modelList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -67,7 +69,7 @@ internal static class EvaluateCommand
         if (threads is <= 0) throw new ArgumentException($"--threads must be positive, not {threads}.");
         var trainingHistory = historyFile is null ? null : TrainingHistory.Load(historyFile.FullName);
 
-        var data = dataArguments.Load(parse);
+        var data = filters.Apply(parse, dataArguments.Load(parse));
         var events = data.Interactions;
         string source = parse.GetValue(dataArguments.MovieLens)?.Name ?? parse.GetValue(dataArguments.Interactions)!.Name;
         var evaluationSplit = splitName.ToLowerInvariant() switch

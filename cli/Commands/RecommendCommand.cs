@@ -20,6 +20,7 @@ internal static class RecommendCommand
     public static Command Create()
     {
         var data = new DataArguments();
+        var features = new FeatureCheckArguments();
         var modelFile = new Option<FileInfo>("--model") { Description = "Model bundle written by reco train.", Required = true };
         var k = new Option<int>("--k") { Description = "Recommendations per user (per field value with --per-field).", DefaultValueFactory = _ => 20 };
         var output = new Option<FileInfo?>("--out") { Description = "CSV to write: user_id,item_id,rank,score (plus the field with --per-field). Default: stdout." };
@@ -31,12 +32,14 @@ internal static class RecommendCommand
             modelFile, k, output, perField, includeSeen, userJson,
         };
         data.AddTo(command);
+        features.AddTo(command);
         command.SetAction(parse => DataArguments.Guard("recommend", () =>
         {
             int count = parse.GetValue(k);
             if (count <= 0) throw new ArgumentException($"--k must be positive, not {count}.");
             var model = TwoTowerModel.Load(parse.GetValue(modelFile)!.FullName);
             var dataset = data.Load(parse);
+            features.Check(parse, model.Header, dataset, checkUsers: parse.GetValue(userJson) is null);
             var catalogue = CatalogueOf(dataset);
             var clock = Stopwatch.StartNew();
             var ranker = new CatalogueRanker(model, catalogue, dataset.Items, parse.GetValue(perField),

@@ -16,6 +16,7 @@ internal static class ScoreCommand
     public static Command Create()
     {
         var data = new DataArguments();
+        var features = new FeatureCheckArguments();
         var modelFile = new Option<FileInfo>("--model") { Description = "Model bundle written by reco train.", Required = true };
         var pairs = new Option<FileInfo>("--pairs") { Description = "CSV with a header user_id,item_id: the pairs to score.", Required = true };
         var output = new Option<FileInfo?>("--out") { Description = "CSV to write: user_id,item_id,score[,rating]. Default: stdout." };
@@ -24,6 +25,7 @@ internal static class ScoreCommand
             modelFile, pairs, output,
         };
         data.AddTo(command);
+        features.AddTo(command);
         command.SetAction(parse => DataArguments.Guard("score", () =>
         {
             var model = TwoTowerModel.Load(parse.GetValue(modelFile)!.FullName);
@@ -31,6 +33,7 @@ internal static class ScoreCommand
             if (!pairFile.Exists) throw new FileNotFoundException($"Pairs file '{pairFile.FullName}' does not exist.");
             var (wanted, _) = CsvTableReader.ReadInteractions(pairFile.FullName, LoadOptions.Default);
             var dataset = data.Load(parse);
+            features.Check(parse, model.Header, dataset);
             var (_, histories) = RecommendCommand.Histories(dataset);
             var profileMap = model.Header.User.MapColumns(dataset.Users);
             var itemMap = model.Header.Item.MapColumns(dataset.Items);

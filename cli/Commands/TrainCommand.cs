@@ -10,19 +10,26 @@ internal static class TrainCommand
     {
         var data = new DataArguments();
         var model = new TwoTowerArguments();
+        var filters = new FilterArguments();
         var output = new Option<FileInfo>("--out") { Description = "Model bundle to write (atomically); the training curves go beside it as <out>.history.json.", Required = true };
         var warm = new Option<FileInfo?>("--warm-start") { Description = "A previous bundle to start from (weights are carried over where the features still match)." };
-        var command = new Command("train", "Train the two-tower model on interactions (and optional user/item features) and export a model bundle.") { output, warm };
+        var checkpointDir = new Option<DirectoryInfo?>("--checkpoint-dir") { Description = "Write a checkpoint (weights, optimizer state, progress) here after every epoch; off by default." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in --checkpoint-dir (same data and options)." };
+        var command = new Command("train", "Train the two-tower model on interactions (and optional user/item features) and export a model bundle.") { output, warm, checkpointDir, resume };
         data.AddTo(command);
         model.AddTo(command);
+        filters.AddTo(command);
         command.SetAction(parse => DataArguments.Guard("train", () =>
         {
             var options = model.Read(parse);
-            var dataset = data.Load(parse);
+            var checkpoints = parse.GetValue(checkpointDir) is { } dir ? new TrainingCheckpoints(dir.FullName, parse.GetValue(resume))
+                : parse.GetValue(resume) ? throw new ArgumentException("--resume needs --checkpoint-dir DIR (the folder the interrupted run wrote its checkpoints to).")
+                : null;
+            var dataset = filters.Apply(parse, data.Load(parse));
             var outFile = parse.GetValue(output)!;
             var previous = parse.GetValue(warm) is { } w ? Core.Model.ModelBundle.Read(w.FullName) : null;
             using var trainer = new TwoTowerTrainer(dataset, options, catalogue: null, log: Console.Error, warmStart: previous);
-            var history = trainer.Train();
+            var history = trainer.Train(checkpoints);
             var bundle = trainer.ExportBundle();
             bundle.Write(outFile.FullName);
             string historyPath = outFile.FullName + ".history.json";

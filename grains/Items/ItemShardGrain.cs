@@ -54,12 +54,13 @@ public sealed partial class ItemShardGrain(
         }
         if (!models.IsLoaded) return await StoreUnindexedAsync(items);
         var index = Index();
-        int added = 0, updated = 0, rejected = 0;
+        int added = 0, updated = 0, rejected = 0, missingFeatures = 0;
         var changed = new List<KeyValuePair<string, StoredItem>>(items.Length);
         foreach (var item in items)
         {
             var stored = StoredItem.From(item);
             if (!index.TryUpsert(item.ItemId, stored, out bool isNew)) { rejected++; continue; }
+            if (index.LacksFeatures(stored)) missingFeatures++;
             _items[item.ItemId] = stored;
             changed.Add(new(item.ItemId, stored));
             _idOrder = null;
@@ -68,6 +69,7 @@ public sealed partial class ItemShardGrain(
             if (isNew) added++; else updated++;
         }
         if (rejected > 0) LogShardFull(Catalog, shard, rejected, options.Value.MaxItemsPerShard);
+        metrics.ItemsMissingFeatures(Catalog, missingFeatures);
         if (index.Maintain() is { } built) IndexBuilt(index, built);
         if (changed.Count > 0) await PersistAsync(() => store.UpsertAsync(StoreKey, changed));
         Report(index);

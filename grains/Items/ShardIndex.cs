@@ -215,6 +215,9 @@ internal sealed class ShardIndex : IDisposable
     public string? FieldOf(string itemId, string field) =>
         _slotOf.TryGetValue(itemId, out int slot) ? _items[slot]!.Get(field) : null;
 
+    /// <summary>True when the item lacks a value for a feature the model's item tower uses (it is embedded without it).</summary>
+    public bool LacksFeatures(StoredItem item) => FeatureCoverage.LacksAny(_model.Header.Item, item.Features);
+
     public void Dispose() => _index.Dispose();
 
     private void Embed(string itemId, StoredItem item, Span<float> destination) =>

@@ -6,8 +6,8 @@ namespace OrleansReco.Grains.Telemetry;
 
 /// <summary>
 /// The silo's instruments on meter <see cref="MeterName"/>: events ingested, embedding refreshes, recommendation
-/// latency, shard sizes, index build time, the current model version and the event-stream consumer (entries by
-/// outcome, backlog, batch time). One instance per silo.
+/// latency, items upserted without the model's features, shard sizes, index build time, the current model version
+/// and the event-stream consumer (entries by outcome, backlog, batch time). One instance per silo.
 /// </summary>
 public sealed class RecoMetrics : IDisposable
 {
@@ -23,6 +23,7 @@ public sealed class RecoMetrics : IDisposable
     private readonly Histogram<double> _recommendLatency;
     private readonly Counter<long> _partialAnswers;
     private readonly Counter<long> _searchesCancelled;
+    private readonly Counter<long> _itemsMissingFeatures;
     private readonly Histogram<double> _indexBuildTime;
     private readonly Histogram<double> _indexSwapTime;
     private readonly ConcurrentDictionary<(string Catalog, int Shard), (int Items, long Bytes)> _shards = new();
@@ -41,6 +42,8 @@ public sealed class RecoMetrics : IDisposable
         _partialAnswers = _meter.CreateCounter<long>("reco.recommend.partial", "{answer}", "Answers missing at least one shard.");
         _searchesCancelled = _meter.CreateCounter<long>("reco.shard.searches.cancelled", "{search}",
             "Shard searches stopped because the query's fan-out deadline passed before they finished.");
+        _itemsMissingFeatures = _meter.CreateCounter<long>("reco.items.missing_features", "{item}",
+            "Items upserted without a value for some item feature the model uses (accepted, embedded from the id and the features they have), by catalogue.");
         _indexBuildTime = _meter.CreateHistogram<double>("reco.index.build.time", "ms", "Time to (re)build a shard's index.");
         _indexSwapTime = _meter.CreateHistogram<double>("reco.index.swap.time", "ms",
             "Per shard, time from a new model version to its index being swapped in (re-embedding and build in the background).");
@@ -72,6 +75,12 @@ public sealed class RecoMetrics : IDisposable
     /// <summary>A shard search stopped on its caller's cancellation (the fan-out deadline passed).</summary>
     public void ShardSearchCancelled(string catalog, int shard) =>
         _searchesCancelled.Add(1, new("catalog", catalog), new("shard", shard));
+
+    /// <summary>Items of <paramref name="catalog"/> upserted without some feature the model uses.</summary>
+    public void ItemsMissingFeatures(string catalog, int count)
+    {
+        if (count > 0) _itemsMissingFeatures.Add(count, new KeyValuePair<string, object?>("catalog", catalog));
+    }
 
     public void IndexBuilt(string indexKind, int items, double milliseconds) =>
         _indexBuildTime.Record(milliseconds, new("index", indexKind), new("items", items));

@@ -26,7 +26,7 @@ public sealed class TwoTowerTrainer : IDisposable
     private readonly FeatureTensors _profiles;
     private readonly Tensor _itemBuckets;
     private readonly Tensor _logPopularity;
-    private readonly Random _rng;
+    private Random _rng;
     // Scalars live as long as the trainer: TorchSharp's implicit float-to-Scalar conversions are freed by the
     // finalizer, which can run while libtorch still reads them.
     private readonly Scalar _inverseTemperature;
@@ -155,8 +155,13 @@ public sealed class TwoTowerTrainer : IDisposable
     internal int[] ValidationExampleIds => _data.ValidationExamples;
     public string DeviceName => _device.ToString();
 
-    /// <summary>Runs training to the end or early stop and leaves the best epoch's weights in the model.</summary>
-    public TrainingHistory Train()
+    /// <summary>
+    /// Runs training to the end or early stop and leaves the best epoch's weights in the model. With
+    /// <paramref name="checkpoints"/>, each epoch ends with a checkpoint on disk, and a resume continues from the newest.
+    /// Cancelling <paramref name="cancellationToken"/> stops before the next step (the last checkpoint stays).
+    /// </summary>
+    /// <exception cref="OperationCanceledException">Training was cancelled.</exception>
+    public TrainingHistory Train(TrainingCheckpoints? checkpoints = null, CancellationToken cancellationToken = default)
     {
         var o = _options;
         int batch = o.BatchSize;
@@ -173,7 +178,20 @@ public sealed class TwoTowerTrainer : IDisposable
         double bestRecall = double.NegativeInfinity;
         int sinceBest = 0;
         long step = 0;
+        int firstEpoch = 1;
         var clock = Stopwatch.StartNew();
+        if (checkpoints?.Load(_net, optimizer, o, TrainExamples, _data.Items) is var (resumed, earlier, earlierBest))
+        {
+            firstEpoch = resumed.Finished ? o.Epochs + 1 : resumed.Epoch + 1;
+            step = resumed.Step;
+            bestRecall = resumed.BestRecall ?? double.NegativeInfinity;
+            sinceBest = resumed.SinceBest;
+            best = earlierBest;
+            History.Epochs.AddRange(earlier.Epochs);
+            History.BestEpoch = earlier.BestEpoch;
+            History.BestValidationRecall = earlier.BestValidationRecall;
+            _log?.WriteLine($"two-tower: resumed from {checkpoints.Latest()} after epoch {resumed.Epoch} (step {step:N0})");
+        }
         History.RecallK = o.RecallK;
         History.TrainExamples = TrainExamples;
         History.ValidationExamples = ValidationExamples;
@@ -181,9 +199,13 @@ public sealed class TwoTowerTrainer : IDisposable
                         $"{_data.UserIds.Count:N0} users, d={o.Dimension}, {o.Loss}, batch {batch}, {TorchDevices.Describe()}, device {_device}");
         try
         {
-            for (int epoch = 1; epoch <= o.Epochs && step < totalSteps; epoch++)
+            for (int epoch = firstEpoch; epoch <= o.Epochs && step < totalSteps; epoch++)
             {
+                // Seeded per epoch and shuffled from the same order, so a run resumed from a checkpoint shuffles and
+                // samples as an uninterrupted one.
+                _rng = new Random(unchecked((int)(_options.Seed * 31 + 7) + epoch * 7919));
                 _net.train();
+                _data.TrainExamples.CopyTo(examples, 0);
                 _rng.Shuffle(examples);
                 var bar = new ProgressBar(_log, $"epoch {epoch,2}/{o.Epochs}", stepsPerEpoch);
                 double lossSum = 0;
@@ -193,8 +215,9 @@ public sealed class TwoTowerTrainer : IDisposable
                 var pipeline = new BatchPipeline(this, examples, batch);
                 while (step < totalSteps && pipeline.Next() is { } ready)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     int size = ready.Size;
-                    lr = LearningRateAt(step, warmup, totalSteps);
+                    lr = LearningRateAt(o.LearningRate, step, warmup, totalSteps);
                     foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
                     using var scope = NewDisposeScope();
                     var loss = Loss(ToDevice(ready));
@@ -220,8 +243,10 @@ public sealed class TwoTowerTrainer : IDisposable
                 History.Epochs.Add(record);
                 bar.Finish(stepsThisEpoch, seen, trainLoss, recall is null ? null
                     : $"val loss {validationLoss:F4}  Recall@{o.RecallK} {recall:F4}");
+                bool improved = false, stop = false;
                 if (recall is null || recall > bestRecall)
                 {
+                    improved = true;
                     bestRecall = recall ?? double.NegativeInfinity;
                     History.BestEpoch = epoch;
                     History.BestValidationRecall = recall;
@@ -235,8 +260,15 @@ public sealed class TwoTowerTrainer : IDisposable
                 else if (++sinceBest >= o.Patience)
                 {
                     _log?.WriteLine($"early stop: no better Recall@{o.RecallK} for {o.Patience} epochs");
-                    break;
+                    stop = true;
                 }
+                if (checkpoints is not null)
+                {
+                    var state = new CheckpointState(epoch, step, recall is null ? null : bestRecall, sinceBest, stop || epoch == o.Epochs || step >= totalSteps);
+                    string saved = checkpoints.Save(state, _net, optimizer, improved, o, TrainExamples, _data.Items, History);
+                    _log?.WriteLine($"two-tower: checkpoint after epoch {epoch}: {saved}");
+                }
+                if (stop) break;
             }
             if (best is not null) _net.load_state_dict(best);
         }
@@ -251,9 +283,13 @@ public sealed class TwoTowerTrainer : IDisposable
         return History;
     }
 
-    private double LearningRateAt(long step, long warmup, long total)
+    /// <summary>
+    /// The learning rate at <paramref name="step"/> (0-based) of <paramref name="total"/>: a linear rise to
+    /// <paramref name="peak"/> over the first <paramref name="warmup"/> steps, then cosine decay to 10 % of it.
+    /// </summary>
+    internal static double LearningRateAt(double peak, long step, long warmup, long total)
     {
-        double lr = _options.LearningRate;
+        double lr = peak;
         if (step < warmup) return lr * (step + 1) / warmup;
         double progress = (double)(step - warmup) / Math.Max(1, total - warmup);
         return lr * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(progress, 1))));

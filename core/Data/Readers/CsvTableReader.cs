@@ -35,7 +35,9 @@ public static class CsvTableReader
 
     /// <summary>
     /// Reads a users or items CSV: the <paramref name="keyColumn"/> (<c>user_id</c> / <c>item_id</c>; also
-    /// userId / itemId / movieId) and any feature columns, whose kinds come from the schema or are inferred.
+    /// userId / itemId / movieId / product_id, or a bare <c>id</c>) and any feature columns, whose kinds come from the
+    /// schema or are inferred. A column whose values are JSON objects (e.g. <c>metadata</c>) is expanded into one
+    /// column per key (see <see cref="JsonColumns"/>).
     /// </summary>
     public static (FeatureTable Table, FileReport Report) ReadFeatures(string path, string keyColumn, LoadOptions options)
     {
@@ -60,6 +62,7 @@ public static class CsvTableReader
                 if (i != key) values[c++] = csv[i].Length <= StringPool.MaxPooledLength ? pool.Get(csv[i]) : csv.GetString(i);
             builder.Add(csv.GetString(key), values, csv.Line);
         }
+        builder.ExpandJsonColumns();
         var section = keyColumn == InteractionColumns.UserId ? "users" : "items";
         var table = builder.Build(section == "users" ? options.Schema.Users : options.Schema.Items, options.Schema.FileName, section);
         if (table.Count == 0 && errors.Bad == 0)
@@ -84,6 +87,8 @@ public static class CsvTableReader
                 throw new DataFormatException(file, 1, headers[i].Trim(), $"duplicate header: column {i + 1} repeats column {found + 1} ('{headers[found].Trim()}')");
             found = i;
         }
+        // A bare "id" column is the key when no column names the key outright (a products table: id, title, ...).
+        if (found < 0) found = headers.ToList().FindIndex(h => h.Trim().Equals("id", StringComparison.OrdinalIgnoreCase));
         return found >= 0
             ? found
             : throw new DataFormatException(file, 1, keyColumn, $"required column missing; the header has {string.Join(", ", headers.Select(h => h.Trim()))}");

@@ -10,8 +10,9 @@ internal sealed class FeatureTableBuilder(string file, string keyColumn, IReadOn
     private readonly List<string?[]> _rows = [];
     private readonly List<long> _lines = [];
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private List<string> _columns = [.. columns];
 
-    public IReadOnlyList<string> Columns => columns;
+    public IReadOnlyList<string> Columns => _columns;
 
     /// <summary>Rows accepted so far.</summary>
     public int Count => _keys.Count;
@@ -39,6 +40,61 @@ internal sealed class FeatureTableBuilder(string file, string keyColumn, IReadOn
         _lines.Add(line);
     }
 
+    /// <summary>
+    /// Replaces each column whose values are JSON objects by one column per key (<see cref="JsonColumns"/>). A row
+    /// whose value there is not a JSON object is a bad row (reported with its line and the column).
+    /// </summary>
+    public void ExpandJsonColumns()
+    {
+        var bad = new bool[_rows.Count];
+        for (int c = _columns.Count - 1; c >= 0; c--)
+        {
+            if (!JsonColumns.IsObjectColumn(_rows.Select(r => r[c]))) continue;
+            string name = _columns[c];
+            var parsed = new Dictionary<string, string?>[_rows.Count];
+            var keys = new List<string>();
+            var known = new HashSet<string>(StringComparer.Ordinal);
+            for (int r = 0; r < _rows.Count; r++)
+            {
+                if (bad[r] || _rows[r][c] is not { } text) continue;
+                var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+                if (!JsonColumns.TryRead(text, values, out var problem))
+                {
+                    errors.Handle(new DataFormatException(file, _lines[r], name, $"{ValueParsers.Quote(text)} {problem}; the column holds JSON objects"));
+                    bad[r] = true;
+                    continue;
+                }
+                parsed[r] = values;
+                foreach (var key in values.Keys)
+                    if (known.Add(key)) keys.Add(key);
+            }
+            var others = new HashSet<string>(_columns.Where((_, i) => i != c), StringComparer.Ordinal) { keyColumn };
+            var names = keys.Select(k => others.Contains(k) || k.Length == 0 ? $"{name}.{k}" : k).ToList();
+            for (int r = 0; r < _rows.Count; r++)
+            {
+                var old = _rows[r];
+                var row = new string?[old.Length - 1 + keys.Count];
+                Array.Copy(old, 0, row, 0, c);
+                for (int k = 0; k < keys.Count; k++)
+                    row[c + k] = parsed[r] is { } values && values.TryGetValue(keys[k], out var v) ? v : null;
+                Array.Copy(old, c + 1, row, c + keys.Count, old.Length - c - 1);
+                _rows[r] = row;
+            }
+            _columns.RemoveAt(c);
+            _columns.InsertRange(c, names);
+        }
+        for (int r = _rows.Count - 1; r >= 0; r--)
+        {
+            if (!bad[r]) continue;
+            _seen.Remove(_keys[r]);
+            _keys.RemoveAt(r);
+            _rows.RemoveAt(r);
+            _lines.RemoveAt(r);
+        }
+        if (_columns.Distinct(StringComparer.Ordinal).Count() != _columns.Count)
+            throw new DataFormatException(file, 1, null, $"expanding JSON columns gave duplicate column names: {string.Join(", ", _columns)}");
+    }
+
     /// <param name="declared">Kinds from the schema file (override everything else).</param>
     /// <param name="schemaFile">Schema file name, for messages.</param>
     /// <param name="section">"users" or "items", for messages.</param>
@@ -48,15 +104,15 @@ internal sealed class FeatureTableBuilder(string file, string keyColumn, IReadOn
     {
         foreach (var name in declared.Keys)
         {
-            if (!columns.Contains(name, StringComparer.Ordinal) && name != keyColumn)
+            if (!_columns.Contains(name, StringComparer.Ordinal) && name != keyColumn)
                 throw new DataFormatException(schemaFile ?? "schema", null, $"{section}.{name}",
-                    $"declares a column that {file} does not have (its columns: {string.Join(", ", columns)})");
+                    $"declares a column that {file} does not have (its columns: {string.Join(", ", _columns)})");
         }
-        var kinds = new FeatureColumn[columns.Count];
+        var kinds = new FeatureColumn[_columns.Count];
         var drop = new bool[_rows.Count];
-        for (int c = 0; c < columns.Count; c++)
+        for (int c = 0; c < _columns.Count; c++)
         {
-            string name = columns[c];
+            string name = _columns[c];
             FeatureKind kind;
             if (declared.TryGetValue(name, out var d)) kind = d;
             else if (fixedKinds is not null && fixedKinds.TryGetValue(name, out var f)) kind = f;

@@ -1,0 +1,130 @@
+using System.Text;
+using OrleansReco.Harness;
+
+namespace OrleansReco.Cluster.Tests;
+
+/// <summary>
+/// The <c>reco</c> commands as a user runs them, each as its own process: generate → train → evaluate → recommend →
+/// score, the refusal of a feature-trained model without its features, checkpoints and resume, and a shop export
+/// in seed 004's column names.
+/// </summary>
+public sealed class CliProcessTests : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
+    private readonly string _folder = Directory.CreateTempSubdirectory("reco-cli-").FullName;
+
+    private string At(string name) => Path.Combine(_folder, name);
+
+    private static async Task<(int Code, string Output)> Reco(string phase, params string[] arguments)
+    {
+        await using var process = ChildProcess.Start($"reco {arguments[0]}", "dotnet", [BuildOutput.RecoDll, .. arguments],
+            new Dictionary<string, string>(), logPath: null);
+        int code;
+        try { code = await process.Exited.WaitAsync(Limit); }
+        catch (TimeoutException) { throw new TimeoutException($"{phase}: reco {arguments[0]} did not finish within {Limit.TotalMinutes} min. Last output:\n{process.Tail}"); }
+        return (code, process.Tail);
+    }
+
+    private static async Task<string> Succeeds(string phase, params string[] arguments)
+    {
+        var (code, output) = await Reco(phase, arguments);
+        Assert.True(code == 0, $"{phase}: exit code {code}. Output:\n{output}");
+        return output;
+    }
+
+    [Fact]
+    public async Task Commands_GenerateTrainEvaluateRecommendScore_RunEndToEnd()
+    {
+        string data = At("data");
+        await Succeeds("generate", "generate", "--out", data, "--users", "300", "--items", "80", "--events", "6000", "--seed", "5");
+        string[] files = ["--interactions", Path.Combine(data, "interactions.csv"), "--users", Path.Combine(data, "users.csv"),
+            "--items", Path.Combine(data, "items.csv"), "--schema", Path.Combine(data, "schema.json")];
+        string[] small = ["--epochs", "2", "--dim", "16", "--hidden", "32", "--batch-size", "256"];
+
+        string trained = await Succeeds("train", ["train", .. files, .. small, "--out", At("model.bundle"), "--checkpoint-dir", At("checkpoints"),
+            "--min-user-interactions", "5", "--min-item-interactions", "5"]);
+        Assert.Contains("filter (iterative, at least 5 events per user and 5 per item): dropped", trained);
+        Assert.Contains("checkpoint after epoch 2", trained);
+        Assert.True(File.Exists(At("model.bundle")) && File.Exists(At("model.bundle.history.json")), trained);
+
+        string resumed = await Succeeds("resume", ["train", .. files, .. small, "--out", At("resumed.bundle"), "--checkpoint-dir", At("checkpoints"), "--resume",
+            "--min-user-interactions", "5", "--min-item-interactions", "5"]);
+        Assert.Contains("resumed from", resumed);
+
+        await Succeeds("evaluate", ["evaluate", .. files, .. small, "--models", "mostpop,twotower", "--out", At("report")]);
+        string report = File.ReadAllText(Path.Combine(At("report"), "report.md"));
+        Assert.Contains("MostPop", report);
+        Assert.Contains("TwoTower", report);
+
+        await Succeeds("recommend", ["recommend", "--model", At("model.bundle"), .. files, "--k", "5", "--out", At("recs.csv")]);
+        var recs = File.ReadAllLines(At("recs.csv"));
+        Assert.Equal("user_id,item_id,rank,score", recs[0]);
+        var perUser = recs.Skip(1).Select(l => l.Split(',')).GroupBy(f => f[0]).ToList();
+        Assert.True(perUser.Count >= 200, $"recommendations for {perUser.Count} users");
+        Assert.All(perUser, g => Assert.Equal(["1", "2", "3", "4", "5"], g.Select(f => f[2])));
+
+        var pairs = new StringBuilder("user_id,item_id\n");
+        foreach (var row in recs.Skip(1).Take(6)) pairs.Append(string.Join(',', row.Split(',')[..2])).Append('\n');
+        File.WriteAllText(At("pairs.csv"), pairs.ToString());
+        await Succeeds("score", ["score", "--model", At("model.bundle"), .. files, "--pairs", At("pairs.csv"), "--out", At("scores.csv")]);
+        var scores = File.ReadAllLines(At("scores.csv"));
+        Assert.Equal("user_id,item_id,score", scores[0]);
+        // The score of a pair is the score recommend ranked it by.
+        for (int i = 1; i < scores.Length; i++)
+            Assert.Equal(float.Parse(recs[i].Split(',')[3], System.Globalization.CultureInfo.InvariantCulture),
+                float.Parse(scores[i].Split(',')[2], System.Globalization.CultureInfo.InvariantCulture), 4);
+
+        // Without the items file, a model trained with item features is refused, naming the option and the columns.
+        string[] withoutItems = ["--interactions", Path.Combine(data, "interactions.csv"), "--users", Path.Combine(data, "users.csv"), "--schema", Path.Combine(data, "schema.json")];
+        var (refused, message) = await Reco("recommend without items", ["recommend", "--model", At("model.bundle"), .. withoutItems, "--out", At("bare.csv")]);
+        Assert.True(refused == 2, $"exit code {refused}:\n{message}");
+        Assert.Contains("no items table was given (--items FILE)", message);
+        Assert.Contains("--allow-missing-features", message);
+        Assert.Contains("product_type", message);
+        Assert.False(File.Exists(At("bare.csv")));
+        var (scoreRefused, _) = await Reco("score without items", ["score", "--model", At("model.bundle"), .. withoutItems, "--pairs", At("pairs.csv")]);
+        Assert.Equal(2, scoreRefused);
+
+        string allowed = await Succeeds("recommend --allow-missing-features",
+            ["recommend", "--model", At("model.bundle"), .. withoutItems, "--allow-missing-features", "--out", At("bare.csv")]);
+        Assert.Contains("warning (--allow-missing-features): The model was trained with item features", allowed);
+        Assert.True(File.ReadAllLines(At("bare.csv")).Length > 1);
+    }
+
+    [Fact]
+    public async Task Train_ShopExportWithSeed004Columns_UsesMetadataFeatures()
+    {
+        var events = new StringBuilder("distinct_id,buyer_id,product_id,event_name,created_at\n");
+        var products = new StringBuilder("id,title,description,metadata\n");
+        string[] titles = ["خاتم ذهب", "سلسال ذهب", "Phone case", "USB cable", "Frying pan", "Chef knife"];
+        for (int p = 0; p < titles.Length; p++)
+            products.Append($"p{p},{titles[p]},\"{titles[p]} — وصف\",\"{{\"\"brand\"\":\"\"b{p / 2}\"\",\"\"catalog_id\"\":{p / 2}}}\"\n");
+        var start = new DateTime(2024, 3, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (int u = 0; u < 60; u++)
+        {
+            int shelf = u % 3;
+            for (int k = 0; k < 4; k++)
+            {
+                string product = $"p{shelf * 2 + k % 2}", time = start.AddMinutes(u * 10 + k).ToString("yyyy-MM-dd HH:mm:ss");
+                string name = k < 2 ? "View" : k == 2 ? "AddToCart" : "Purchase";
+                events.Append($"anon-{u},{(k == 3 ? $"buyer-{u}" : "")},{product},{name},{time}\n");
+            }
+        }
+        File.WriteAllText(At("events.csv"), events.ToString());
+        File.WriteAllText(At("products.csv"), products.ToString());
+
+        string output = await Succeeds("train on a shop export", "train", "--interactions", At("events.csv"), "--items", At("products.csv"),
+            "--epochs", "2", "--dim", "16", "--batch-size", "32", "--no-validation", "--threads", "1", "--out", At("shop.bundle"));
+        Assert.Contains("4 item and 0 user features", output); // title, description, brand, catalog_id
+
+        var (code, message) = await Reco("recommend without products", "recommend", "--model", At("shop.bundle"), "--interactions", At("events.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("title (text), description (text), brand (categorical), catalog_id (categorical)", message);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_folder, recursive: true); }
+        catch (IOException) { }
+    }
+}

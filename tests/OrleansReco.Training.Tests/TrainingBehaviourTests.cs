@@ -1,0 +1,181 @@
+using System.Numerics.Tensors;
+using OrleansReco.Core.Data;
+using OrleansReco.Core.Model;
+using OrleansReco.Training.TwoTower;
+
+namespace OrleansReco.Training.Tests;
+
+/// <summary>Loss options, early stopping, the learning-rate schedule and history weighting, each checked by what it does.</summary>
+public sealed class TrainingBehaviourTests
+{
+    private static TwoTowerOptions Small => new()
+    {
+        Dimension = 16, ItemHidden = [32], UserHidden = [32], CategoricalDim = 8, TextDim = 8, TextBuckets = 512,
+        BatchSize = 128, Epochs = 4, Validate = false, Threads = 1, Seed = 21,
+    };
+
+    private static double FirstStepLoss(InteractionDataset data, TwoTowerOptions options)
+    {
+        using var trainer = new TwoTowerTrainer(data, options with { MaxSteps = 1, Epochs = 1 });
+        return trainer.Train().Epochs[0].TrainLoss;
+    }
+
+    [Fact]
+    public void UniformNegatives_AddCandidates_RaiseTheLossAtTheSameWeights()
+    {
+        // Same seed, same first batch, same starting weights: extra negatives only add terms to the softmax denominator.
+        var data = FeatureData.Create(users: 120);
+        double inBatch = FirstStepLoss(data, Small);
+        double mixed = FirstStepLoss(data, Small with { UniformNegatives = 64 });
+        Assert.True(mixed > inBatch + 1e-3, $"loss with 64 uniform negatives {mixed:F5}, in-batch only {inBatch:F5}");
+    }
+
+    [Fact]
+    public void LogQCorrection_Off_RecommendsLessPopularItems()
+    {
+        // Without the correction, popular items are over-represented among in-batch negatives and pushed down; the
+        // correction (Yi et al. 2019) undoes that, so its recommendations lean more to popular items.
+        var data = SkewedData();
+        var counts = data.Interactions.GroupBy(e => e.ItemId).ToDictionary(g => g.Key, g => Math.Log(g.Count()));
+        double MeanLogPopularity(bool logQ)
+        {
+            using var trainer = new TwoTowerTrainer(data, Small with { LogQCorrection = logQ, Epochs = 6 });
+            trainer.Train();
+            var model = new TwoTowerModel(trainer.ExportBundle());
+            var ranker = new CatalogueRanker(model, data.Items!.Keys, data.Items);
+            var scratch = ranker.NewScratch();
+            var rows = new List<(string? Group, int Item, float Score)>();
+            double sum = 0;
+            int n = 0;
+            foreach (var user in data.Interactions.GroupBy(e => e.UserId).Take(60))
+            {
+                rows.Clear();
+                ranker.Rank(null, default, user.OrderBy(e => e.Timestamp).ToList(), 10, includeSeen: true, scratch, rows);
+                foreach (var (_, item, _) in rows) { sum += counts.GetValueOrDefault(ranker.ItemIds[item]); n++; }
+            }
+            return sum / n;
+        }
+        double corrected = MeanLogPopularity(true), uncorrected = MeanLogPopularity(false);
+        Assert.True(uncorrected < corrected, $"mean log-popularity of the top 10: without logQ {uncorrected:F3}, with {corrected:F3}");
+    }
+
+    /// <summary>Three tastes of 30 items each; within a taste, item popularity falls off as 1/rank.</summary>
+    private static InteractionDataset SkewedData()
+    {
+        var random = new Random(4);
+        const int tastes = 3, perTaste = 30;
+        var weights = Enumerable.Range(0, perTaste).Select(r => 1.0 / (r + 1)).ToArray();
+        double total = weights.Sum();
+        var events = new List<Interaction>();
+        for (int u = 0; u < 240; u++)
+        {
+            int taste = u % tastes;
+            for (int k = 0; k < 12; k++)
+            {
+                double x = random.NextDouble() * total;
+                int r = 0;
+                while (r < perTaste - 1 && (x -= weights[r]) > 0) r++;
+                int item = (random.NextDouble() < 0.9 ? taste : random.Next(tastes)) * perTaste + r;
+                events.Add(new Interaction($"u{u}", $"i{item}", EventTypes.View, 1f, 1_700_000_000 + u * 1000 + k));
+            }
+        }
+        var ids = Enumerable.Range(0, tastes * perTaste).Select(i => $"i{i}").ToList();
+        var items = new FeatureTable("item_id", [new FeatureColumn("taste", FeatureKind.Categorical)], ids,
+            ids.Select((_, i) => new string?[] { $"t{i / perTaste}" }).ToArray());
+        return new InteractionDataset(events, null, items);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Patience_WithoutImprovement_StopsAfterPatienceEpochsAndKeepsTheFirst(int patience)
+    {
+        // A learning rate this small leaves the ranking (and so the validation recall) unchanged epoch after epoch.
+        var data = FeatureData.Create(users: 150);
+        var log = new StringWriter();
+        using var trainer = new TwoTowerTrainer(data, Small with { Validate = true, ValidationUsers = 100, Epochs = 10, Patience = patience, LearningRate = 1e-12 }, log: log);
+        var history = trainer.Train();
+        Assert.Equal(1 + patience, history.Epochs.Count);
+        Assert.Equal(1, history.BestEpoch);
+        Assert.Contains($"early stop: no better Recall@10 for {patience} epochs", log.ToString());
+    }
+
+    [Fact]
+    public void LearningRate_RisesLinearlyInWarmup_ThenDecaysByCosineToTheFloor()
+    {
+        const double peak = 0.01;
+        const long warmup = 10, total = 110;
+        double At(long step) => TwoTowerTrainer.LearningRateAt(peak, step, warmup, total);
+        for (long s = 0; s < warmup; s++)
+            Assert.Equal(peak * (s + 1) / warmup, At(s), 12);
+        Assert.Equal(peak, At(warmup), 12);
+        for (long s = warmup + 1; s <= total; s++)
+            Assert.True(At(s) < At(s - 1), $"step {s}: {At(s)} is not below step {s - 1}: {At(s - 1)}");
+        Assert.Equal(peak * (0.1 + 0.45), At(warmup + (total - warmup) / 2), 12); // cosine midpoint: half-way to the floor
+        Assert.Equal(0.1 * peak, At(total), 12);
+        Assert.Equal(0.1 * peak, At(total + 50), 12);
+    }
+
+    [Fact]
+    public void LearningRate_RecordedPerEpoch_PeaksAfterWarmupAndEndsNearTheFloor()
+    {
+        var data = FeatureData.Create(users: 100, eventsPerUser: 8);
+        using var trainer = new TwoTowerTrainer(data, Small with { Epochs = 8, WarmupFraction = 0.25, BatchSize = 64 });
+        var lrs = trainer.Train().Epochs.Select(e => e.LearningRate).ToArray();
+        int top = Array.IndexOf(lrs, lrs.Max());
+        Assert.True(top is 1 or 2, $"peak at epoch {top + 1}: {string.Join(", ", lrs)}");
+        for (int e = 1; e <= top; e++) Assert.True(lrs[e] > lrs[e - 1], string.Join(", ", lrs));
+        for (int e = top + 1; e < lrs.Length; e++) Assert.True(lrs[e] < lrs[e - 1], string.Join(", ", lrs));
+        Assert.InRange(lrs[^1], 0.1 * Small.LearningRate, 0.11 * Small.LearningRate);
+    }
+
+    [Fact]
+    public void History_PurchaseOutweighsView_UserMovesMoreTowardsThePurchasedItem()
+    {
+        var data = ShopData.Create();
+        using var trainer = new TwoTowerTrainer(data, Small with { Epochs = 10, BatchSize = 32 });
+        trainer.Train();
+        var model = new TwoTowerModel(trainer.ExportBundle());
+        var ring = Item(model, data, ShopData.Ring);
+        float Towards(string ringEvent)
+        {
+            HistoryEvent[] history =
+            [
+                new("case", EventTypes.View, 1f, 100),
+                new(ShopData.Ring, ringEvent, 1f, 100),
+            ];
+            var user = new float[model.Dimension];
+            model.EmbedUser(null, history, 100, user);
+            return TensorPrimitives.CosineSimilarity(user, ring);
+        }
+        float purchased = Towards(EventTypes.Purchase), viewed = Towards(EventTypes.View);
+        Assert.True(purchased > viewed, $"cosine to the ring: purchased {purchased:F4}, viewed {viewed:F4}");
+    }
+
+    [Fact]
+    public void Shop_GoldRingAndGoldChain_BoughtTogether_EndUpCloserThanToOtherItems()
+    {
+        var data = ShopData.Create();
+        using var trainer = new TwoTowerTrainer(data, Small with { Epochs = 10, BatchSize = 32 });
+        trainer.Train();
+        var model = new TwoTowerModel(trainer.ExportBundle());
+        var ring = Item(model, data, ShopData.Ring);
+        var chain = Item(model, data, ShopData.Chain);
+        float together = TensorPrimitives.CosineSimilarity(ring, chain);
+        foreach (var other in ShopData.Products.Where(p => p.Department != "gold"))
+        {
+            var v = Item(model, data, other.Id);
+            float ringOther = TensorPrimitives.CosineSimilarity(ring, v), chainOther = TensorPrimitives.CosineSimilarity(chain, v);
+            Assert.True(together > ringOther && together > chainOther,
+                $"ring–chain {together:F3}; ring–{other.Id} {ringOther:F3}, chain–{other.Id} {chainOther:F3} ({ShopData.Describe(data.Interactions)})");
+        }
+    }
+
+    private static float[] Item(TwoTowerModel model, InteractionDataset data, string id)
+    {
+        var v = new float[model.Dimension];
+        data.Items!.TryGetRow(id, out var row);
+        model.EmbedItem(id, row, v);
+        return v;
+    }
+}
