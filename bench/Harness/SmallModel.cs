@@ -7,7 +7,8 @@ namespace OrleansReco.Harness;
 /// A small valid model bundle with seeded random weights (no training, no libtorch), for the harness, the
 /// benchmarks and the tests: dimension 16 unless asked, item features <c>category</c> (categorical) and
 /// <c>price</c> (numeric), user feature <c>age_group</c>. Enough for the mechanics: the user embedding depends on
-/// profile and history, the item embedding on id and features; nothing here depends on model quality.
+/// profile and history, the item embedding on id and features; nothing here depends on model quality. With
+/// <see cref="HistoryAggregation.Attention"/> the user tower is the attention encoder (default shape) instead of the mean.
 /// </summary>
 public static class SmallModel
 {
@@ -16,7 +17,8 @@ public static class SmallModel
     public static readonly string[] AgeGroups = ["18-25", "26-40", "41+"];
 
     /// <summary>A bundle named <paramref name="version"/> whose weights come from <paramref name="seed"/>.</summary>
-    public static ModelBundle Create(string version, int seed, int dimension = Dimension)
+    public static ModelBundle Create(string version, int seed, int dimension = Dimension,
+        HistoryAggregation aggregation = HistoryAggregation.Mean, int historyLength = 20)
     {
         var random = new Random(seed);
         const int buckets = 512, hidden = 24, bag = 4;
@@ -41,21 +43,24 @@ public static class SmallModel
             Dimension = dimension,
             IdBuckets = buckets,
             IdHashSeed = 7,
-            History = new HistoryWeighting { Length = 20, HalfLifeSeconds = 0 },
+            History = new HistoryWeighting { Length = historyLength, HalfLifeSeconds = 0 },
             Item = item,
             User = user,
+            Aggregation = aggregation,
+            Attention = aggregation == HistoryAggregation.Attention ? new AttentionSpec() : null,
         };
         var tensors = new List<BundleTensor> { Random(random, TwoTowerModel.TensorNames.ItemIds, buckets, dimension) };
         AddTower(random, "item", item, dimension, tensors);
         AddTower(random, "user", user, dimension, tensors);
+        foreach (var (name, shape) in header.Attention?.Tensors(dimension, historyLength) ?? []) tensors.Add(Random(random, name, shape));
         return new ModelBundle(header, tensors);
     }
 
     /// <summary>Writes a bundle to a fresh temporary file and returns its path.</summary>
-    public static string Write(string version, int seed)
+    public static string Write(string version, int seed, HistoryAggregation aggregation = HistoryAggregation.Mean)
     {
         string path = Path.Combine(Path.GetTempPath(), $"reco-{version}-{Guid.NewGuid():N}.bundle");
-        Create(version, seed).Write(path);
+        Create(version, seed, aggregation: aggregation).Write(path);
         return path;
     }
 

@@ -11,6 +11,7 @@ internal static class BenchCommand
     [
         AnnBenchCommand.Create,
         TrainBenchCommand.Create,
+        EmbedBenchCommand.Create,
         ClusterBenchCommand.Create,
         LoadBenchCommand.Create,
         ReliabilityBenchCommand.Create,

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OrleansReco.Core.Model;
 using OrleansReco.Training.TwoTower;
 
 namespace OrleansReco.Cli.Commands;
@@ -16,6 +17,7 @@ internal sealed class TwoTowerArguments
     public Option<float?> Temperature { get; } = new("--temperature") { Description = $"Softmax temperature. Default {Defaults.Temperature}." };
     public Option<int?> UniformNegatives { get; } = new("--uniform-negatives") { Description = "Softmax: extra uniform negatives per batch (mixed negative sampling). Default 0." };
     public Option<int?> HistoryLength { get; } = new("--history-length") { Description = $"Most recent events in the user tower (N). Default {Defaults.HistoryLength}." };
+    public Option<string?> Aggregation { get; } = new("--aggregation") { Description = "User tower over the history: mean (weighted mean; default) or attention (causal self-attention encoder)." };
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "Hidden layer sizes of both towers, comma-separated (empty: none). Default 256." };
     public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "adamw (default) or adam." };
     public Option<int?> Patience { get; } = new("--patience") { Description = $"Epochs without better validation recall before stopping. Default {Defaults.Patience}." };
@@ -26,7 +28,7 @@ internal sealed class TwoTowerArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Hidden, Optimizer, Patience, NoValidation, Seed, Cpu, Threads })
+        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, Hidden, Optimizer, Patience, NoValidation, Seed, Cpu, Threads })
             command.Options.Add(option);
     }
 
@@ -57,6 +59,18 @@ internal sealed class TwoTowerArguments
                     "bce" => LossKind.Bce,
                     "bpr" => LossKind.Bpr,
                     _ => throw new ArgumentException($"--loss must be softmax, bce or bpr, not '{loss}'."),
+                },
+            };
+        }
+        if (parse.GetValue(Aggregation) is { } aggregation)
+        {
+            o = o with
+            {
+                Aggregation = aggregation.ToLowerInvariant() switch
+                {
+                    "mean" => HistoryAggregation.Mean,
+                    "attention" => HistoryAggregation.Attention,
+                    _ => throw new ArgumentException($"--aggregation must be mean or attention, not '{aggregation}'."),
                 },
             };
         }

@@ -29,6 +29,10 @@ public sealed class BundleHeader
     public required HistoryWeighting History { get; init; }
     public required TowerSpec Item { get; init; }
     public required TowerSpec User { get; init; }
+    /// <summary>How the user tower aggregates the history; a bundle written before this field existed is <see cref="HistoryAggregation.Mean"/>.</summary>
+    public HistoryAggregation Aggregation { get; init; }
+    /// <summary>The attention encoder's shape when <see cref="Aggregation"/> is <see cref="HistoryAggregation.Attention"/>, else null.</summary>
+    public AttentionSpec? Attention { get; init; }
     public RatingCalibration? Rating { get; init; }
     /// <summary>Training metrics and settings for reports (validation recall, epochs, loss, ...).</summary>
     public Dictionary<string, double> Metrics { get; init; } = [];
@@ -49,7 +53,13 @@ public sealed record BundleTensor(string Name, int[] Shape, float[] Data)
 /// </summary>
 public sealed class ModelBundle
 {
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The newest format this code reads and writes. Version 2 marks a bundle whose user tower is the attention
+    /// encoder (so that a reader that knows only the mean refuses it instead of misreading it); a mean bundle is still
+    /// written as version 1, readable by older silos.
+    /// </summary>
+    public const int FormatVersion = 2;
+    private const int MeanFormatVersion = 1;
     private static readonly byte[] Magic = "ORECOBND"u8.ToArray();
     private static readonly byte[] EndMagic = "ENDBNDL1"u8.ToArray();
     private const int MaxHeaderBytes = 512 << 20;
@@ -116,7 +126,7 @@ public sealed class ModelBundle
         var hashing = new HashingStream(stream);
         using var w = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
-        w.Write(FormatVersion);
+        w.Write(Header.Aggregation == HistoryAggregation.Mean ? MeanFormatVersion : FormatVersion);
         byte[] header = JsonSerializer.SerializeToUtf8Bytes(Header, Json);
         w.Write(header.Length);
         w.Write(header);
@@ -170,8 +180,8 @@ public sealed class ModelBundle
         if (!r.Bytes(Magic.Length, "magic").SequenceEqual(Magic))
             throw new InvalidDataException("field 'magic' is not ORECOBND: not a model bundle.");
         int version = r.Int32("formatVersion");
-        if (version != FormatVersion)
-            throw new InvalidDataException($"field 'formatVersion' is {version}; this reader understands {FormatVersion}.");
+        if (version is < MeanFormatVersion or > FormatVersion)
+            throw new InvalidDataException($"field 'formatVersion' is {version}; this reader understands {MeanFormatVersion} to {FormatVersion}.");
         int headerLength = r.Int32("headerLength");
         if (headerLength <= 0 || headerLength > MaxHeaderBytes)
             throw new InvalidDataException($"field 'headerLength' {headerLength} is out of range.");
@@ -223,6 +233,8 @@ public sealed class ModelBundle
             throw new InvalidDataException($"field 'header{e.Path?.TrimStart('$')}' is invalid: {e.Message}", e);
         }
         Validate(header);
+        if (header.Aggregation != HistoryAggregation.Mean && version < FormatVersion)
+            throw new InvalidDataException($"field 'header.aggregation' is {header.Aggregation} in a format-{version} bundle, which has only the mean.");
         return new ModelBundle(header, tensors);
     }
 
@@ -232,6 +244,17 @@ public sealed class ModelBundle
         if (h.IdBuckets <= 0) throw new InvalidDataException($"field 'header.idBuckets' {h.IdBuckets} must be positive.");
         if (string.IsNullOrEmpty(h.Version)) throw new InvalidDataException("field 'header.version' is empty.");
         h.History.Validate("field 'header.history'");
+        switch (h.Aggregation)
+        {
+            case HistoryAggregation.Mean:
+                break;
+            case HistoryAggregation.Attention:
+                if (h.Attention is null) throw new InvalidDataException("field 'header.attention' is missing; aggregation Attention needs it.");
+                h.Attention.Validate("field 'header.attention'", h.Dimension);
+                break;
+            default:
+                throw new InvalidDataException($"field 'header.aggregation' {(int)h.Aggregation} is unknown; known: Mean, Attention.");
+        }
         for (int i = 0; i < h.Item.Features.Count; i++) h.Item.Features[i].Validate($"field 'header.item.features[{i}]'");
         for (int i = 0; i < h.User.Features.Count; i++) h.User.Features[i].Validate($"field 'header.user.features[{i}]'");
     }

@@ -15,6 +15,7 @@ public sealed class TwoTowerModel
     private readonly float[] _historyTable;
     private readonly Tower _item;
     private readonly Tower _user;
+    private readonly UserAttention? _attention;
 
     /// <summary>Tensor names inside a bundle, shared with the trainer that writes them.</summary>
     public static class TensorNames
@@ -38,6 +39,8 @@ public sealed class TwoTowerModel
             : _idTable;
         _item = new Tower("item", Header.Item, Dimension, bundle);
         _user = new Tower("user", Header.User, Dimension, bundle);
+        if (Header.Aggregation == HistoryAggregation.Attention)
+            _attention = new UserAttention(Header.Attention!, Dimension, Header.History.Length, bundle);
         ItemColumns = Header.Item.Columns();
         UserColumns = Header.User.Columns();
     }
@@ -93,8 +96,9 @@ public sealed class TwoTowerModel
 
     /// <summary>
     /// Embeds a user from profile values (in <see cref="UserColumns"/> order, or null) and history (oldest first; the
-    /// last <see cref="HistoryWeighting.Length"/> events are used). <paramref name="now"/> is unix seconds; events
-    /// after it count as just now. An empty history gives the profile-only embedding of a new user.
+    /// last <see cref="HistoryWeighting.Length"/> events are used, aggregated as <see cref="BundleHeader.Aggregation"/>
+    /// says). <paramref name="now"/> is unix seconds; for the mean, events after it count as just now. An empty history
+    /// gives the profile-only embedding of a new user.
     /// </summary>
     public void EmbedUser(IReadOnlyList<string?>? profile, ReadOnlySpan<HistoryEvent> history, long now, Span<float> destination) =>
         EmbedUser(profile, default, history, now, destination);
@@ -104,6 +108,11 @@ public sealed class TwoTowerModel
     {
         CheckDestination(destination);
         var weighting = Header.History;
+        if (_attention is not null)
+        {
+            EmbedUserWithAttention(profile, columnMap, history, destination);
+            return;
+        }
         int n = Math.Min(history.Length, weighting.Length);
         history = history[^n..];
         float[] input = ArrayPool<float>.Shared.Rent(_user.InputWidth + 2 * n);
@@ -133,6 +142,23 @@ public sealed class TwoTowerModel
         finally
         {
             ArrayPool<long>.Shared.Return(times);
+            ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    private void EmbedUserWithAttention(IReadOnlyList<string?>? profile, ReadOnlySpan<int> columnMap, ReadOnlySpan<HistoryEvent> history, Span<float> destination)
+    {
+        float[] input = ArrayPool<float>.Shared.Rent(_user.InputWidth);
+        try
+        {
+            var x = input.AsSpan(0, _user.InputWidth);
+            x.Clear();
+            _attention!.Encode(history, Header.History, _historyTable, Header.IdHashSeed, Header.IdBuckets, x[..Dimension]);
+            _user.EncodeFeatures(profile, columnMap, x[Dimension..]);
+            _user.Mlp(x, destination);
+        }
+        finally
+        {
             ArrayPool<float>.Shared.Return(input);
         }
     }

@@ -4,27 +4,53 @@ using OrleansReco.Training.TwoTower;
 
 namespace OrleansReco.Training.Tests;
 
+/// <summary>The parity tests on a model whose user tower takes the weighted mean of the history.</summary>
+public sealed class MeanForwardParityTests(MeanForwardParityTests.Model trained) : ForwardParityTests(trained), IClassFixture<MeanForwardParityTests.Model>
+{
+    public sealed class Model() : Trained(HistoryAggregation.Mean);
+}
+
+/// <summary>The parity tests on a model whose user tower is the attention encoder (two layers, so that the causal layer runs too).</summary>
+public sealed class AttentionForwardParityTests(AttentionForwardParityTests.Model trained) : ForwardParityTests(trained), IClassFixture<AttentionForwardParityTests.Model>
+{
+    public sealed class Model() : Trained(HistoryAggregation.Attention);
+
+    [Fact]
+    public void EmbedUser_Attention_DependsOnEventOrder()
+    {
+        var model = _trained.Model;
+        Assert.Equal(HistoryAggregation.Attention, model.Header.Aggregation);
+        HistoryEvent[] history = [new("i1", EventTypes.View, 1, 100), new("i2", EventTypes.Purchase, 1, 200), new("i5", EventTypes.View, 1, 300)];
+        var forward = new float[model.Dimension];
+        var backward = new float[model.Dimension];
+        model.EmbedUser(null, history, 400, forward);
+        model.EmbedUser(null, [history[2], history[1], history[0]], 400, backward);
+        Assert.NotEqual(forward, backward);
+    }
+}
+
 /// <summary>
 /// The plain C# forward pass of <see cref="TwoTowerModel"/> (serving, no TorchSharp) against TorchSharp's forward on
 /// the same weights, through a bundle written to disk and read back.
 /// </summary>
-public sealed class ForwardParityTests : IClassFixture<ForwardParityTests.Trained>
+public abstract class ForwardParityTests
 {
     private const float Tolerance = 1e-4f;
-    private readonly Trained _trained;
+    private protected readonly Trained _trained;
 
-    public ForwardParityTests(Trained trained) => _trained = trained;
+    private protected ForwardParityTests(Trained trained) => _trained = trained;
 
-    /// <summary>One small model trained once for all parity tests, and its bundle read back from a file.</summary>
-    public sealed class Trained : IDisposable
+    /// <summary>One small model trained once for all parity tests of a class, and its bundle read back from a file.</summary>
+    public abstract class Trained : IDisposable
     {
-        public Trained()
+        protected Trained(HistoryAggregation aggregation)
         {
             Data = FeatureData.Create(users: 80, items: 60, eventsPerUser: 8);
             Trainer = new TwoTowerTrainer(Data, new TwoTowerOptions
             {
                 Dimension = 16, ItemHidden = [32, 24], UserHidden = [32], CategoricalDim = 8, TextDim = 8, TextBuckets = 1024,
                 BatchSize = 64, Epochs = 2, Validate = false, Threads = 1, HistoryLength = 5,
+                Aggregation = aggregation, AttentionLayers = 2, AttentionHeads = 2, AttentionFeedForward = 24,
             });
             Trainer.Train();
             Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"parity-{Guid.NewGuid():N}.bundle");
@@ -41,6 +67,7 @@ public sealed class ForwardParityTests : IClassFixture<ForwardParityTests.Traine
         {
             Trainer.Dispose();
             File.Delete(Path);
+            GC.SuppressFinalize(this);
         }
     }
 
@@ -97,6 +124,10 @@ public sealed class ForwardParityTests : IClassFixture<ForwardParityTests.Traine
             (null, [], now),                                                                  // nothing known at all
             (["seg1", "30"], [new HistoryEvent("i5", EventTypes.Purchase, 1, now - 10)], now), // one event
             (null, [new HistoryEvent("never-seen", "custom_event", 1, now - 86_400 * 40), new HistoryEvent("i8", EventTypes.Rating, 4, now)], now),
+            // Arabic item ids and an item with an Arabic title; a rating of 0 weighs nothing and is left out.
+            (["seg3", "25"], [new HistoryEvent("خاتم ذهب", EventTypes.Purchase, 1, now - 50), new HistoryEvent("i3", EventTypes.View, 1, now - 40),
+                new HistoryEvent("i7", EventTypes.Rating, 0, now - 30), new HistoryEvent("سلسال ذهب", EventTypes.AddToCart, 1, now - 20)], now),
+            (null, [new HistoryEvent("i9", EventTypes.Rating, 0, now)], now),                  // nothing of weight: like a new user
         };
         var expected = _trained.Trainer.TorchEmbedUsers(users);
         Span<float> actual = stackalloc float[model.Dimension];

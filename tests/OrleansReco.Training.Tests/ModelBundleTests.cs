@@ -10,13 +10,13 @@ public sealed class ModelBundleTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private string TrainedBundle()
+    private string TrainedBundle(HistoryAggregation aggregation = HistoryAggregation.Mean)
     {
         var data = FeatureData.Create(users: 40, items: 30, eventsPerUser: 5);
         using var trainer = new TwoTowerTrainer(data, new TwoTowerOptions
         {
             Dimension = 8, ItemHidden = [16], UserHidden = [16], CategoricalDim = 4, TextDim = 4, TextBuckets = 256,
-            BatchSize = 32, Epochs = 1, Validate = false, Threads = 1,
+            BatchSize = 32, Epochs = 1, Validate = false, Threads = 1, Aggregation = aggregation,
         });
         trainer.Train();
         string path = Path.Combine(_folder, "model.bundle");
@@ -79,5 +79,63 @@ public sealed class ModelBundleTests : IDisposable
         File.WriteAllBytes(path, bytes);
         var e = Assert.Throws<InvalidDataException>(() => ModelBundle.Read(path));
         Assert.Contains("formatVersion", e.Message);
+    }
+
+    /// <summary>Replaces the JSON header of the bundle file at <paramref name="path"/> and recomputes its checksum.</summary>
+    private static void RewriteHeader(string path, Func<string, string> edit)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int length = BitConverter.ToInt32(bytes, 12);
+        string header = edit(System.Text.Encoding.UTF8.GetString(bytes, 16, length));
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header);
+        var body = bytes[..12].Concat(BitConverter.GetBytes(json.Length)).Concat(json).Concat(bytes[(16 + length)..^16]).ToArray();
+        ulong hash = 14695981039346656037UL;
+        foreach (byte b in body) { hash ^= b; hash *= 1099511628211UL; }
+        File.WriteAllBytes(path, [.. body, .. BitConverter.GetBytes(hash), .. bytes[^8..]]);
+    }
+
+    [Fact]
+    public void Write_AttentionBundle_IsFormatTwoAndRoundTrips()
+    {
+        string path = TrainedBundle(HistoryAggregation.Attention);
+        Assert.Equal(2, File.ReadAllBytes(path)[8]);
+        var read = ModelBundle.Read(path);
+        Assert.Equal(HistoryAggregation.Attention, read.Header.Aggregation);
+        Assert.NotNull(read.Header.Attention);
+        Assert.Contains(UserAttention.Names.Position, read.Tensors.Keys);
+        Assert.Equal(1, File.ReadAllBytes(TrainedBundle())[8]); // a mean bundle stays readable by older readers
+    }
+
+    [Fact]
+    public void Read_BundleWithoutAggregation_ReadsAsMean()
+    {
+        string path = TrainedBundle();
+        RewriteHeader(path, h => System.Text.RegularExpressions.Regex.Replace(h, "\"aggregation\":\"[A-Za-z]+\",", ""));
+        Assert.DoesNotContain("aggregation", System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(path)));
+        var model = TwoTowerModel.Load(path);
+        Assert.Equal(HistoryAggregation.Mean, model.Header.Aggregation);
+        var v = new float[model.Dimension];
+        model.EmbedUser(null, [new HistoryEvent("i1", "view", 1, 10)], 10, v);
+        Assert.Equal(1f, System.Numerics.Tensors.TensorPrimitives.Norm(v), 4);
+    }
+
+    [Theory]
+    [InlineData("\"Transformer\"")]
+    [InlineData("7")]
+    public void Read_ThrowsNamingAggregation_ForUnknownAggregation(string value)
+    {
+        string path = TrainedBundle();
+        RewriteHeader(path, h => System.Text.RegularExpressions.Regex.Replace(h, "\"aggregation\":\"[A-Za-z]+\"", $"\"aggregation\":{value}"));
+        var e = Assert.Throws<InvalidDataException>(() => ModelBundle.Read(path));
+        Assert.Contains("header.aggregation", e.Message);
+    }
+
+    [Fact]
+    public void Read_ThrowsNamingAttention_ForAttentionWithoutItsShape()
+    {
+        string path = TrainedBundle(HistoryAggregation.Attention);
+        RewriteHeader(path, h => System.Text.RegularExpressions.Regex.Replace(h, "\"attention\":\\{[^}]*\\}", "\"attention\":null"));
+        var e = Assert.Throws<InvalidDataException>(() => ModelBundle.Read(path));
+        Assert.Contains("header.attention", e.Message);
     }
 }

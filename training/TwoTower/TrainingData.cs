@@ -29,6 +29,8 @@ internal sealed class TrainingData
     /// window's newest event (<see cref="HistoryWeighting.Normalised"/>) without a power per event.
     /// </summary>
     public required float[] EventLogWeight { get; init; }
+    /// <summary>Row of each event in the attention encoder's event-type table (null for the mean).</summary>
+    public required long[]? EventToken { get; init; }
     /// <summary>Most recent events per history window (N); the batch's history columns.</summary>
     public required int HistoryLength { get; init; }
     public required int[] HistoryEnd { get; init; }
@@ -96,6 +98,17 @@ internal sealed class TrainingData
             userStart[keys[j].User + 1]++;
         }
         for (int u = 0; u < userIds.Count; u++) userStart[u + 1] += userStart[u];
+
+        long[]? eventToken = null;
+        if (schema.Attention is { } attention)
+        {
+            eventToken = new long[n];
+            for (int j = 0; j < n; j++)
+            {
+                var e = data.Interactions[order[j]];
+                eventToken[j] = attention.TypeToken(e.EventType, e.Value);
+            }
+        }
 
         var eventLogWeight = new float[n];
         double halfLife = schema.History.HalfLifeSeconds;
@@ -172,6 +185,7 @@ internal sealed class TrainingData
             EventValue = eventValue,
             EventIsRating = eventRating,
             EventLogWeight = eventLogWeight,
+            EventToken = schema.Aggregation == HistoryAggregation.Attention ? eventToken : null,
             HistoryLength = schema.History.Length,
             HistoryEnd = historyEnd,
             TrainExamples = train.ToArray(),
@@ -182,14 +196,17 @@ internal sealed class TrainingData
 
     /// <summary>
     /// Fills a batch for examples <paramref name="examples"/>: target item rows and buckets, user profile rows,
-    /// and the padded [batch, N] history buckets with their normalised weights (zero beyond each history).
+    /// and the padded [batch, N] history buckets with their normalised weights (zero beyond each history). For the
+    /// attention encoder (<see cref="EventToken"/> set) the window's events of positive weight are right-aligned
+    /// instead, with weight 1 and their event-type tokens in <paramref name="historyTypes"/>.
     /// </summary>
     public void FillBatch(ReadOnlySpan<int> examples, Span<long> itemRows, Span<long> buckets,
-        Span<long> userRows, Span<long> historyBuckets, Span<float> historyWeights)
+        Span<long> userRows, Span<long> historyBuckets, Span<float> historyWeights, Span<long> historyTypes)
     {
         int length = HistoryLength;
         historyBuckets[..(examples.Length * length)].Clear();
         historyWeights[..(examples.Length * length)].Clear();
+        if (EventToken is not null) historyTypes[..(examples.Length * length)].Clear();
         for (int b = 0; b < examples.Length; b++)
         {
             int j = examples[b];
@@ -200,6 +217,20 @@ internal sealed class TrainingData
             itemRows[b] = EventItem[j];
             buckets[b] = EventBucket[j];
             userRows[b] = u;
+            if (EventToken is not null)
+            {
+                // Newest in the last column, as UserAttention.Window picks them: weight-0 events are left out.
+                int column = (b + 1) * length;
+                for (int e = end - 1; e >= start; e--)
+                {
+                    if (float.IsNegativeInfinity(EventLogWeight[e])) continue;
+                    column--;
+                    historyBuckets[column] = EventBucket[e];
+                    historyTypes[column] = EventToken[e];
+                    historyWeights[column] = 1f;
+                }
+                continue;
+            }
             EventBucket.AsSpan(start, count).CopyTo(historyBuckets.Slice(b * length, count));
             if (count == 0) continue;
             var weights = historyWeights.Slice(b * length, count);

@@ -111,8 +111,8 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
 }
 
 /// <summary>
-/// Both towers and the item-id table of the item tower; the user tower averages either its own history table or
-/// the same item-id table over the history.
+/// Both towers and the item-id table of the item tower; the user tower aggregates (weighted mean, or the attention
+/// encoder) either its own history table or the same item-id table over the history.
 /// </summary>
 internal sealed class TwoTowerNet : nn.Module
 {
@@ -120,8 +120,12 @@ internal sealed class TwoTowerNet : nn.Module
     private readonly EmbeddingBag? _history;
     private readonly TowerNet _item;
     private readonly TowerNet _user;
+    private readonly AttentionEncoder? _attention;
 
-    public TwoTowerNet(int idBuckets, int dimension, TowerSpec item, TowerSpec user, bool separateHistoryTable) : base(nameof(TwoTowerNet))
+    /// <param name="attention">The attention encoder's shape, or null for the weighted mean.</param>
+    /// <param name="positions">History window length N (the attention encoder's positions).</param>
+    public TwoTowerNet(int idBuckets, int dimension, TowerSpec item, TowerSpec user, bool separateHistoryTable,
+        AttentionSpec? attention = null, int positions = 0) : base(nameof(TwoTowerNet))
     {
         _ids = nn.Embedding(idBuckets, dimension);
         nn.init.normal_(_ids.weight!, 0, 0.05);
@@ -132,6 +136,7 @@ internal sealed class TwoTowerNet : nn.Module
         }
         _item = new TowerNet("item", item, dimension);
         _user = new TowerNet("user", user, dimension);
+        if (attention is not null) _attention = new AttentionEncoder(attention, dimension, positions);
         RegisterComponents();
     }
 
@@ -140,6 +145,8 @@ internal sealed class TwoTowerNet : nn.Module
     public EmbeddingBag? HistoryIds => _history;
     public TowerNet Item => _item;
     public TowerNet User => _user;
+    /// <summary>The attention encoder, or null when the user tower takes the weighted mean.</summary>
+    public AttentionEncoder? Attention => _attention;
 
     /// <summary>[R, d] item embeddings from id buckets [R] and the items' feature rows [R].</summary>
     public Tensor EmbedItems(Tensor buckets, Tensor rows, FeatureTensors features)
@@ -148,9 +155,20 @@ internal sealed class TwoTowerNet : nn.Module
         return _item.forward(features.Gather(ids, rows));
     }
 
-    /// <summary>[R, d] user embeddings from history buckets/weights [R, N] and profile rows [R].</summary>
-    public Tensor EmbedUsers(Tensor historyBuckets, Tensor historyWeights, Tensor profileRows, FeatureTensors profiles)
+    /// <summary>
+    /// [R, d] user embeddings from history buckets/weights [R, N] and profile rows [R]. With attention the windows are
+    /// right-aligned, <paramref name="historyWeights"/> is 1 for an event and 0 for padding, and
+    /// <paramref name="historyTypes"/> [R, N] holds the event-type tokens.
+    /// </summary>
+    public Tensor EmbedUsers(Tensor historyBuckets, Tensor historyWeights, Tensor? historyTypes, Tensor profileRows, FeatureTensors profiles)
     {
+        if (_attention is not null)
+        {
+            var table = _history is not null ? _history.weight! : _ids.weight!;
+            var vectors = table.index_select(0, historyBuckets.flatten()).view(historyBuckets.shape[0], historyBuckets.shape[1], table.shape[1]);
+            var encoded = _attention.Encode(vectors, historyTypes!, historyWeights.to_type(ScalarType.Bool));
+            return _user.forward(profiles.Gather(encoded, profileRows));
+        }
         // The weights are normalised (zero beyond each history), so a weighted sum is the weighted mean.
         Tensor mean;
         if (_history is not null)
@@ -173,6 +191,7 @@ internal sealed class TwoTowerNet : nn.Module
             _history?.Dispose();
             _item.Dispose();
             _user.Dispose();
+            _attention?.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -73,9 +73,14 @@ public sealed class TwoTowerTrainer : IDisposable
             },
             Item = SchemaBuilder.Fit(data.Items, _options.ItemHidden, _options),
             User = SchemaBuilder.Fit(data.Users, _options.UserHidden, _options),
+            Aggregation = _options.Aggregation,
+            Attention = _options.Aggregation == HistoryAggregation.Attention
+                ? new AttentionSpec { Layers = _options.AttentionLayers, Heads = _options.AttentionHeads, FeedForward = _options.AttentionFeedForward }
+                : null,
         };
         _data = TrainingData.Build(data, catalogue, _schema, _options);
-        _net = TorchSeed.Create(_options.Seed, () => new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable));
+        _net = TorchSeed.Create(_options.Seed, () => new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable,
+            _schema.Attention, _options.HistoryLength));
         if (warmStart is not null)
         {
             int copied = WarmStart(warmStart);
@@ -114,6 +119,7 @@ public sealed class TwoTowerTrainer : IDisposable
             Copy(_net.Ids.weight!, TwoTowerModel.TensorNames.ItemIds);
             if (_net.HistoryIds is { } history) Copy(history.weight!, TwoTowerModel.TensorNames.HistoryIds);
         }
+        foreach (var (name, parameter) in _net.Attention?.Named() ?? []) Copy(parameter, name);
         void Tower(string name, TowerSpec spec, TowerSpec old, TowerNet net)
         {
             int bag = 0;
@@ -318,6 +324,7 @@ public sealed class TwoTowerTrainer : IDisposable
         public readonly long[] UserRows = new long[batch];
         public readonly long[] HistoryBuckets = new long[batch * history];
         public readonly float[] HistoryWeights = new float[batch * history];
+        public readonly long[] HistoryTypes = new long[batch * history];
     }
 
     /// <summary>The batch's user and positive-item embeddings (inside the caller's dispose scope).</summary>
@@ -370,7 +377,7 @@ public sealed class TwoTowerTrainer : IDisposable
     }
 
     /// <summary>The tensors of one batch: the data pipeline's output and the model's input.</summary>
-    private sealed record BatchTensors(Tensor ItemRows, Tensor Buckets, Tensor UserRows, Tensor HistoryBuckets, Tensor HistoryWeights);
+    private sealed record BatchTensors(Tensor ItemRows, Tensor Buckets, Tensor UserRows, Tensor HistoryBuckets, Tensor HistoryWeights, Tensor? HistoryTypes);
 
     /// <summary>Assembles a batch on the host (history windows and weights) and moves it to the device.</summary>
     private BatchTensors Prepare(ReadOnlySpan<int> examples, BatchBuffers buffers)
@@ -381,7 +388,7 @@ public sealed class TwoTowerTrainer : IDisposable
 
     private void Fill(ReadOnlySpan<int> examples, BatchBuffers buffers)
     {
-        _data.FillBatch(examples, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights);
+        _data.FillBatch(examples, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights, buffers.HistoryTypes);
         buffers.Size = examples.Length;
     }
 
@@ -389,14 +396,14 @@ public sealed class TwoTowerTrainer : IDisposable
     {
         int size = buffers.Size, n = _options.HistoryLength;
         return new BatchTensors(Tensor(buffers.ItemRows, size, 1), Tensor(buffers.Buckets, size, 1), Tensor(buffers.UserRows, size, 1),
-            Tensor(buffers.HistoryBuckets, size, n), Tensor(buffers.HistoryWeights, size, n));
+            Tensor(buffers.HistoryBuckets, size, n), Tensor(buffers.HistoryWeights, size, n), HistoryTypes(buffers, size));
     }
 
     /// <summary>The batch's user and positive-item embeddings (inside the caller's dispose scope).</summary>
     private (Tensor Users, Tensor Items, Tensor ItemRows) Forward(BatchTensors batch)
     {
         var items = _net.EmbedItems(batch.Buckets, batch.ItemRows, _itemFeatures);
-        var users = _net.EmbedUsers(batch.HistoryBuckets, batch.HistoryWeights, batch.UserRows, _profiles);
+        var users = _net.EmbedUsers(batch.HistoryBuckets, batch.HistoryWeights, batch.HistoryTypes, batch.UserRows, _profiles);
         return (users, items, batch.ItemRows);
     }
 
@@ -414,6 +421,10 @@ public sealed class TwoTowerTrainer : IDisposable
         }
         return _offDiagonal;
     }
+
+    /// <summary>The batch's event-type tokens for the attention encoder, or null for the mean.</summary>
+    private Tensor? HistoryTypes(BatchBuffers buffers, int size) =>
+        _net.Attention is null ? null : Tensor(buffers.HistoryTypes, size, _options.HistoryLength);
 
     private Tensor Tensor(long[] data, int rows, int columns) =>
         rows * columns == data.Length
@@ -543,7 +554,7 @@ public sealed class TwoTowerTrainer : IDisposable
             using var scope = NewDisposeScope();
             Fill(examples.AsSpan(at, size), buffers);
             var users = _net.EmbedUsers(Tensor(buffers.HistoryBuckets, size, _options.HistoryLength),
-                Tensor(buffers.HistoryWeights, size, _options.HistoryLength), Tensor(buffers.UserRows, size, 1), _profiles);
+                Tensor(buffers.HistoryWeights, size, _options.HistoryLength), HistoryTypes(buffers, size), Tensor(buffers.UserRows, size, 1), _profiles);
             var scores = users.mm(items.t());
             // Like the offline evaluation: items the user already had before the target are not recommended again.
             var maskRows = new List<long>();
@@ -645,6 +656,8 @@ public sealed class TwoTowerTrainer : IDisposable
             History = _schema.History,
             Item = _schema.Item,
             User = _schema.User,
+            Aggregation = _schema.Aggregation,
+            Attention = _schema.Attention,
             Rating = FitRatingCalibration(),
             Metrics = metrics,
             Settings = settings,
@@ -653,6 +666,7 @@ public sealed class TwoTowerTrainer : IDisposable
         if (_net.HistoryIds is { } historyTable) tensors.Add(Export(TwoTowerModel.TensorNames.HistoryIds, historyTable.weight!));
         ExportTower("item", _schema.Item, _net.Item, tensors);
         ExportTower("user", _schema.User, _net.User, tensors);
+        foreach (var (name, parameter) in _net.Attention?.Named() ?? []) tensors.Add(Export(name, parameter));
         return new ModelBundle(header, tensors);
     }
 
@@ -698,8 +712,23 @@ public sealed class TwoTowerTrainer : IDisposable
         using var profiles = new FeatureTensors(arrays, _device);
         var buckets = new long[users.Count * n];
         var weights = new float[users.Count * n];
+        var tokens = new long[users.Count * n];
         for (int r = 0; r < users.Count; r++)
         {
+            if (_schema.Attention is { } attention)
+            {
+                var picked = new int[n];
+                int count = UserAttention.Window(_schema.History, users[r].History, picked);
+                for (int k = 0; k < count; k++)
+                {
+                    var e = users[r].History[picked[k]];
+                    int column = r * n + n - count + k;
+                    buckets[column] = FeatureHashing.Bucket(e.ItemId, _schema.IdHashSeed, _schema.IdBuckets);
+                    tokens[column] = attention.TypeToken(e.EventType, e.Value);
+                    weights[column] = 1f;
+                }
+                continue;
+            }
             var history = users[r].History.TakeLast(n).ToArray();
             var types = history.Select(e => _schema.History.TypeWeight(e.EventType, e.Value)).ToArray();
             var times = history.Select(e => Math.Min(e.Timestamp, users[r].Now)).ToArray();
@@ -708,7 +737,7 @@ public sealed class TwoTowerTrainer : IDisposable
                 buckets[r * n + k] = FeatureHashing.Bucket(history[k].ItemId, _schema.IdHashSeed, _schema.IdBuckets);
         }
         var result = _net.EmbedUsers(tensor(buckets, [users.Count, n], device: _device), tensor(weights, [users.Count, n], device: _device),
-            arange(users.Count, dtype: ScalarType.Int64, device: _device), profiles);
+            _schema.Attention is null ? null : tensor(tokens, [users.Count, n], device: _device), arange(users.Count, dtype: ScalarType.Int64, device: _device), profiles);
         return Rows(result);
     }
 
