@@ -12,7 +12,7 @@ namespace OrleansReco.Gateway.Tests;
 /// A user store that fails every write for users whose id starts with <see cref="DownPrefix"/> and keeps everything
 /// else in memory: a storage outage that hits some users of a batch.
 /// </summary>
-public sealed class PartlyDownUserStore(IOptions<ClusterOptions> cluster) : IUserStore
+public sealed class PartlyDownUserStore(IOptions<Orleans.Configuration.ClusterOptions> cluster) : IUserStore
 {
     public const string DownPrefix = "down-";
 
