@@ -8,7 +8,7 @@ namespace OrleansReco.Gateway.Hosting;
 /// <summary>
 /// How the gateway reaches the grains on its own: an Orleans client to a cluster found through Redis
 /// (<c>Reco:Cluster:RedisConnectionString</c>), or to a silo on this machine (<c>Reco:Cluster:GatewayPort</c>) when no
-/// Redis is configured. A silo in the same process is the single-process host's business (<c>host/</c>), which adds
+/// Redis is configured. A silo in the same process is the single-process host's business (<c>embedded/</c>), which adds
 /// the gateway next to a silo instead. Either way endpoints take <see cref="IGrainFactory"/>.
 /// </summary>
 public static class ClusterConnectionExtensions

@@ -15,7 +15,7 @@ namespace OrleansReco.Gateway.Hosting;
 /// <summary>
 /// Wiring of the HTTP gateway: options, JSON, errors, keys, rate limits, telemetry; then the pipeline and endpoints.
 /// How it reaches the grains is added beside it: an Orleans client (<see cref="ClusterConnectionExtensions"/>, the
-/// gateway alone) or a silo in the same process (the single-process host, <c>host/</c>).
+/// gateway alone) or a silo in the same process (the single-process host, <c>embedded/</c>).
 /// </summary>
 public static class GatewayHostingExtensions
 {

@@ -9,7 +9,7 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// Which process serves the API; the project that is run decides: <c>Client</c> (the gateway alone, <c>client/</c>:
-    /// an Orleans client to a cluster) or <c>Embedded</c> (the single-process host, <c>host/</c>: a silo in the same
+    /// an Orleans client to a cluster) or <c>Embedded</c> (the single-process host, <c>embedded/</c>: a silo in the same
     /// process). Empty (the default) accepts either; a value naming the other one stops the start with a message
     /// saying which project to run.
     /// </summary>
