@@ -49,7 +49,7 @@ public sealed class EventEndpointTests(GatewayFixture fx)
         var again = await (await client.PostJsonAsync("/v1/events", body)).JsonAsync(HttpStatusCode.Accepted);
         Assert.Equal(0, again.GetProperty("accepted").GetInt32());
 
-        using var reader = fx.Factory.Client(GatewayFactory.ReadKey);
+        using var reader = fx.Factory.Client(GatewayFactory.UsersReadKey);
         var history = (await (await reader.GetAsync($"/v1/users/{user}")).JsonAsync()).GetProperty("history");
         Assert.Equal(1, history.GetArrayLength());
         Assert.Equal(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero).ToUnixTimeSeconds(), history[0].GetProperty("timestamp").GetInt64());
