@@ -44,6 +44,8 @@ public static class GatewayHostingExtensions
     public static GatewayOptions ReadValidated(IConfiguration configuration)
     {
         var options = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        options.EventIdWindow = configuration.GetValue("Reco:Users:EventIdWindow", options.EventIdWindow);
+        options.MaxFutureSkew = configuration.GetValue(GrainInterfaces.Events.EventValidation.MaxFutureSkewKey, options.MaxFutureSkew);
         if (configuration[GatewayOptionsValidator.EnvKeyVariable] is { Length: > 0 } envKey)
             options.ApiKeys.Add(new ApiKeyOptions { Name = "env", Key = envKey, Scopes = ["admin"] });
         var result = new GatewayOptionsValidator().Validate(null, options);

@@ -43,6 +43,15 @@ public sealed class GatewayOptions
     /// <summary>Size of the per-address bucket of <see cref="KeylessPermitsPerSecond"/>.</summary>
     public int KeylessBurst { get; set; } = 20;
 
+    /// <summary>
+    /// The user grains' window of remembered event ids (read from <c>Reco:Users:EventIdWindow</c>, default 1000): a batch
+    /// with more events for one user is refused, since a retry of it could record the oldest of them twice.
+    /// </summary>
+    public int EventIdWindow { get; set; } = 1000;
+
+    /// <summary>How far ahead of the gateway's clock an event timestamp may be (read from <c>Reco:Events:MaxFutureSkew</c>, default 1 day).</summary>
+    public TimeSpan MaxFutureSkew { get; set; } = GrainInterfaces.Events.EventValidation.DefaultMaxFutureSkew;
+
     /// <summary>Logs as JSON lines (one object per entry) instead of text.</summary>
     public bool JsonLogs { get; set; }
 
@@ -93,6 +102,10 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"Reco:Gateway:Burst (env Reco__Gateway__Burst) must be 0 (same as PermitsPerSecond) or positive, not {o.Burst}.");
         if (o.KeylessPermitsPerSecond < 1 || o.KeylessBurst < 1)
             failures.Add($"Reco:Gateway:KeylessPermitsPerSecond and KeylessBurst (env Reco__Gateway__KeylessPermitsPerSecond, Reco__Gateway__KeylessBurst) must be positive, not {o.KeylessPermitsPerSecond} and {o.KeylessBurst}.");
+        if (o.EventIdWindow is < 1 or > 1_000_000)
+            failures.Add($"Reco:Users:EventIdWindow (env Reco__Users__EventIdWindow) must be in [1, 1000000], not {o.EventIdWindow}.");
+        if (o.MaxFutureSkew < TimeSpan.Zero || o.MaxFutureSkew > TimeSpan.FromDays(3650))
+            failures.Add($"Reco:Events:MaxFutureSkew (env Reco__Events__MaxFutureSkew) must be between 00:00:00 and 3650.00:00:00, not {o.MaxFutureSkew}.");
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < o.ApiKeys.Count; i++)
         {
