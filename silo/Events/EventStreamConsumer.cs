@@ -97,6 +97,7 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
         RedisValue claimCursor = "0-0";
         var nextClaim = _time.GetUtcNow();
         var nextProbe = _time.GetUtcNow();
+        var nextTrim = _time.GetUtcNow() + _options.TrimInterval;
         bool groupReady = false, groupLost = false;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -132,6 +133,16 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
                         nextClaim = now + _claimCheckInterval;
                         await ForgetIdleConsumersAsync(db);
                     }
+                    if (now >= nextTrim)
+                    {
+                        nextTrim = now + _options.TrimInterval;
+                        long trimmed = await StreamTrimmer.TrimAcknowledgedAsync(db, _key);
+                        if (trimmed > 0) LogTrimmed(trimmed, _key.ToString());
+                    }
+                    // Pending entries removed from the stream (trimmed or deleted) before they were saved: XAUTOCLAIM
+                    // drops them from the group; they are dead-lettered by id and counted, never lost silently.
+                    if (claimed.DeletedIds is { Length: > 0 } deleted)
+                        await DeadLetterTrimmedAsync(db, deleted, acknowledge: false);
                     batch = claimed.ClaimedEntries ?? [];
                     if (batch.Length > 0) LogClaimed(batch.Length, _key.ToString());
                 }
@@ -196,12 +207,13 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
         var acks = new List<RedisValue>(batch.Length);
         var dead = new List<(StreamEntry Entry, string Reason)>();
         var byUser = new Dictionary<string, (List<RedisValue> Ids, List<UserEvent> Events)>(StringComparer.Ordinal);
+        var trimmed = new List<RedisValue>();
         foreach (var entry in batch)
         {
-            // An entry trimmed or deleted while pending comes back without fields: nothing left to do.
+            // An entry trimmed or deleted while pending comes back without fields: dead-lettered by id (below).
             if (entry.IsNull || entry.Values is not { Length: > 0 })
             {
-                acks.Add(entry.Id);
+                trimmed.Add(entry.Id);
                 continue;
             }
             if (deliveries is not null && deliveries.TryGetValue(entry.Id.ToString(), out long count) && count > _options.MaxDeliveries)
@@ -224,6 +236,7 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             group.Events.Add(parsed.Event!);
         }
 
+        if (trimmed.Count > 0) await DeadLetterTrimmedAsync(db, [.. trimmed], acknowledge: true);
         long deadLettered = await DeadLetterAsync(db, dead, acks);
         long accepted = 0, duplicates = 0, retry = 0;
         var gate = new Lock();
@@ -285,6 +298,21 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             await db.StreamDeleteConsumerAsync(_key, _group, consumer.Name);
             LogForgotConsumer(consumer.Name, _group.ToString());
         }
+    }
+
+    /// <summary>
+    /// Records pending entries whose content was removed from the stream (trimmed or deleted before they were saved)
+    /// in the dead-letter stream, by id, with reason <c>trimmed: …</c>; counts them as outcome <c>trimmed</c>.
+    /// </summary>
+    private async Task DeadLetterTrimmedAsync(IDatabase db, RedisValue[] ids, bool acknowledge)
+    {
+        const string Reason = "trimmed: the entry was removed from the stream while pending, before it was saved; its fields are gone";
+        var writes = ids.Select(id => db.StreamAddAsync(_deadLetters, [new("reason", Reason), new("source_id", id)],
+            messageId: null, maxLength: _options.DeadLetterMaxLength, useApproximateMaxLength: true)).ToArray();
+        await Task.WhenAll(writes);
+        foreach (var id in ids) LogDeadLetter(id.ToString(), Reason);
+        if (acknowledge) await db.StreamAcknowledgeAsync(_key, _group, ids);
+        _metrics.StreamEvents("trimmed", ids.Length);
     }
 
     /// <summary>Writes the entries to the dead-letter stream (pipelined); adds those written to <paramref name="acks"/>.</summary>
@@ -349,6 +377,9 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer group {Group} of stream {Key} had vanished (NOGROUP); created again at {Position}")]
     private partial void LogGroupRecreated(string group, string key, string position);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trimmed {Count} entries of stream {Key} that every consumer group acknowledged")]
+    private partial void LogTrimmed(long count, string key);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Claimed {Count} idle entries of stream {Key} for another try")]
     private partial void LogClaimed(int count, string key);

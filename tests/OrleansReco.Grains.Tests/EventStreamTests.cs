@@ -207,6 +207,30 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
     }
 
     [Fact]
+    public async Task Consume_PendingEntryTrimmedBeforeItWasSaved_DeadLetteredAndCounted()
+    {
+        using var outcomes = fixture.ListenToOutcomes();
+        long trimmedBefore = outcomes["trimmed"];
+        string user = TestData.Unique("trim");
+        var tx = fixture.Db.CreateTransaction();
+        var adds = Enumerable.Range(1, 2).Select(i => tx.StreamAddAsync(fixture.StreamKey, Flat(user, $"item-{i}", 1_750_000_000 + i))).ToArray();
+        var read = tx.StreamReadGroupAsync(fixture.StreamKey, EventStreamFixture.Group, "silo-that-died", StreamPosition.NewMessages, 100);
+        Assert.True(await tx.ExecuteAsync(), "Setup: the transaction did not run.");
+        var ids = (await Task.WhenAll(adds)).Select(id => id.ToString()).ToArray();
+        Assert.Equal(ids, (await read).Select(e => e.Id.ToString()));
+        // The first entry leaves the stream while pending (as a producer's XADD MAXLEN or an XDEL would remove it).
+        Assert.Equal(1, await fixture.Db.StreamDeleteAsync(fixture.StreamKey, [ids[0]]));
+
+        await outcomes.WaitAsync("trimmed", trimmedBefore + 1, "Dead-letter the pending entry that was removed");
+        await outcomes.WaitAsync("accepted", 1, "Record the pending entry that is still there");
+
+        var letter = (await fixture.Db.StreamRangeAsync(fixture.DeadLetterKey)).Single(e => e["source_id"] == ids[0]);
+        Assert.StartsWith("trimmed:", letter["reason"].ToString());
+        Assert.Equal(["item-2"], (await User(user).GetContextAsync()).SeenItemIds);
+        Assert.Equal(0, await fixture.PendingAsync());
+    }
+
+    [Fact]
     public async Task RedisArchive_EventsRecordedThroughUserGrains_ReadableOnEverySilo()
     {
         string prefix = TestData.Unique("arch");
