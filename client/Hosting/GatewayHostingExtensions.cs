@@ -122,10 +122,8 @@ public static class GatewayHostingExtensions
         r.OnRejected = async (rejected, _) =>
         {
             var context = rejected.HttpContext;
-            if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             string name = context.Items[ApiKeyMiddleware.KeyNameItem] as string ?? "";
-            await Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too many requests",
+            await Problems.WriteTooManyRequests(context, rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : null,
                 $"Key '{name}' is over its rate limit (Reco:Gateway:PermitsPerSecond and Burst, or the key's own); retry later.");
         };
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
 using OrleansReco.Gateway.Hosting;
 
@@ -33,9 +32,7 @@ public sealed class KeylessRateLimiter : IDisposable
         string address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         using var lease = _limiter.AttemptAcquire(address);
         if (lease.IsAcquired) return true;
-        var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        await Http.Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too many requests",
+        await Http.Problems.WriteTooManyRequests(context, lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1),
             "Too many requests without a valid API key from this address (Reco:Gateway:KeylessPermitsPerSecond and KeylessBurst); retry later with a key.");
         return false;
     }
