@@ -18,6 +18,13 @@ public interface IModelRegistryGrain : IGrainWithStringKey
     [Alias("PublishUploaded")]
     Task<ModelVersionInfo> PublishUploadedAsync(string version, long sizeBytes, int chunkCount, string publishedBy, Dictionary<string, double>? metrics);
 
+    /// <summary>
+    /// Deletes the chunks stored under <paramref name="version"/> when the registry has not recorded that version (an
+    /// upload whose publication failed or never came); returns how many chunks held data. A recorded version is kept.
+    /// </summary>
+    [Alias("Discard")]
+    Task<int> DiscardAsync(string version);
+
     /// <summary>Makes an earlier stored version current again (a new publication of the same bytes).</summary>
     [Alias("Rollback")]
     Task<ModelVersionInfo> RollbackAsync(string version, string requestedBy);
@@ -60,12 +67,18 @@ public static class ModelRegistry
     public static IModelRegistryGrain Registry(this IGrainFactory grains) => grains.GetGrain<IModelRegistryGrain>(Key);
 }
 
-/// <summary>One stored chunk of a bundle (key: <c>{version}/{index}</c>); written once by the registry.</summary>
+/// <summary>One stored chunk of a bundle (key: <c>{version}/{index}</c>); written once.</summary>
 [Alias("reco.IModelChunkGrain")]
 public interface IModelChunkGrain : IGrainWithStringKey
 {
+    /// <summary>Stores the chunk. Write-once: the same bytes again are accepted, other bytes are refused.</summary>
+    /// <exception cref="InvalidModelBundleException">The chunk already holds other bytes.</exception>
     [Alias("Write")]
     Task WriteAsync(byte[] data);
+
+    /// <summary>Deletes the chunk (a pruned version or a failed upload); true when it held data.</summary>
+    [Alias("Clear")]
+    Task<bool> ClearAsync();
 
     /// <summary>The stored bytes; throws when the chunk was never written.</summary>
     [Alias("Read")]

@@ -43,6 +43,7 @@ public sealed partial class TrainerGrain(
         foreach (var run in interrupted)
             Replace(run with { State = TrainingRunState.Failed, FinishedAt = time.GetUtcNow(), Reason = "Interrupted: the trainer stopped during the run; nothing was published by it." });
         await state.WriteStateAsync(cancellationToken);
+        foreach (var run in interrupted) await DiscardUploadAsync(run.RunId, VersionOf(run));
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -69,7 +70,7 @@ public sealed partial class TrainerGrain(
         _stop = new CancellationTokenSource();
         // Keep the activation for the run; the run's continuations are turns of this grain, so state stays consistent.
         DelayDeactivation(TimeSpan.FromHours(12));
-        _ = RunAsync(run, overrides, $"twotower-{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-r{number}", _stop.Token);
+        _ = RunAsync(run, overrides, VersionOf(run), _stop.Token);
         LogStarted(run.RunId, requestedBy);
         return run;
     }
@@ -132,6 +133,7 @@ public sealed partial class TrainerGrain(
         {
             ended = run with { State = TrainingRunState.Failed, Reason = $"{e.GetType().Name}: {e.Message}" };
             LogFailed(e, run.RunId);
+            await DiscardUploadAsync(run.RunId, version);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         ended = ended with { Phase = null, FinishedAt = time.GetUtcNow(), Metrics = new(ended.Metrics ?? [], StringComparer.Ordinal) { ["runSeconds"] = seconds } };
@@ -144,6 +146,17 @@ public sealed partial class TrainerGrain(
         LogEnded(run.RunId, ended.State, ended.CandidateVersion, seconds, ended.Reason);
         try { await state.WriteStateAsync(); }
         catch (Exception e) { LogNotSaved(e, run.RunId); }
+    }
+
+    /// <summary>The version a run publishes its candidate under (from its start time and number).</summary>
+    private static string VersionOf(TrainingRunInfo run) =>
+        $"twotower-{run.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-r{int.Parse(run.RunId.AsSpan("run-".Length), System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>Asks the registry to delete what a failed run uploaded (nothing when the registry recorded it).</summary>
+    private async Task DiscardUploadAsync(string runId, string version)
+    {
+        try { await GrainFactory.Registry().DiscardAsync(version); }
+        catch (Exception e) { LogNotDiscarded(e, runId, version); }
     }
 
     /// <summary>Shows what the run in progress is doing (in <see cref="GetStatusAsync"/>).</summary>
@@ -169,6 +182,9 @@ public sealed partial class TrainerGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Training {RunId} failed; the current model stays")]
     private partial void LogFailed(Exception error, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training {RunId}: the chunks of {Version} could not be deleted")]
+    private partial void LogNotDiscarded(Exception error, string runId, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Training {RunId}: the run's record could not be saved")]
     private partial void LogNotSaved(Exception error, string runId);

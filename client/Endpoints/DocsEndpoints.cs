@@ -22,17 +22,17 @@ public static class DocsEndpoints
             $"""curl "{Base}/v1/items/i1/similar?k=5" -H "X-Api-Key: $KEY" """),
         new("POST", "/v1/scores", "read", "Scores of user–item pairs; null for an unknown item.",
             $$$"""curl -X POST {{{Base}}}/v1/scores -H "X-Api-Key: $KEY" -H 'Content-Type: application/json' -d '{"user_id":"u1","item_ids":["i1","i2"]}'"""),
-        new("PUT", "/v1/items/{id}", "write", "Add (201) or replace (200) an item: features, metadata, available.",
+        new("PUT", "/v1/items/{id}", "catalogue", "Add (201) or replace (200) an item: features, metadata, available.",
             $$$"""curl -X PUT {{{Base}}}/v1/items/i1 -H "X-Api-Key: $KEY" -H 'Content-Type: application/json' -d '{"features":{"category":"a","price":12.5},"available":true}'"""),
-        new("POST", "/v1/items", "write", "Add or replace many items.",
+        new("POST", "/v1/items", "catalogue", "Add or replace many items.",
             $$$"""curl -X POST {{{Base}}}/v1/items -H "X-Api-Key: $KEY" -H 'Content-Type: application/json' -d '{"items":[{"item_id":"i2","features":{"category":"b"}}]}'"""),
-        new("DELETE", "/v1/items/{id}", "write", "Remove an item (204; 404 when absent).", $"""curl -X DELETE {Base}/v1/items/i2 -H "X-Api-Key: $KEY" """),
+        new("DELETE", "/v1/items/{id}", "catalogue", "Remove an item (204; 404 when absent).", $"""curl -X DELETE {Base}/v1/items/i2 -H "X-Api-Key: $KEY" """),
         new("GET", "/v1/items/{id}", "read", "An item as stored (404 when absent).", $"""curl {Base}/v1/items/i1 -H "X-Api-Key: $KEY" """),
         new("GET", "/v1/items", "read", "Browse by item id. Query: category, limit (1–1000, default 50), offset.",
             $"""curl "{Base}/v1/items?category=a&limit=20&offset=0" -H "X-Api-Key: $KEY" """),
         new("PUT", "/v1/users/{id}", "write", "Replace a user's profile features.",
             $$$"""curl -X PUT {{{Base}}}/v1/users/u1 -H "X-Api-Key: $KEY" -H 'Content-Type: application/json' -d '{"features":{"age_group":"26-40"}}'"""),
-        new("GET", "/v1/users/{id}", "read", "Profile, recent history (newest last), event count, model version (404 for a user never written).",
+        new("GET", "/v1/users/{id}", "users:read", "Profile, recent history (newest last), event count, model version (404 for a user never written).",
             $"""curl {Base}/v1/users/u1 -H "X-Api-Key: $KEY" """),
         new("GET", "/v1/model", "read", "Current model, history, trainer status (null when no silo can train).", $"""curl {Base}/v1/model -H "X-Api-Key: $KEY" """),
         new("POST", "/v1/model/retrain", "admin", "Start a training run (202; 503 when no silo can train).", $"""curl -X POST {Base}/v1/model/retrain -H "X-Api-Key: $KEY" """),
@@ -59,7 +59,7 @@ public static class DocsEndpoints
             <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}code,pre{background:#f4f4f4}
             pre{padding:.5rem;overflow-x:auto;white-space:pre-wrap}h2{font-size:1.05rem;margin-top:1.5rem}.scope{color:#666;font-weight:normal}</style></head><body>
             <h1>OrleansReco HTTP API</h1>
-            <p>JSON with snake_case names. Send the key in header <code>X-Api-Key</code> (scopes: read &lt; write &lt; admin).
+            <p>JSON with snake_case names. Send the key in header <code>X-Api-Key</code> (scopes: read; write, catalogue and users:read each include read; admin includes all).
             Errors are <code>application/problem+json</code>; bad fields are listed under <code>errors</code>.
             The schema: <a href="/openapi/v1.json">/openapi/v1.json</a>.</p>
             """);

@@ -38,7 +38,9 @@ public static partial class EventEndpoints
         if (error is not null) return error;
         using var _ = document;
         var fields = new JsonFields();
-        var batch = Parse(document!.RootElement, o.MaxBatch, fields, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var now = DateTimeOffset.UtcNow;
+        var batch = Parse(document!.RootElement, o.MaxBatch, fields, now.ToUnixTimeSeconds(), EventValidation.Latest(now, o.MaxFutureSkew));
+        if (!fields.HasErrors) CheckRetrySafe(batch, o.EventIdWindow, fields);
         if (fields.HasErrors)
         {
             metrics.EventsRejected(batch.Count);
@@ -80,8 +82,20 @@ public static partial class EventEndpoints
             });
     }
 
+    /// <summary>
+    /// Refuses a batch with more events for one user than the user grain's window of event ids: after a 503 its retry
+    /// would find the oldest ids already forgotten and record those events twice.
+    /// </summary>
+    private static void CheckRetrySafe(List<(string UserId, UserEvent Event)> batch, int window, JsonFields fields)
+    {
+        if (batch.Count <= window) return;
+        foreach (var user in batch.CountBy(e => e.UserId, StringComparer.Ordinal).Where(u => u.Value > window).OrderBy(u => u.Key, StringComparer.Ordinal))
+            fields.Add("events", $"User '{user.Key}' has {user.Value} events in this batch; at most {window} (Reco:Users:EventIdWindow, the event ids a user "
+                + "remembers) make a retry safe. Split the batch.");
+    }
+
     /// <summary>The events of a body (<c>{"events":[...]}</c> or a bare array); every problem goes to <paramref name="fields"/>.</summary>
-    public static List<(string UserId, UserEvent Event)> Parse(JsonElement root, int maxBatch, JsonFields fields, long now)
+    public static List<(string UserId, UserEvent Event)> Parse(JsonElement root, int maxBatch, JsonFields fields, long now, long latest = EventValidation.MaxTimestamp)
     {
         var result = new List<(string, UserEvent)>();
         JsonElement events;
@@ -129,7 +143,7 @@ public static partial class EventEndpoints
             float v = value is { } d ? (float)d : 1f;
             if (value is { } big && !float.IsFinite(v)) { fields.Add(path + ".value", $"The value {big} does not fit a 32-bit float."); typed.Add(path + ".value"); }
             var ev = new UserEvent(eventId, itemId ?? "", type ?? "", v, timestamp ?? now);
-            foreach (var problem in EventValidation.Check(userId, ev, path: path + "."))
+            foreach (var problem in EventValidation.Check(userId, ev, path: path + ".", latest: latest))
                 if (!typed.Contains(problem.Field)) fields.Errors.Add(problem);
             result.Add((userId ?? "", ev));
         }

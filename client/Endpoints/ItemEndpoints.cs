@@ -21,7 +21,7 @@ public static class ItemEndpoints
         read.MapGet("/{id}", GetAsync).WithSummary("An item as stored").Produces<ItemOutput>().ProducesProblem(StatusCodes.Status404NotFound);
         read.MapGet("/", ListAsync).WithSummary("Browse the catalogue by item id, optionally one category").Produces<ItemListOutput>().ProducesValidationProblem();
 
-        var write = app.MapGroup("/v1/items").RequireScope(ApiScope.Write).WithTags("items");
+        var write = app.MapGroup("/v1/items").RequireScope(ApiScope.Catalogue).WithTags("items");
         write.MapPut("/{id}", PutAsync).WithSummary("Add or replace an item (searchable when the call returns)")
             .Accepts<ItemInput>("application/json").Produces<ItemUpserted>().Produces<ItemUpserted>(StatusCodes.Status201Created).ProducesValidationProblem();
         write.MapPost("/", PostAsync).WithSummary("Add or replace many items (all or nothing on validation)")

@@ -62,7 +62,7 @@ public static class RecommendationEndpoints
         if (JsonFields.TryGet(root, "recent_events", out var events))
         {
             if (events.ValueKind != JsonValueKind.Array) fields.Add("recent_events", $"Expected an array of events, got {JsonFields.Kind(events)}.");
-            else recent = ParseRecent(events, o.MaxBatch, fields);
+            else recent = ParseRecent(events, o.MaxBatch, EventValidation.Latest(DateTimeOffset.UtcNow, o.MaxFutureSkew), fields);
         }
         var input = new QueryInput(
             fields.Integer(root, "k", "k", int.MinValue, int.MaxValue),
@@ -78,7 +78,7 @@ public static class RecommendationEndpoints
     }
 
     /// <summary>Recent events of an anonymous user: as in an event batch, without <c>user_id</c>.</summary>
-    private static UserEvent[] ParseRecent(JsonElement events, int maxBatch, JsonFields fields)
+    private static UserEvent[] ParseRecent(JsonElement events, int maxBatch, long latest, JsonFields fields)
     {
         if (events.GetArrayLength() > maxBatch)
         {
@@ -99,7 +99,7 @@ public static class RecommendationEndpoints
             long? timestamp = fields.Timestamp(e, "timestamp", path + ".timestamp");
             var typed = fields.Errors.Skip(before).Select(f => f.Field).ToHashSet(StringComparer.Ordinal);
             var ev = new UserEvent(null, itemId ?? "", type ?? "", value is { } d ? (float)d : 1f, timestamp ?? now);
-            foreach (var problem in EventValidation.Check("anonymous", ev, path: path + "."))
+            foreach (var problem in EventValidation.Check("anonymous", ev, path: path + ".", latest: latest))
                 if (!typed.Contains(problem.Field)) fields.Errors.Add(problem);
             list.Add(ev);
         }

@@ -12,7 +12,7 @@ public static class UserEndpoints
 {
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/users/{id}", GetAsync).RequireScope(ApiScope.Read).WithTags("users")
+        app.MapGet("/v1/users/{id}", GetAsync).RequireScope(ApiScope.UsersRead).WithTags("users")
             .WithSummary("Profile, recent history (newest last), event count and model version of a user")
             .Produces<UserOutput>().ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPut("/v1/users/{id}", PutAsync).RequireScope(ApiScope.Write).WithTags("users")

@@ -69,6 +69,8 @@ public static class GatewayHostingExtensions
     public static GatewayOptions ReadValidated(IConfiguration configuration) =>
         configuration.ReadValidated<GatewayOptions, GatewayOptionsValidator>(GatewayOptions.Section, options =>
         {
+            options.EventIdWindow = configuration.GetValue("Reco:Users:EventIdWindow", options.EventIdWindow);
+            options.MaxFutureSkew = configuration.GetValue(GrainInterfaces.Events.EventValidation.MaxFutureSkewKey, options.MaxFutureSkew);
             if (configuration[GatewayOptionsValidator.EnvKeyVariable] is { Length: > 0 } envKey)
                 options.ApiKeys.Add(new ApiKeyOptions { Name = "env", Key = envKey, Scopes = ["admin"] });
         });
@@ -126,10 +128,8 @@ public static class GatewayHostingExtensions
         r.OnRejected = async (rejected, _) =>
         {
             var context = rejected.HttpContext;
-            if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             string name = context.Items[ApiKeyMiddleware.KeyNameItem] as string ?? "";
-            await Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too many requests",
+            await Problems.WriteTooManyRequests(context, rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : null,
                 $"Key '{name}' is over its rate limit (Reco:Gateway:PermitsPerSecond and Burst, or the key's own); retry later.");
         };
     }

@@ -39,6 +39,24 @@ public sealed class GatewayOptions
     /// <summary>Default per-key token bucket size (0: same as <see cref="PermitsPerSecond"/>).</summary>
     public int Burst { get; set; }
 
+    /// <summary>
+    /// Token bucket per remote address for <c>/v1</c> requests without a key or with an unknown one (each answered
+    /// 401 while tokens last, then 429): tokens added per second.
+    /// </summary>
+    public int KeylessPermitsPerSecond { get; set; } = 5;
+
+    /// <summary>Size of the per-address bucket of <see cref="KeylessPermitsPerSecond"/>.</summary>
+    public int KeylessBurst { get; set; } = 20;
+
+    /// <summary>
+    /// The user grains' window of remembered event ids (read from <c>Reco:Users:EventIdWindow</c>, default 1000): a batch
+    /// with more events for one user is refused, since a retry of it could record the oldest of them twice.
+    /// </summary>
+    public int EventIdWindow { get; set; } = 1000;
+
+    /// <summary>How far ahead of the gateway's clock an event timestamp may be (read from <c>Reco:Events:MaxFutureSkew</c>, default 1 day).</summary>
+    public TimeSpan MaxFutureSkew { get; set; } = GrainInterfaces.Events.EventValidation.DefaultMaxFutureSkew;
+
     /// <summary>Logs as JSON lines (one object per entry) instead of text; the same as <c>Reco:Telemetry:JsonLogs</c>.</summary>
     public bool JsonLogs { get; set; }
 
@@ -52,7 +70,7 @@ public sealed class ApiKeyOptions
     public string Name { get; set; } = "";
     public string Key { get; set; } = "";
 
-    /// <summary><c>read</c>, <c>write</c>, <c>admin</c>; admin implies write, write implies read.</summary>
+    /// <summary><c>read</c>, <c>write</c>, <c>catalogue</c>, <c>users:read</c>, <c>admin</c> (see <see cref="ApiScope"/> for what each implies).</summary>
     public List<string> Scopes { get; set; } = [];
 
     /// <summary>Overrides <see cref="GatewayOptions.PermitsPerSecond"/> for this key (0: the default).</summary>
@@ -87,6 +105,12 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"Reco:Gateway:PermitsPerSecond (env Reco__Gateway__PermitsPerSecond) must be positive, not {o.PermitsPerSecond}.");
         if (o.Burst < 0)
             failures.Add($"Reco:Gateway:Burst (env Reco__Gateway__Burst) must be 0 (same as PermitsPerSecond) or positive, not {o.Burst}.");
+        if (o.KeylessPermitsPerSecond < 1 || o.KeylessBurst < 1)
+            failures.Add($"Reco:Gateway:KeylessPermitsPerSecond and KeylessBurst (env Reco__Gateway__KeylessPermitsPerSecond, Reco__Gateway__KeylessBurst) must be positive, not {o.KeylessPermitsPerSecond} and {o.KeylessBurst}.");
+        if (o.EventIdWindow is < 1 or > 1_000_000)
+            failures.Add($"Reco:Users:EventIdWindow (env Reco__Users__EventIdWindow) must be in [1, 1000000], not {o.EventIdWindow}.");
+        if (o.MaxFutureSkew < TimeSpan.Zero || o.MaxFutureSkew > TimeSpan.FromDays(3650))
+            failures.Add($"Reco:Events:MaxFutureSkew (env Reco__Events__MaxFutureSkew) must be between 00:00:00 and 3650.00:00:00, not {o.MaxFutureSkew}.");
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < o.ApiKeys.Count; i++)
         {
@@ -97,31 +121,49 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             else if (!names.Add(k.Name)) failures.Add($"{at}:Name (env {env}__Name): the name '{k.Name}' is used twice.");
             if (string.IsNullOrWhiteSpace(k.Key) || k.Key.Length < 16)
                 failures.Add($"{at}:Key (env {env}__Key) must have at least 16 characters.");
-            if (k.Scopes.Count == 0) failures.Add($"{at}:Scopes (env {env}__Scopes__0) needs at least one of read, write, admin.");
+            if (k.Scopes.Count == 0) failures.Add($"{at}:Scopes (env {env}__Scopes__0) needs at least one of {ApiScopes.Names}.");
             foreach (var s in k.Scopes)
                 if (!ApiScopes.TryParse(s, out _))
-                    failures.Add($"{at}:Scopes (env {env}__Scopes__N): unknown scope '{s}'; use read, write or admin.");
+                    failures.Add($"{at}:Scopes (env {env}__Scopes__N): unknown scope '{s}'; use {ApiScopes.Names}.");
             if (k.PermitsPerSecond < 0 || k.Burst < 0)
                 failures.Add($"{at}:PermitsPerSecond and Burst (env {env}__PermitsPerSecond, {env}__Burst) must not be negative.");
         }
         if (o.RequireKeys && o.ApiKeys.Count == 0)
             failures.Add("No API key is configured and Reco:Gateway:RequireKeys is true. Set RECO_API_KEY (an admin key), or "
                 + "Reco__Gateway__ApiKeys__0__Name, Reco__Gateway__ApiKeys__0__Key and Reco__Gateway__ApiKeys__0__Scopes__0 "
-                + "(read, write or admin), or set Reco__Gateway__RequireKeys=false to serve without keys.");
+                + $"({ApiScopes.Names}), or set Reco__Gateway__RequireKeys=false to serve without keys.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
 
-/// <summary>Access levels of an API key; each includes the ones below it.</summary>
+/// <summary>
+/// Scopes of an API key (a key holds a set). <see cref="Admin"/> implies every other scope; <see cref="Write"/>,
+/// <see cref="Catalogue"/> and <see cref="UsersRead"/> each imply <see cref="Read"/>.
+/// </summary>
+[Flags]
 public enum ApiScope
 {
+    None = 0,
+    /// <summary>Recommendations, similar items, scores, reading items and the model.</summary>
     Read = 1,
+    /// <summary>Events and user profiles.</summary>
     Write = 2,
-    Admin = 3,
+    /// <summary>Adding, replacing and removing catalogue items.</summary>
+    Catalogue = 4,
+    /// <summary>Reading any user's profile and history.</summary>
+    UsersRead = 8,
+    /// <summary>Retraining and publishing models; implies every scope.</summary>
+    Admin = 16,
 }
 
 public static class ApiScopes
 {
+    /// <summary>Every scope as configured, in order.</summary>
+    public static readonly IReadOnlyList<ApiScope> All = [ApiScope.Read, ApiScope.Write, ApiScope.Catalogue, ApiScope.UsersRead, ApiScope.Admin];
+
+    /// <summary>The names accepted in <c>Scopes</c>, for messages.</summary>
+    public static string Names => string.Join(", ", All.Select(Name));
+
     public static bool TryParse(string? text, out ApiScope scope)
     {
         scope = default;
@@ -129,10 +171,26 @@ public static class ApiScopes
         {
             case "read": scope = ApiScope.Read; return true;
             case "write": scope = ApiScope.Write; return true;
+            case "catalogue": scope = ApiScope.Catalogue; return true;
+            case "users:read": scope = ApiScope.UsersRead; return true;
             case "admin": scope = ApiScope.Admin; return true;
             default: return false;
         }
     }
 
-    public static string Name(this ApiScope scope) => scope.ToString().ToLowerInvariant();
+    /// <summary><paramref name="granted"/> with every scope it implies.</summary>
+    public static ApiScope WithImplied(this ApiScope granted)
+    {
+        if (granted.HasFlag(ApiScope.Admin)) return ApiScope.Read | ApiScope.Write | ApiScope.Catalogue | ApiScope.UsersRead | ApiScope.Admin;
+        return (granted & (ApiScope.Write | ApiScope.Catalogue | ApiScope.UsersRead)) != 0 ? granted | ApiScope.Read : granted;
+    }
+
+    /// <summary>The configured name of one scope, or the names of a set joined with commas.</summary>
+    public static string Name(this ApiScope scope) => scope switch
+    {
+        ApiScope.UsersRead => "users:read",
+        ApiScope.None => "none",
+        _ when All.Contains(scope) => scope.ToString().ToLowerInvariant(),
+        _ => string.Join(", ", All.Where(s => scope.HasFlag(s)).Select(Name)),
+    };
 }

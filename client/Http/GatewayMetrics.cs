@@ -64,7 +64,21 @@ public sealed class GatewayMetricsMiddleware(RequestDelegate next, GatewayMetric
         }
         finally
         {
-            metrics.Request(route, context.Request.Method, failed ?? context.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            metrics.Request(route, MethodTag(context.Request.Method), failed ?? context.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
     }
+
+    /// <summary>The method as a tag value: the standard methods by name, any other as <c>_OTHER</c> (as ASP.NET Core's
+    /// own meter does), so that made-up methods cannot multiply the series.</summary>
+    public static string MethodTag(string method) =>
+        HttpMethods.IsGet(method) ? HttpMethods.Get
+        : HttpMethods.IsPost(method) ? HttpMethods.Post
+        : HttpMethods.IsPut(method) ? HttpMethods.Put
+        : HttpMethods.IsDelete(method) ? HttpMethods.Delete
+        : HttpMethods.IsPatch(method) ? HttpMethods.Patch
+        : HttpMethods.IsHead(method) ? HttpMethods.Head
+        : HttpMethods.IsOptions(method) ? HttpMethods.Options
+        : HttpMethods.IsTrace(method) ? HttpMethods.Trace
+        : HttpMethods.IsConnect(method) ? HttpMethods.Connect
+        : "_OTHER";
 }

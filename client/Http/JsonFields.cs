@@ -98,11 +98,21 @@ public sealed class JsonFields(List<FieldError> errors)
             Add(path, $"Expected an object of name → value, got {Kind(value)}.");
             return null;
         }
+        int count = value.EnumerateObject().Count();
+        if (count > InputLimits.MaxFeatures)
+        {
+            Add(path, $"{path} has {count} entries; at most {InputLimits.MaxFeatures} are allowed.");
+            return null;
+        }
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var p in value.EnumerateObject())
         {
-            string at = $"{path}.{p.Name}";
-            if (p.Name.Length == 0 || p.Name.Length > 256) { Add(at, "Names must have 1 to 256 characters."); continue; }
+            string at = p.Name.Length <= InputLimits.MaxNameLength ? $"{path}.{p.Name}" : $"{path}.{p.Name[..40]}…";
+            if (p.Name.Length == 0 || p.Name.Length > InputLimits.MaxNameLength)
+            {
+                Add(at, $"Names must have 1 to {InputLimits.MaxNameLength} characters.");
+                continue;
+            }
             var v = p.Value;
             switch (v.ValueKind)
             {
@@ -118,6 +128,8 @@ public sealed class JsonFields(List<FieldError> errors)
                     break;
                 default: Add(at, $"Expected a string, number, boolean or array of strings, got {Kind(v)}."); break;
             }
+            if (map.TryGetValue(p.Name, out var stored) && stored.Length > InputLimits.MaxValueLength)
+                Add(at, $"The value has {stored.Length} characters; at most {InputLimits.MaxValueLength} are allowed.");
         }
         return map;
     }

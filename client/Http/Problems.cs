@@ -27,4 +27,12 @@ public static class Problems
 
     public static Task Write(HttpContext context, int status, string title, string detail) =>
         Status(status, title, detail).ExecuteAsync(context);
+
+    /// <summary>429 with header <c>Retry-After</c> (whole seconds, at least 1).</summary>
+    public static Task WriteTooManyRequests(HttpContext context, TimeSpan? retryAfter, string detail)
+    {
+        if (retryAfter is { } retry)
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Write(context, StatusCodes.Status429TooManyRequests, "Too many requests", detail);
+    }
 }

@@ -20,6 +20,8 @@ public sealed record QueryInput(int? K, bool? ExcludeSeen, string[]? Categories,
         if (PerField is { } f && (f.Length == 0 || f.Length > 256)) errors.Add(new FieldError(prefix + "per_field", "per_field must have 1 to 256 characters."));
         if (NPer is { } n && n < 1) errors.Add(new FieldError(prefix + "n_per", $"n_per must be positive, not {n}."));
         if (NPer is not null && string.IsNullOrEmpty(PerField)) errors.Add(new FieldError(prefix + "per_field", "n_per needs per_field (the field to limit, e.g. category)."));
+        InputLimits.CheckList(Categories, prefix + "categories", errors);
+        InputLimits.CheckList(ExcludeCategories, prefix + "exclude_categories", errors);
         var rules = new List<FieldRule>();
         if (Categories is { Length: > 0 } require) rules.Add(FieldRule.Require(CategoryField, require));
         if (ExcludeCategories is { Length: > 0 } exclude) rules.Add(FieldRule.Exclude(CategoryField, exclude));

@@ -15,11 +15,16 @@ public sealed class ApiKeyStore
 
     public ApiKeyStore(GatewayOptions options)
     {
-        _keys = options.ApiKeys.Select(k => (Hash(k.Key), k, k.Scopes.Select(s => ApiScopes.TryParse(s, out var p) ? p : ApiScope.Read).Max())).ToArray();
+        _keys = options.ApiKeys.Select(k => (Hash(k.Key), k,
+            k.Scopes.Aggregate(ApiScope.None, (all, s) => ApiScopes.TryParse(s, out var p) ? all | p : all).WithImplied())).ToArray();
+        Keyless = new KeylessRateLimiter(options);
         RequireKeys = options.RequireKeys;
     }
 
     public bool RequireKeys { get; }
+
+    /// <summary>The rate limit of requests without a usable key.</summary>
+    public KeylessRateLimiter Keyless { get; }
 
     /// <summary>The key whose secret is <paramref name="presented"/>, or null. Every stored hash is compared, matched or not.</summary>
     public (ApiKeyOptions Key, ApiScope Scope)? Find(string presented)
@@ -35,8 +40,8 @@ public sealed class ApiKeyStore
 }
 
 /// <summary>
-/// Checks header <c>X-Api-Key</c> against the endpoint's <see cref="RequiredScope"/>: 401 without a known key, 403 when
-/// the key's scope is too low. Puts the key's name in <see cref="KeyNameItem"/> for the rate limiter and the logs.
+/// Checks header <c>X-Api-Key</c> against the endpoint's <see cref="RequiredScope"/>: 401 without a known key (429 once
+/// the caller's address is over <see cref="KeylessRateLimiter"/>), 403 when the key lacks the scope. Puts the key's name in <see cref="KeyNameItem"/> for the rate limiter and the logs.
 /// </summary>
 public sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, ILogger<ApiKeyMiddleware> logger)
 {
@@ -56,25 +61,28 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore k
         {
             if (!keys.RequireKeys)
             {
+                // Limited as one key named "anonymous" (Reco:Gateway:PermitsPerSecond).
                 context.Items[KeyNameItem] = "anonymous";
                 await next(context);
                 return;
             }
+            if (!await keys.Keyless.TryAcquireAsync(context)) return;
             await Problems.Write(context, StatusCodes.Status401Unauthorized, "API key required", $"Send a key in header {Header}.");
             return;
         }
         if (keys.Find(presented) is not { } match)
         {
+            if (!await keys.Keyless.TryAcquireAsync(context)) return;
             LogUnknownKey(context.Request.Path);
             await Problems.Write(context, StatusCodes.Status401Unauthorized, "Unknown API key", $"The key in header {Header} is not configured.");
             return;
         }
         context.Items[KeyNameItem] = match.Key.Name;
-        if (match.Scope < required.Scope)
+        if ((match.Scope & required.Scope) != required.Scope)
         {
             LogScopeTooLow(match.Key.Name, match.Scope.Name(), required.Scope.Name(), context.Request.Path);
             await Problems.Write(context, StatusCodes.Status403Forbidden, "Scope too low",
-                $"Key '{match.Key.Name}' has scope {match.Scope.Name()}; this call needs {required.Scope.Name()}.");
+                $"Key '{match.Key.Name}' has scopes {match.Scope.Name()}; this call needs {required.Scope.Name()}.");
             return;
         }
         await next(context);

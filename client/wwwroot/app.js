@@ -4,11 +4,13 @@
 const $ = (id) => document.getElementById(id);
 const state = { user: null, offset: 0, limit: 20, lastRecommendations: [] };
 
-// The key comes from the URL fragment (#key=...), printed by `reco demo`, or from what was typed before.
+// The key comes from the URL fragment (#key=...), printed by `reco demo`, or from what was typed in this tab. It is
+// kept in sessionStorage only (gone when the tab closes), never in localStorage; a key an older page left there is removed.
+localStorage.removeItem("reco.apiKey");
 const fragmentKey = new URLSearchParams(location.hash.slice(1)).get("key");
-if (fragmentKey) { localStorage.setItem("reco.apiKey", fragmentKey); history.replaceState(null, "", location.pathname + location.search); }
-$("api-key").value = localStorage.getItem("reco.apiKey") || "";
-$("api-key").addEventListener("change", () => localStorage.setItem("reco.apiKey", $("api-key").value.trim()));
+if (fragmentKey) { sessionStorage.setItem("reco.apiKey", fragmentKey); history.replaceState(null, "", location.pathname + location.search); }
+$("api-key").value = sessionStorage.getItem("reco.apiKey") || "";
+$("api-key").addEventListener("change", () => sessionStorage.setItem("reco.apiKey", $("api-key").value.trim()));
 
 function setStatus(text, isError) {
   const status = $("status");

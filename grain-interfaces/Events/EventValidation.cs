@@ -5,8 +5,9 @@ public sealed record FieldError(string Field, string Message);
 
 /// <summary>
 /// The rules every accepted event meets, whichever path it came by (HTTP batch, event stream): ids present and at
-/// most <see cref="MaxIdLength"/> characters, a known event type, a finite value, a timestamp within the unix-seconds
-/// range a <see cref="DateTimeOffset"/> can hold. The event types are the well-known ones unless configured.
+/// most <see cref="MaxIdLength"/> characters, a known event type, a finite value, a timestamp from 1970 on and not
+/// later than the receiver gives (its clock plus <see cref="MaxFutureSkewKey"/>). The event types are the well-known
+/// ones unless configured.
 /// </summary>
 public static class EventValidation
 {
@@ -20,7 +21,8 @@ public static class EventValidation
     /// The problems of one event, each naming its field prefixed by <paramref name="path"/> (e.g. <c>events[3].</c>);
     /// empty when the event can be accepted.
     /// </summary>
-    public static List<FieldError> Check(string? userId, UserEvent? e, IReadOnlySet<string>? types = null, string path = "")
+    /// <remarks><paramref name="latest"/>: the latest timestamp accepted (see <see cref="Latest"/>).</remarks>
+    public static List<FieldError> Check(string? userId, UserEvent? e, IReadOnlySet<string>? types = null, string path = "", long latest = MaxTimestamp)
     {
         var errors = new List<FieldError>();
         CheckId(userId, path + "user_id", errors);
@@ -39,13 +41,26 @@ public static class EventValidation
             errors.Add(new FieldError(path + "type", $"Unknown event type '{Clip(e.EventType)}'; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}."));
         if (!float.IsFinite(e.Value))
             errors.Add(new FieldError(path + "value", "The value must be a finite number."));
-        if (e.Timestamp < MinTimestamp || e.Timestamp > MaxTimestamp)
-            errors.Add(new FieldError(path + "timestamp", $"The timestamp must be unix seconds between {MinTimestamp} and {MaxTimestamp}."));
+        if (e.Timestamp < MinTimestamp)
+            errors.Add(new FieldError(path + "timestamp", $"The timestamp {e.Timestamp} is before 1970-01-01 (unix seconds from {MinTimestamp})."));
+        else if (e.Timestamp > Math.Min(latest, MaxTimestamp))
+            errors.Add(new FieldError(path + "timestamp",
+                $"The timestamp {e.Timestamp} is later than {Math.Min(latest, MaxTimestamp)}, the receiver's clock plus {MaxFutureSkewKey}."));
         return errors;
     }
 
-    /// <summary>0001-01-01 and 9999-12-31 in unix seconds.</summary>
-    public const long MinTimestamp = -62135596800, MaxTimestamp = 253402300799;
+    /// <summary>1970-01-01 and 9999-12-31 in unix seconds.</summary>
+    public const long MinTimestamp = 0, MaxTimestamp = 253402300799;
+
+    /// <summary>The setting of how far ahead of the receiver's clock an event's timestamp may be.</summary>
+    public const string MaxFutureSkewKey = "Reco:Events:MaxFutureSkew";
+
+    /// <summary>Default of <see cref="MaxFutureSkewKey"/>: one day.</summary>
+    public static readonly TimeSpan DefaultMaxFutureSkew = TimeSpan.FromDays(1);
+
+    /// <summary>The latest timestamp accepted at <paramref name="now"/> with <paramref name="maxFutureSkew"/>.</summary>
+    public static long Latest(DateTimeOffset now, TimeSpan maxFutureSkew) =>
+        Math.Min(MaxTimestamp, now.ToUnixTimeSeconds() + (long)maxFutureSkew.TotalSeconds);
 
     private static void CheckId(string? id, string field, List<FieldError> errors)
     {

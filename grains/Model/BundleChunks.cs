@@ -53,6 +53,23 @@ public static class BundleChunks
         return bytes;
     }
 
+    /// <summary>
+    /// Deletes the chunks of <paramref name="version"/>: the first <paramref name="chunkCount"/> and any after them
+    /// that hold data (an upload may have written more than was recorded). Returns how many held data.
+    /// </summary>
+    public static async Task<int> DeleteAsync(IGrainFactory grains, string version, int chunkCount)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        var clears = new Task<bool>[Math.Max(0, chunkCount)];
+        for (int i = 0; i < clears.Length; i++)
+            clears[i] = grains.GetGrain<IModelChunkGrain>(ModelChunkGrain.KeyOf(version, i)).ClearAsync();
+        int deleted = (await Task.WhenAll(clears)).Count(held => held);
+        for (int i = clears.Length; await grains.GetGrain<IModelChunkGrain>(ModelChunkGrain.KeyOf(version, i)).ClearAsync(); i++)
+            deleted++;
+        return deleted;
+    }
+
     /// <summary>Reads a published version's bundle.</summary>
     public static Task<byte[]> DownloadAsync(IGrainFactory grains, ModelVersionInfo published) =>
         DownloadAsync(grains, published.Version, published.ChunkCount, published.SizeBytes);

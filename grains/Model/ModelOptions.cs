@@ -13,6 +13,13 @@ public sealed class ModelOptions
     /// <summary>Size of the chunks the registry stores a published bundle in (default 1 MiB; 4 KiB to 64 MiB).</summary>
     public int ChunkBytes { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// How many stored versions the registry keeps (default 10, at least 1): after a publication, the versions
+    /// published or rolled back to least recently beyond this number lose their chunks and history entries. The
+    /// current version is the most recent one, so it is always kept.
+    /// </summary>
+    public int KeepVersions { get; set; } = 10;
+
     /// <summary>How often a silo checks in with the registry (and catches up on a publication it missed). Default 30 s.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -27,6 +34,8 @@ public sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
             failures.Add($"Reco:Model:Path (env Reco__Model__Path) names '{options.Path}', which does not exist.");
         if (options.ChunkBytes is < 4096 or > 64 << 20)
             failures.Add($"Reco:Model:ChunkBytes (env Reco__Model__ChunkBytes) is {options.ChunkBytes}; use 4096 to {64 << 20}.");
+        if (options.KeepVersions is < 1 or > 10_000)
+            failures.Add($"Reco:Model:KeepVersions (env Reco__Model__KeepVersions) is {options.KeepVersions}; use 1 to 10000.");
         if (options.SyncInterval < TimeSpan.FromSeconds(1) || options.SyncInterval > TimeSpan.FromHours(1))
             failures.Add($"Reco:Model:SyncInterval (env Reco__Model__SyncInterval) is {options.SyncInterval}; use 00:00:01 to 01:00:00.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -37,6 +37,7 @@ public sealed partial class ModelSync(
             if (string.Equals(cache.Version, published.Version, StringComparison.Ordinal)) return;
             long start = Stopwatch.GetTimestamp();
             var bytes = await BundleChunks.DownloadAsync(grains, published);
+            CheckHash(published, bytes);
             var model = BundleBytes.Load(bytes);
             cache.Publish(model);
             LogLoaded(published.Version, bytes.Length, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
@@ -45,6 +46,24 @@ public sealed partial class ModelSync(
         {
             _loading.Release();
         }
+    }
+
+    /// <summary>
+    /// Refuses bytes whose SHA-256 differs from the one the registry recorded when it validated the version (a chunk
+    /// changed in storage since): the silo keeps its current model.
+    /// </summary>
+    private void CheckHash(ModelVersionInfo published, byte[] bytes)
+    {
+        if (published.Sha256 is null)
+        {
+            LogNoHash(published.Version);
+            return;
+        }
+        string actual = BundleBytes.Sha256(bytes);
+        if (string.Equals(actual, published.Sha256, StringComparison.OrdinalIgnoreCase)) return;
+        LogHashMismatch(published.Version, published.Sha256, actual, cache.Version);
+        throw new InvalidModelBundleException(
+            $"Model {published.Version}: the stored bytes have SHA-256 {actual}, the registry recorded {published.Sha256}; not loaded.");
     }
 
     private async Task StartAsync(CancellationToken ct)
@@ -96,15 +115,15 @@ public sealed partial class ModelSync(
         // The registry validates the bytes, including that they are the version this silo loaded.
         string version = cache.Version;
         var bytes = await File.ReadAllBytesAsync(options.Value.Path);
-        int chunks = await BundleChunks.UploadAsync(grains, version, bytes, options.Value.ChunkBytes);
         try
         {
+            int chunks = await BundleChunks.UploadAsync(grains, version, bytes, options.Value.ChunkBytes);
             await grains.Registry().PublishUploadedAsync(version, bytes.Length, chunks, $"config:{silo.Name}", null);
             LogRegistered(version, options.Value.Path);
         }
         catch (InvalidModelBundleException)
         {
-            // Another silo registered it first (or the file changed since it was loaded).
+            // Another silo registered it first (its chunks are write-once), or the file changed since it was loaded.
         }
     }
 
@@ -126,6 +145,12 @@ public sealed partial class ModelSync(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Version} ({Bytes} bytes) from the registry in {Milliseconds:F1} ms")]
     private partial void LogLoaded(string version, long bytes, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Refused model {Version}: its stored bytes have SHA-256 {Actual}, the registry recorded {Expected}; model {Current} stays")]
+    private partial void LogHashMismatch(string version, string expected, string actual, string current);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Version} has no recorded SHA-256 (published before hashes were recorded); loaded unchecked")]
+    private partial void LogNoHash(string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} could not check in with the model registry; it retries next interval")]
     private partial void LogCheckInFailed(Exception error, string silo);

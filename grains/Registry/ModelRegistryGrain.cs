@@ -7,8 +7,9 @@ namespace OrleansReco.Grains.Registry;
 
 /// <summary>
 /// The model registry (key <see cref="ModelRegistry.Key"/>). A publish validates the bundle by loading it, stores its
-/// bytes in chunk grains, then records the publication and makes it current; a failure before the record leaves the
-/// registry as it was (orphan chunks of a refused version are overwritten by a later publish of that version).
+/// bytes in (write-once) chunk grains, then records the publication with the bytes' SHA-256 and makes it current; a
+/// failure before the record leaves the registry as it was and deletes the refused version's chunks. After each
+/// publication the versions beyond <see cref="ModelOptions.KeepVersions"/> are deleted.
 /// </summary>
 public sealed partial class ModelRegistryGrain(
     [PersistentState("registry", StorageNames.Models)] IPersistentState<ModelRegistryState> state,
@@ -42,8 +43,19 @@ public sealed partial class ModelRegistryGrain(
             throw new InvalidModelBundleException(
                 $"Version '{version}' was already published by '{earlier.PublishedBy}' at {earlier.PublishedAt:O}; publish under a new version, or roll back to it.");
 
-        int chunks = await BundleChunks.UploadAsync(GrainFactory, version, bundle, options.Value.ChunkBytes);
-        return await RecordPublicationAsync(model, bundle.Length, chunks, publishedBy, metrics);
+        int chunks;
+        try
+        {
+            // Chunks left by an upload of this version that was never recorded would refuse these bytes.
+            await BundleChunks.DeleteAsync(GrainFactory, version, 0);
+            chunks = await BundleChunks.UploadAsync(GrainFactory, version, bundle, options.Value.ChunkBytes);
+        }
+        catch (Exception)
+        {
+            await DiscardRefusedAsync(version, 0);
+            throw;
+        }
+        return await RecordPublicationAsync(model, BundleBytes.Sha256(bundle), bundle.Length, chunks, publishedBy, metrics);
     }
 
     public async Task<ModelVersionInfo> PublishUploadedAsync(string version, long sizeBytes, int chunkCount, string publishedBy, Dictionary<string, double>? metrics)
@@ -54,30 +66,103 @@ public sealed partial class ModelRegistryGrain(
             throw new InvalidModelBundleException(
                 $"Version '{version}' was already published by '{earlier.PublishedBy}' at {earlier.PublishedAt:O}; publish under a new version, or roll back to it.");
         Core.Model.TwoTowerModel model;
+        string sha256;
         try
         {
-            model = BundleBytes.Load(await BundleChunks.DownloadAsync(GrainFactory, version, chunkCount, sizeBytes));
+            var bytes = await BundleChunks.DownloadAsync(GrainFactory, version, chunkCount, sizeBytes);
+            model = BundleBytes.Load(bytes);
+            sha256 = BundleBytes.Sha256(bytes);
         }
         catch (Exception e) when (e is InvalidDataException or KeyNotFoundException)
         {
             LogRefused(publishedBy, sizeBytes, e.Message);
+            await DiscardRefusedAsync(version, chunkCount);
             throw new InvalidModelBundleException($"The bundle uploaded by '{publishedBy}' as '{version}' was refused: {e.Message}");
         }
         if (!string.Equals(model.Version, version, StringComparison.Ordinal))
+        {
+            await DiscardRefusedAsync(version, chunkCount);
             throw new InvalidModelBundleException($"The bundle uploaded as '{version}' calls itself '{model.Version}' in its header.");
-        return await RecordPublicationAsync(model, sizeBytes, chunkCount, publishedBy, metrics);
+        }
+        return await RecordPublicationAsync(model, sha256, sizeBytes, chunkCount, publishedBy, metrics);
     }
 
-    private async Task<ModelVersionInfo> RecordPublicationAsync(Core.Model.TwoTowerModel model, long sizeBytes, int chunks, string publishedBy,
-        Dictionary<string, double>? metrics)
+    public async Task<int> DiscardAsync(string version)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        if (Stored(version) is not null) return 0;
+        int deleted = await BundleChunks.DeleteAsync(GrainFactory, version, 0);
+        if (deleted > 0) LogDiscarded(version, deleted);
+        return deleted;
+    }
+
+    /// <summary>Deletes the chunks of a refused, unrecorded version; a failure to delete is logged, not thrown.</summary>
+    private async Task DiscardRefusedAsync(string version, int chunkCount)
+    {
+        if (Stored(version) is not null) return;
+        try
+        {
+            int deleted = await BundleChunks.DeleteAsync(GrainFactory, version, chunkCount);
+            if (deleted > 0) LogDiscarded(version, deleted);
+        }
+        catch (Exception e)
+        {
+            LogDeleteFailed(e, version);
+        }
+    }
+
+    private async Task<ModelVersionInfo> RecordPublicationAsync(Core.Model.TwoTowerModel model, string sha256, long sizeBytes, int chunks,
+        string publishedBy, Dictionary<string, double>? metrics)
     {
         string version = model.Version;
         var all = new Dictionary<string, double>(model.Header.Metrics, StringComparer.Ordinal);
         foreach (var (k, v) in metrics ?? []) all[k] = v;
-        var info = new ModelVersionInfo(version, publishedBy, time.GetUtcNow(), all, sizeBytes, chunks);
+        var info = new ModelVersionInfo(version, publishedBy, time.GetUtcNow(), all, sizeBytes, chunks, Sha256: sha256);
         await RecordAsync(info);
         await NotifyAsync(info);
+        await PruneAsync();
         return info;
+    }
+
+    /// <summary>
+    /// Deletes the versions beyond <see cref="ModelOptions.KeepVersions"/>, least recently published or rolled back to
+    /// first (the current version is the most recent): their history entries, then their chunks. A failure is logged;
+    /// the next publication tries again for what is left in the history.
+    /// </summary>
+    private async Task PruneAsync()
+    {
+        var history = state.State.History;
+        var recentFirst = new List<string>();
+        for (int i = history.Count - 1; i >= 0; i--)
+            if (!recentFirst.Contains(history[i].Version, StringComparer.Ordinal)) recentFirst.Add(history[i].Version);
+        var pruned = recentFirst.Skip(options.Value.KeepVersions)
+            .Where(v => !string.Equals(v, state.State.Current, StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        if (pruned.Count == 0) return;
+        var chunks = pruned.Select(v => (Version: v, Chunks: Stored(v)?.ChunkCount ?? 0)).ToList();
+        var before = history.ToList();
+        history.RemoveAll(h => pruned.Contains(h.Version));
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            state.State.History = before;
+            LogPruneFailed(e, string.Join(", ", pruned));
+            return;
+        }
+        foreach (var (version, count) in chunks)
+        {
+            try
+            {
+                int deleted = await BundleChunks.DeleteAsync(GrainFactory, version, count);
+                LogPruned(version, deleted, options.Value.KeepVersions);
+            }
+            catch (Exception e)
+            {
+                LogDeleteFailed(e, version);
+            }
+        }
     }
 
     public async Task<ModelVersionInfo> RollbackAsync(string version, string requestedBy)
@@ -166,6 +251,18 @@ public sealed partial class ModelRegistryGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} did not load model {Version}; it catches up at its next check-in")]
     private partial void LogSiloMissed(Exception error, string silo, string version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted model {Version} ({Chunks} chunks): beyond the {Keep} versions kept (Reco:Model:KeepVersions)")]
+    private partial void LogPruned(string version, int chunks, int keep);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Chunks} chunks of model {Version}, which was never recorded (a refused or abandoned upload)")]
+    private partial void LogDiscarded(string version, int chunks);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the chunks of model {Version}; they stay until it is discarded again")]
+    private partial void LogDeleteFailed(Exception error, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not save the history without versions {Versions}; the next publication tries again")]
+    private partial void LogPruneFailed(Exception error, string versions);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a bundle of {SizeBytes} bytes from {PublishedBy}: {Reason}")]
     private partial void LogRefused(string publishedBy, long sizeBytes, string reason);

@@ -44,6 +44,8 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
     private const int MaxRememberedErrors = 10_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastErrors = new(StringComparer.Ordinal);
     private string _consumer = "";
+    /// <summary>The highest entry id this silo acknowledged (where a vanished group is created again).</summary>
+    private RedisValue _lastAcknowledged = RedisValue.Null;
 
     public EventStreamConsumer(
         IConnectionMultiplexer redis,
@@ -73,6 +75,9 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
     /// </summary>
     public string ConsumerName => _consumer;
 
+    /// <summary>The highest entry id this silo acknowledged; null before its first acknowledgement.</summary>
+    public RedisValue LastAcknowledged => _lastAcknowledged;
+
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(EventStreamConsumer), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
@@ -92,15 +97,17 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
         RedisValue claimCursor = "0-0";
         var nextClaim = _time.GetUtcNow();
         var nextProbe = _time.GetUtcNow();
-        bool groupReady = false;
+        var nextTrim = _time.GetUtcNow() + _options.TrimInterval;
+        bool groupReady = false, groupLost = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 if (!groupReady)
                 {
-                    await EnsureGroupAsync(db);
+                    await EnsureGroupAsync(db, recreate: groupLost);
                     groupReady = true;
+                    groupLost = false;
                 }
                 var now = _time.GetUtcNow();
                 if (now >= nextProbe)
@@ -126,6 +133,16 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
                         nextClaim = now + _claimCheckInterval;
                         await ForgetIdleConsumersAsync(db);
                     }
+                    if (now >= nextTrim)
+                    {
+                        nextTrim = now + _options.TrimInterval;
+                        long trimmed = await StreamTrimmer.TrimAcknowledgedAsync(db, _key);
+                        if (trimmed > 0) LogTrimmed(trimmed, _key.ToString());
+                    }
+                    // Pending entries removed from the stream (trimmed or deleted) before they were saved: XAUTOCLAIM
+                    // drops them from the group; they are dead-lettered by id and counted, never lost silently.
+                    if (claimed.DeletedIds is { Length: > 0 } deleted)
+                        await DeadLetterTrimmedAsync(db, deleted, acknowledge: false);
                     batch = claimed.ClaimedEntries ?? [];
                     if (batch.Length > 0) LogClaimed(batch.Length, _key.ToString());
                 }
@@ -150,8 +167,8 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             {
                 // Redis unreachable or timing out, or anything unexpected: log, wait, go on (nothing was acknowledged
                 // that was not saved, so whatever was in flight is delivered again).
-                // NOGROUP: the stream (and with it the group) was deleted; create both again.
-                if (e.Message.Contains("NOGROUP", StringComparison.Ordinal)) groupReady = false;
+                // NOGROUP: the group (or the whole stream) was deleted; create it again, after what was handled.
+                if (e.Message.Contains("NOGROUP", StringComparison.Ordinal)) (groupReady, groupLost) = (false, true);
                 LogReadFailed(e, _key.ToString());
                 try { await Task.Delay(ErrorBackoff, _time, stoppingToken); }
                 catch (OperationCanceledException) { break; }
@@ -160,13 +177,20 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
         LogStopped(_key.ToString(), _consumer);
     }
 
-    /// <summary>Creates the stream and the group (from the start of the stream) unless they exist.</summary>
-    private async Task EnsureGroupAsync(IDatabase db)
+    /// <summary>
+    /// Creates the stream and the group unless they exist: at first from the start of the stream (producers may have
+    /// written before any silo ran); when the group vanished while this silo consumed (<paramref name="recreate"/>),
+    /// after the last entry this silo acknowledged (or at the end of the stream when it acknowledged none), so that
+    /// the stream is not replayed from its start.
+    /// </summary>
+    private async Task EnsureGroupAsync(IDatabase db, bool recreate)
     {
+        RedisValue position = !recreate ? StreamPosition.Beginning : _lastAcknowledged.IsNull ? (RedisValue)"$" : _lastAcknowledged;
         try
         {
-            await db.StreamCreateConsumerGroupAsync(_key, _group, StreamPosition.Beginning, createStream: true);
-            LogGroupCreated(_group.ToString(), _key.ToString());
+            await db.StreamCreateConsumerGroupAsync(_key, _group, position, createStream: true);
+            if (recreate) LogGroupRecreated(_group.ToString(), _key.ToString(), position.ToString());
+            else LogGroupCreated(_group.ToString(), _key.ToString());
         }
         catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
         {
@@ -179,15 +203,17 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
     {
         long start = Stopwatch.GetTimestamp();
         var deliveries = redelivered ? await DeliveryCountsAsync(db, batch) : null;
+        long latest = GrainInterfaces.Events.EventValidation.Latest(_time.GetUtcNow(), _options.MaxFutureSkew);
         var acks = new List<RedisValue>(batch.Length);
         var dead = new List<(StreamEntry Entry, string Reason)>();
         var byUser = new Dictionary<string, (List<RedisValue> Ids, List<UserEvent> Events)>(StringComparer.Ordinal);
+        var trimmed = new List<RedisValue>();
         foreach (var entry in batch)
         {
-            // An entry trimmed or deleted while pending comes back without fields: nothing left to do.
+            // An entry trimmed or deleted while pending comes back without fields: dead-lettered by id (below).
             if (entry.IsNull || entry.Values is not { Length: > 0 })
             {
-                acks.Add(entry.Id);
+                trimmed.Add(entry.Id);
                 continue;
             }
             if (deliveries is not null && deliveries.TryGetValue(entry.Id.ToString(), out long count) && count > _options.MaxDeliveries)
@@ -198,7 +224,7 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             }
             var fields = new KeyValuePair<string, string>[entry.Values.Length];
             for (int i = 0; i < fields.Length; i++) fields[i] = new(entry.Values[i].Name.ToString(), entry.Values[i].Value.ToString());
-            var parsed = StreamEventParser.Parse(entry.Id.ToString(), fields);
+            var parsed = StreamEventParser.Parse(entry.Id.ToString(), fields, latest: latest);
             if (!parsed.IsValid)
             {
                 dead.Add((entry, parsed.Reason));
@@ -210,6 +236,7 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             group.Events.Add(parsed.Event!);
         }
 
+        if (trimmed.Count > 0) await DeadLetterTrimmedAsync(db, [.. trimmed], acknowledge: true);
         long deadLettered = await DeadLetterAsync(db, dead, acks);
         long accepted = 0, duplicates = 0, retry = 0;
         var gate = new Lock();
@@ -234,7 +261,11 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             }
         });
 
-        if (acks.Count > 0) await db.StreamAcknowledgeAsync(_key, _group, [.. acks]);
+        if (acks.Count > 0)
+        {
+            await db.StreamAcknowledgeAsync(_key, _group, [.. acks]);
+            foreach (var id in acks) if (StreamIds.Compare(id, _lastAcknowledged) > 0) _lastAcknowledged = id;
+        }
         _metrics.StreamEvents("accepted", accepted);
         _metrics.StreamEvents("duplicate", duplicates);
         _metrics.StreamEvents("dead_letter", deadLettered);
@@ -267,6 +298,21 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             await db.StreamDeleteConsumerAsync(_key, _group, consumer.Name);
             LogForgotConsumer(consumer.Name, _group.ToString());
         }
+    }
+
+    /// <summary>
+    /// Records pending entries whose content was removed from the stream (trimmed or deleted before they were saved)
+    /// in the dead-letter stream, by id, with reason <c>trimmed: …</c>; counts them as outcome <c>trimmed</c>.
+    /// </summary>
+    private async Task DeadLetterTrimmedAsync(IDatabase db, RedisValue[] ids, bool acknowledge)
+    {
+        const string Reason = "trimmed: the entry was removed from the stream while pending, before it was saved; its fields are gone";
+        var writes = ids.Select(id => db.StreamAddAsync(_deadLetters, [new("reason", Reason), new("source_id", id)],
+            messageId: null, maxLength: _options.DeadLetterMaxLength, useApproximateMaxLength: true)).ToArray();
+        await Task.WhenAll(writes);
+        foreach (var id in ids) LogDeadLetter(id.ToString(), Reason);
+        if (acknowledge) await db.StreamAcknowledgeAsync(_key, _group, ids);
+        _metrics.StreamEvents("trimmed", ids.Length);
     }
 
     /// <summary>Writes the entries to the dead-letter stream (pipelined); adds those written to <paramref name="acks"/>.</summary>
@@ -328,6 +374,12 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created consumer group {Group} on stream {Key}")]
     private partial void LogGroupCreated(string group, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer group {Group} of stream {Key} had vanished (NOGROUP); created again at {Position}")]
+    private partial void LogGroupRecreated(string group, string key, string position);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trimmed {Count} entries of stream {Key} that every consumer group acknowledged")]
+    private partial void LogTrimmed(long count, string key);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Claimed {Count} idle entries of stream {Key} for another try")]
     private partial void LogClaimed(int count, string key);

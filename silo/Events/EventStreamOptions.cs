@@ -49,6 +49,18 @@ public sealed class EventStreamOptions
     /// </summary>
     public TimeSpan ForgetIdleConsumersAfter { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How often a silo trims the stream below the first entry some group has not acknowledged
+    /// (<see cref="StreamTrimmer"/>). Default 1 minute.
+    /// </summary>
+    public TimeSpan TrimInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How far ahead of this silo's clock an entry's timestamp may be before it is dead-lettered. Read from
+    /// <c>Reco:Events:MaxFutureSkew</c> (shared with the gateway); default 1 day.
+    /// </summary>
+    public TimeSpan MaxFutureSkew { get; set; } = GrainInterfaces.Events.EventValidation.DefaultMaxFutureSkew;
+
     /// <summary>Fills in the keys left unset from the cluster's service id.</summary>
     public void ResolveKeys(string serviceId)
     {
@@ -78,6 +90,10 @@ public sealed class EventStreamOptionsValidator : IValidateOptions<EventStreamOp
             failures.Add($"Reco:Events:Stream:ForgetIdleConsumersAfter (env Reco__Events__Stream__ForgetIdleConsumersAfter) must be at least 1 s, not {o.ForgetIdleConsumersAfter}.");
         if (o.MaxDeliveries is < 1 or > 1000)
             failures.Add($"Reco:Events:Stream:MaxDeliveries (env Reco__Events__Stream__MaxDeliveries) must be in [1, 1000], not {o.MaxDeliveries}.");
+        if (o.TrimInterval < TimeSpan.FromSeconds(1) || o.TrimInterval > TimeSpan.FromDays(1))
+            failures.Add($"Reco:Events:Stream:TrimInterval (env Reco__Events__Stream__TrimInterval) must be between 1 s and 1 day, not {o.TrimInterval}.");
+        if (o.MaxFutureSkew < TimeSpan.Zero || o.MaxFutureSkew > TimeSpan.FromDays(3650))
+            failures.Add($"Reco:Events:MaxFutureSkew (env Reco__Events__MaxFutureSkew) must be between 00:00:00 and 3650.00:00:00, not {o.MaxFutureSkew}.");
         if (o.DeadLetterMaxLength < 1)
             failures.Add($"Reco:Events:Stream:DeadLetterMaxLength (env Reco__Events__Stream__DeadLetterMaxLength) must be at least 1, not {o.DeadLetterMaxLength}.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -14,7 +14,7 @@ namespace OrleansReco.Silo.Events;
 /// <summary>
 /// The event archive in Redis, shared by every silo of the cluster. Events: one Redis Stream entry per event (fields
 /// <c>user_id</c>, <c>item_id</c>, <c>type</c>, <c>value</c>, <c>timestamp</c> and <c>event_id</c> when the event has
-/// one); the entry id is the arrival time, so retention trims by arrival (<c>XTRIM MINID ~</c>, at most once a minute
+/// one); the entry id is the arrival time by Redis' clock, so retention trims by arrival (<c>XTRIM MINID ~</c> below Redis' <c>TIME</c> minus the retention, at most once a minute
 /// per instance) and every append bounds the length approximately (<c>XADD MAXLEN ~</c>). Profiles: one hash field
 /// per user holding the features as JSON.
 /// </summary>
@@ -130,9 +130,10 @@ public sealed partial class RedisEventArchive : IEventArchive
         long now = _time.GetUtcNow().UtcTicks;
         long due = Interlocked.Read(ref _nextTrimTicks);
         if (now < due || Interlocked.CompareExchange(ref _nextTrimTicks, now + TrimInterval.Ticks, due) != due) return;
-        long minId = (_time.GetUtcNow() - _options.Retention).ToUnixTimeMilliseconds();
         try
         {
+            // By Redis' clock, which stamped the entry ids, not this silo's (which may be off).
+            long minId = await RedisNowMillisecondsAsync(db) - (long)_options.Retention.TotalMilliseconds;
             long trimmed = await db.StreamTrimByMinIdAsync(_events, minId.ToString(CultureInfo.InvariantCulture), useApproximateMaxLength: true);
             if (trimmed > 0) LogTrimmed(_events.ToString(), trimmed, _options.Retention);
         }
@@ -140,6 +141,13 @@ public sealed partial class RedisEventArchive : IEventArchive
         {
             LogTrimFailed(e, _events.ToString());
         }
+    }
+
+    /// <summary>Redis' clock (<c>TIME</c>) in unix milliseconds.</summary>
+    public static async Task<long> RedisNowMillisecondsAsync(IDatabase db)
+    {
+        var time = (RedisResult[])(await db.ExecuteAsync("TIME"))!;
+        return (long)time[0] * 1000 + (long)time[1] / 1000;
     }
 
     private static NameValueEntry[] Fields(string userId, UserEvent e)

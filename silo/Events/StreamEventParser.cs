@@ -27,7 +27,9 @@ public static class StreamEventParser
         public string Reason => string.Join("; ", Errors.Select(e => $"{e.Field}: {e.Message}"));
     }
 
-    public static Result Parse(string entryId, IReadOnlyList<KeyValuePair<string, string>> fields, IReadOnlySet<string>? types = null)
+    /// <remarks><paramref name="latest"/>: the latest timestamp accepted (<see cref="EventValidation.Latest"/>).</remarks>
+    public static Result Parse(string entryId, IReadOnlyList<KeyValuePair<string, string>> fields, IReadOnlySet<string>? types = null,
+        long latest = EventValidation.MaxTimestamp)
     {
         ArgumentNullException.ThrowIfNull(fields);
         var errors = new List<FieldError>();
@@ -45,7 +47,7 @@ public static class StreamEventParser
         else if (!TryParseTimestamp(raw.Timestamp, out timestamp))
             errors.Add(new FieldError("timestamp", $"timestamp '{Clip(raw.Timestamp)}' is neither unix seconds nor an ISO 8601 date and time."));
         var e = new UserEvent(raw.EventId ?? DerivedIdPrefix + entryId, raw.ItemId ?? "", raw.Type ?? "", value, timestamp);
-        foreach (var error in EventValidation.Check(raw.UserId, e, types))
+        foreach (var error in EventValidation.Check(raw.UserId, e, types, latest: latest))
         {
             // Value and timestamp problems of parsing are already reported.
             if (!errors.Any(x => x.Field == error.Field)) errors.Add(error);

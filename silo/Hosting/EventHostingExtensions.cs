@@ -40,6 +40,8 @@ public static class EventHostingExtensions
 
         services.AddOptions<EventStreamOptions>().BindConfiguration(EventStreamOptions.Section).ValidateOnStart();
         services.AddOptions<EventStreamOptions>().PostConfigure<IOptions<ClusterOptions>>((o, cluster) => o.ResolveKeys(cluster.Value.ServiceId));
+        services.AddOptions<EventStreamOptions>().PostConfigure(o =>
+            o.MaxFutureSkew = silo.Configuration.GetValue(GrainInterfaces.Events.EventValidation.MaxFutureSkewKey, o.MaxFutureSkew));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventStreamOptions>, EventStreamOptionsValidator>());
         bool enabled = silo.Configuration.GetSection(EventStreamOptions.Section).GetValue(nameof(EventStreamOptions.Enabled), true);
         if (enabled)

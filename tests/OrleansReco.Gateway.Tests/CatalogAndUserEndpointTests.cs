@@ -8,7 +8,7 @@ public sealed class CatalogAndUserEndpointTests(GatewayFixture fx)
     [Fact]
     public async Task PutItem_NewThenReplaced_201Then200AndReadBack()
     {
-        using var client = fx.Factory.Client(GatewayFactory.WriteKey);
+        using var client = fx.Factory.Client(GatewayFactory.CatalogueKey);
         string id = "put-" + Guid.NewGuid().ToString("N")[..8];
         var created = await (await client.PutJsonAsync($"/v1/items/{id}", """{"features":{"category":"b","price":12.5},"metadata":{"brand":"x"}}"""))
             .JsonAsync(HttpStatusCode.Created);
@@ -25,7 +25,7 @@ public sealed class CatalogAndUserEndpointTests(GatewayFixture fx)
     [Fact]
     public async Task PostItems_Bulk_AddsAllThenDeleteRemovesOne()
     {
-        using var client = fx.Factory.Client(GatewayFactory.WriteKey);
+        using var client = fx.Factory.Client(GatewayFactory.CatalogueKey);
         string prefix = "bulk-" + Guid.NewGuid().ToString("N")[..6];
         var result = await (await client.PostJsonAsync("/v1/items",
             $$$"""{"items":[{"item_id":"{{{prefix}}}-1","features":{"category":"a"}},{"item_id":"{{{prefix}}}-2","features":{"category":"b","tags":["x","y"]}}]}"""))
@@ -61,7 +61,7 @@ public sealed class CatalogAndUserEndpointTests(GatewayFixture fx)
     [InlineData("""[]""", "body")]
     public async Task PutItem_BadBody_Returns400NamingTheField(string body, string field)
     {
-        using var client = fx.Factory.Client(GatewayFactory.WriteKey);
+        using var client = fx.Factory.Client(GatewayFactory.CatalogueKey);
         await (await client.PutJsonAsync("/v1/items/bad-item", body)).AssertProblemAsync(HttpStatusCode.BadRequest, field);
     }
 
@@ -72,7 +72,7 @@ public sealed class CatalogAndUserEndpointTests(GatewayFixture fx)
     [InlineData("""{"items":"x"}""", "items")]
     public async Task PostItems_BadBody_Returns400NamingTheField(string body, string field)
     {
-        using var client = fx.Factory.Client(GatewayFactory.WriteKey);
+        using var client = fx.Factory.Client(GatewayFactory.CatalogueKey);
         await (await client.PostJsonAsync("/v1/items", body)).AssertProblemAsync(HttpStatusCode.BadRequest, field);
     }
 
@@ -83,7 +83,8 @@ public sealed class CatalogAndUserEndpointTests(GatewayFixture fx)
         string user = "p-" + Guid.NewGuid().ToString("N")[..8];
         var saved = await (await client.PutJsonAsync($"/v1/users/{user}", """{"features":{"age_group":"26-40"}}""")).JsonAsync();
         Assert.Equal("gw-test-v1", saved.GetProperty("model_version").GetString());
-        var got = await (await client.GetAsync($"/v1/users/{user}")).JsonAsync();
+        using var support = fx.Factory.Client(GatewayFactory.UsersReadKey);
+        var got = await (await support.GetAsync($"/v1/users/{user}")).JsonAsync();
         Assert.Equal("26-40", got.GetProperty("profile").GetProperty("age_group").GetString());
         Assert.Equal(0, got.GetProperty("history").GetArrayLength());
     }
@@ -92,7 +93,8 @@ public sealed class CatalogAndUserEndpointTests(GatewayFixture fx)
     public async Task GetUser_Unknown_Returns404_AndBadProfile400()
     {
         using var client = fx.Factory.Client(GatewayFactory.WriteKey);
-        await (await client.GetAsync("/v1/users/nobody-at-all")).AssertProblemAsync(HttpStatusCode.NotFound);
+        using var support = fx.Factory.Client(GatewayFactory.UsersReadKey);
+        await (await support.GetAsync("/v1/users/nobody-at-all")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await client.PutJsonAsync("/v1/users/u1", """{"features":5}""")).AssertProblemAsync(HttpStatusCode.BadRequest, "features");
         await (await client.PutJsonAsync("/v1/users/u1", """{}""")).AssertProblemAsync(HttpStatusCode.BadRequest, "features");
     }

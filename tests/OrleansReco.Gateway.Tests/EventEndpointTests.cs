@@ -49,7 +49,7 @@ public sealed class EventEndpointTests(GatewayFixture fx)
         var again = await (await client.PostJsonAsync("/v1/events", body)).JsonAsync(HttpStatusCode.Accepted);
         Assert.Equal(0, again.GetProperty("accepted").GetInt32());
 
-        using var reader = fx.Factory.Client(GatewayFactory.ReadKey);
+        using var reader = fx.Factory.Client(GatewayFactory.UsersReadKey);
         var history = (await (await reader.GetAsync($"/v1/users/{user}")).JsonAsync()).GetProperty("history");
         Assert.Equal(1, history.GetArrayLength());
         Assert.Equal(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero).ToUnixTimeSeconds(), history[0].GetProperty("timestamp").GetInt64());
@@ -86,6 +86,8 @@ public sealed class EventEndpointTests(GatewayFixture fx)
         { """{"events":[{"user_id":"u","item_id":"i","type":"VIEW"}]}""", "events[0].type" },
         { """{"events":[{"user_id":"u","item_id":"i","type":"view","timestamp":1e30}]}""", "events[0].timestamp" },
         { """{"events":[{"user_id":"u","item_id":"i","type":"view","timestamp":-99999999999999}]}""", "events[0].timestamp" },
+        { """{"events":[{"user_id":"u","item_id":"i","type":"view","timestamp":"1969-12-31T23:59:59Z"}]}""", "events[0].timestamp" },
+        { """{"events":[{"user_id":"u","item_id":"i","type":"view","timestamp":"2100-01-01T00:00:00Z"}]}""", "events[0].timestamp" },
         { """{"events":[{"user_id":["u"],"item_id":"i","type":"view"}]}""", "events[0].user_id" },
         { """{"events":[{"user_id":"u","item_id":"i","type":"view","context":"x"}]}""", "events[0].context" },
         { """{"events":[42]}""", "events[0]" },
@@ -102,6 +104,28 @@ public sealed class EventEndpointTests(GatewayFixture fx)
     {
         using var client = fx.Factory.Client();
         await (await client.PostJsonAsync("/v1/events", body)).AssertProblemAsync(HttpStatusCode.BadRequest, field);
+    }
+
+    [Fact]
+    public async Task PostEvents_MoreEventsForOneUserThanTheIdWindow_Returns400NamingUserAndLimit_NothingRecorded()
+    {
+        using var client = fx.Factory.Client(GatewayFactory.WriteKey);
+        string crowded = NewUser(), other = NewUser();
+        string Events(string user, int count, string tag) =>
+            string.Join(",", Enumerable.Range(0, count).Select(i => $$"""{"event_id":"{{tag}}-{{i}}","user_id":"{{user}}","item_id":"item-001","type":"view"}"""));
+
+        var problem = await (await client.PostJsonAsync("/v1/events", $"[{Events(crowded, GatewayFixture.EventIdWindow + 1, "a")},{Events(other, 1, "b")}]"))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "events");
+
+        string detail = problem.GetProperty("errors").GetProperty("events")[0].GetString()!;
+        Assert.Contains(crowded, detail);
+        Assert.Contains("Reco:Users:EventIdWindow", detail);
+        Assert.Contains($"{GatewayFixture.EventIdWindow}", detail);
+        Assert.DoesNotContain(other, detail);
+        using var support = fx.Factory.Client(GatewayFactory.UsersReadKey);
+        await (await support.GetAsync($"/v1/users/{other}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        // At the window, the batch is accepted.
+        await (await client.PostJsonAsync("/v1/events", $"[{Events(crowded, GatewayFixture.EventIdWindow, "c")}]")).JsonAsync(HttpStatusCode.Accepted);
     }
 
     [Fact]

@@ -18,8 +18,10 @@ public class GatewayFactoryBase(IReadOnlyDictionary<string, string?> settings) :
     public const string WriteKey = "test-write-key-0123456789";
     public const string ReadKey = "test-read-key-01234567890";
     public const string LimitedKey = "test-limited-key-01234567";
+    public const string CatalogueKey = "test-catalogue-key-0123456";
+    public const string UsersReadKey = "test-users-read-key-012345";
 
-    /// <summary>Settings every test gateway shares: four keys (one with a tiny rate limit) and fresh ports.</summary>
+    /// <summary>Settings every test gateway shares: six keys (one with a tiny rate limit; index 4 is left for a test's own) and fresh ports.</summary>
     public static Dictionary<string, string?> BaseSettings()
     {
         var s = new Dictionary<string, string?>
@@ -34,6 +36,8 @@ public class GatewayFactoryBase(IReadOnlyDictionary<string, string?> settings) :
         AddKey(s, 3, "limited", LimitedKey, "read");
         s["Reco:Gateway:ApiKeys:3:PermitsPerSecond"] = "1";
         s["Reco:Gateway:ApiKeys:3:Burst"] = "2";
+        AddKey(s, 5, "catalogue", CatalogueKey, "catalogue");
+        AddKey(s, 6, "support", UsersReadKey, "users:read");
         return s;
     }
 

@@ -14,6 +14,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     public const int MaxK = 100;
     public const int MaxRequestBytes = 256 * 1024;
 
+    /// <summary>The user grains' event-id window: below <see cref="MaxBatch"/>, so that one batch can exceed it.</summary>
+    public const int EventIdWindow = 40;
+
     public GatewayFactory Factory { get; private set; } = null!;
     public string ModelPath { get; private set; } = "";
     public IGrainFactory Grains => Factory.Services.GetRequiredService<IGrainFactory>();
@@ -29,6 +32,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         settings["Reco:Gateway:MaxBatch"] = MaxBatch.ToString();
         settings["Reco:Gateway:MaxK"] = MaxK.ToString();
         settings["Reco:Gateway:MaxRequestBytes"] = MaxRequestBytes.ToString();
+        settings["Reco:Users:EventIdWindow"] = EventIdWindow.ToString();
         Factory = new GatewayFactory(settings);
         var items = Enumerable.Range(0, ItemCount).Select(i => new CatalogItem(ItemId(i),
             new Dictionary<string, string> { ["category"] = CategoryOf(i), ["price"] = (5 + i % 10).ToString() })).ToArray();

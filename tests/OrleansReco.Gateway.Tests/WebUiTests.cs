@@ -84,6 +84,12 @@ public sealed class WebUiTests : IAsyncLifetime
         await page.ClickAsync("#browse-form button[type=submit]");
         await Assertions.Expect(page.Locator("#page-info")).ToContainTextAsync("of 13");
         await Assertions.Expect(page.Locator("#model")).ToContainTextAsync("current: ui-v1");
+
+        // The admin key lives in this tab's sessionStorage only, also after it is typed in again.
+        await page.FillAsync("#api-key", Key);
+        await page.DispatchEventAsync("#api-key", "change");
+        Assert.Equal(Key, await page.EvaluateAsync<string>("() => sessionStorage.getItem('reco.apiKey')"));
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => localStorage.length"));
     }
 
     private static async Task<List<string>> IdsAsync(ILocator items)

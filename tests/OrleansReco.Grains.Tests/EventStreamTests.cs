@@ -26,6 +26,46 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
     private IUserGrain User(string id) => fixture.Cluster.GrainFactory.GetGrain<IUserGrain>(id);
 
     [Fact]
+    public async Task Consume_TimestampFarAhead_DeadLetteredNamingTheSetting()
+    {
+        using var outcomes = fixture.ListenToOutcomes();
+        long before = outcomes["dead_letter"];
+        long ahead = DateTimeOffset.UtcNow.AddDays(3).ToUnixTimeSeconds();
+        string id = (await AddAsync([Flat(TestData.Unique("future"), "item-1", ahead)]))[0];
+
+        await outcomes.WaitAsync("dead_letter", before + 1, "Dead-letter an entry three days ahead");
+
+        var letter = (await fixture.Db.StreamRangeAsync(fixture.DeadLetterKey)).Single(e => e["source_id"] == id);
+        Assert.StartsWith("timestamp:", letter["reason"].ToString());
+        Assert.Contains("Reco:Events:MaxFutureSkew", letter["reason"].ToString());
+    }
+
+    [Fact]
+    public async Task GroupDeleted_RecreatedAfterWhatWasAcknowledged_StreamNotReplayed()
+    {
+        using var outcomes = fixture.ListenToOutcomes();
+        string prefix = TestData.Unique("ng");
+        const int Handled = 300;
+        await AddAsync(Enumerable.Range(0, Handled).Select(i => Flat($"{prefix}-u{i % 7}", $"item-{i}", 1_700_000_000 + i)));
+        await outcomes.WaitAsync("accepted", Handled, "Consume the entries before the group vanishes");
+        var consumers = fixture.Cluster.Silos.Cast<InProcessSiloHandle>().Select(s => s.SiloHost.Services.GetRequiredService<EventStreamConsumer>()).ToList();
+        Assert.True(consumers.All(c => !c.LastAcknowledged.IsNull), "Setup: each silo should have acknowledged some of the entries.");
+        long streamLength = await fixture.Db.StreamLengthAsync(fixture.StreamKey);
+
+        Assert.True(await fixture.Db.StreamDeleteConsumerGroupAsync(fixture.StreamKey, EventStreamFixture.Group));
+        await AddAsync([Flat($"{prefix}-late", "item-1", 1_700_001_000)]);
+        await outcomes.WaitAsync("accepted", Handled + 1, "Consume an entry added after the group vanished");
+        // A later entry, read in a later batch: once it is counted, every replayed entry before it is counted too.
+        await AddAsync([Flat($"{prefix}-marker", "item-2", 1_700_001_001)]);
+        await outcomes.WaitAsync("accepted", Handled + 2, "Consume a marker entry after the group came back");
+
+        Assert.True(outcomes["duplicate"] < Handled,
+            $"{outcomes["duplicate"]} entries were delivered again after the group was recreated; the stream held {streamLength}.");
+        Assert.Contains(await fixture.Db.StreamGroupInfoAsync(fixture.StreamKey), g => g.Name == EventStreamFixture.Group);
+        Assert.Equal(1, (await User($"{prefix}-late").GetContextAsync()).EventCount);
+    }
+
+    [Fact]
     public async Task Consume_ValidAndInvalidEntries_ValidRecordedOnceInvalidDeadLettered()
     {
         using var outcomes = fixture.ListenToOutcomes();
@@ -89,8 +129,8 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
         await User(broken).RecordEventsAsync([TestData.Event("item-0")]);
         var storageKey = await BreakStorageAsync(broken);
 
-        var brokenIds = await AddAsync(Enumerable.Range(1, 3).Select(i => Flat(broken, $"item-{i}", 1_800_000_000 + i)));
-        await AddAsync(Enumerable.Range(1, 5).Select(i => Flat(healthy, $"item-{i}", 1_800_000_000 + i)));
+        var brokenIds = await AddAsync(Enumerable.Range(1, 3).Select(i => Flat(broken, $"item-{i}", 1_750_000_000 + i)));
+        await AddAsync(Enumerable.Range(1, 5).Select(i => Flat(healthy, $"item-{i}", 1_750_000_000 + i)));
         await outcomes.WaitAsync("accepted", 5, "Healthy user's entries");
         await outcomes.WaitAsync("retry", 3, "Broken user's entries fail");
 
@@ -113,7 +153,7 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
         await User(broken).RecordEventsAsync([TestData.Event("item-0")]);
         var storageKey = await BreakStorageAsync(broken);
 
-        var id = (await AddAsync([Flat(broken, "item-1", 1_800_000_000, eventId: "hopeless-1")])).Single();
+        var id = (await AddAsync([Flat(broken, "item-1", 1_750_000_000, eventId: "hopeless-1")])).Single();
         await outcomes.WaitAsync("dead_letter", 1, $"Entry failing {EventStreamFixture.MaxDeliveries} deliveries");
         await RepairStorageAsync(storageKey);
 
@@ -130,14 +170,14 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
     {
         using var outcomes = fixture.ListenToOutcomes();
         string user = TestData.Unique("again");
-        var ids = await AddAsync([Flat(user, "item-1", 1_800_000_001, eventId: $"{user}-1"), Flat(user, "item-2", 1_800_000_002)]);
+        var ids = await AddAsync([Flat(user, "item-1", 1_750_000_001, eventId: $"{user}-1"), Flat(user, "item-2", 1_750_000_002)]);
         await outcomes.WaitAsync("accepted", 2, "First delivery");
 
         // Redelivery: the group is moved back to the first entry, so the second (no event id: derived id) comes again.
         await fixture.Db.StreamConsumerGroupSetPositionAsync(fixture.StreamKey, EventStreamFixture.Group, ids[0]);
         await outcomes.WaitAsync("duplicate", 1, "Redelivered entry without event id");
         // A producer's retry: the same event (same event id) added again as a new entry.
-        await AddAsync([Flat(user, "item-1", 1_800_000_001, eventId: $"{user}-1")]);
+        await AddAsync([Flat(user, "item-1", 1_750_000_001, eventId: $"{user}-1")]);
         await outcomes.WaitAsync("duplicate", 2, "Re-added entry with the same event id");
 
         var context = await User(user).GetContextAsync();
@@ -155,7 +195,7 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
         // A consumer that reads and then dies: the entries are added and delivered to it in one transaction, so no
         // live silo sees them first; they are never acknowledged by it.
         var tx = fixture.Db.CreateTransaction();
-        var adds = Enumerable.Range(1, 4).Select(i => tx.StreamAddAsync(fixture.StreamKey, Flat(user, $"item-{i}", 1_800_000_000 + i))).ToArray();
+        var adds = Enumerable.Range(1, 4).Select(i => tx.StreamAddAsync(fixture.StreamKey, Flat(user, $"item-{i}", 1_750_000_000 + i))).ToArray();
         var read = tx.StreamReadGroupAsync(fixture.StreamKey, EventStreamFixture.Group, "silo-that-died", StreamPosition.NewMessages, 100);
         Assert.True(await tx.ExecuteAsync(), "Setup: the transaction did not run.");
         Assert.Equal((await Task.WhenAll(adds)).Select(id => id.ToString()), (await read).Select(e => e.Id.ToString()));
@@ -163,6 +203,30 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
         await outcomes.WaitAsync("accepted", 4, $"Entries idle on a dead consumer for {EventStreamFixture.ClaimIdle.TotalSeconds} s");
 
         Assert.Equal(["item-1", "item-2", "item-3", "item-4"], (await User(user).GetContextAsync()).SeenItemIds);
+        Assert.Equal(0, await fixture.PendingAsync());
+    }
+
+    [Fact]
+    public async Task Consume_PendingEntryTrimmedBeforeItWasSaved_DeadLetteredAndCounted()
+    {
+        using var outcomes = fixture.ListenToOutcomes();
+        long trimmedBefore = outcomes["trimmed"];
+        string user = TestData.Unique("trim");
+        var tx = fixture.Db.CreateTransaction();
+        var adds = Enumerable.Range(1, 2).Select(i => tx.StreamAddAsync(fixture.StreamKey, Flat(user, $"item-{i}", 1_750_000_000 + i))).ToArray();
+        var read = tx.StreamReadGroupAsync(fixture.StreamKey, EventStreamFixture.Group, "silo-that-died", StreamPosition.NewMessages, 100);
+        Assert.True(await tx.ExecuteAsync(), "Setup: the transaction did not run.");
+        var ids = (await Task.WhenAll(adds)).Select(id => id.ToString()).ToArray();
+        Assert.Equal(ids, (await read).Select(e => e.Id.ToString()));
+        // The first entry leaves the stream while pending (as a producer's XADD MAXLEN or an XDEL would remove it).
+        Assert.Equal(1, await fixture.Db.StreamDeleteAsync(fixture.StreamKey, [ids[0]]));
+
+        await outcomes.WaitAsync("trimmed", trimmedBefore + 1, "Dead-letter the pending entry that was removed");
+        await outcomes.WaitAsync("accepted", 1, "Record the pending entry that is still there");
+
+        var letter = (await fixture.Db.StreamRangeAsync(fixture.DeadLetterKey)).Single(e => e["source_id"] == ids[0]);
+        Assert.StartsWith("trimmed:", letter["reason"].ToString());
+        Assert.Equal(["item-2"], (await User(user).GetContextAsync()).SeenItemIds);
         Assert.Equal(0, await fixture.PendingAsync());
     }
 

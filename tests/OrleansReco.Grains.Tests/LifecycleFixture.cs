@@ -11,6 +11,10 @@ public sealed class LifecycleFixture : IAsyncLifetime
 {
     public const int ChunkBytes = 16 * 1024;
 
+    /// <summary>Versions the registry keeps: more than this collection publishes to the default registry, so that its
+    /// first (configured) version stays; the retention test publishes more to a registry of its own.</summary>
+    public const int KeepVersions = 20;
+
     public TestCluster Cluster { get; private set; } = null!;
     public string ModelPath { get; private set; } = "";
 
@@ -22,6 +26,7 @@ public sealed class LifecycleFixture : IAsyncLifetime
         {
             ["Reco:Model:Path"] = ModelPath,
             ["Reco:Model:ChunkBytes"] = ChunkBytes.ToString(),
+            ["Reco:Model:KeepVersions"] = KeepVersions.ToString(),
         }));
         builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
         Cluster = builder.Build();

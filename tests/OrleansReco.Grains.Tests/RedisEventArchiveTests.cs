@@ -23,11 +23,11 @@ public sealed class RedisArchiveServerFixture : IAsyncLifetime
     }
 
     /// <summary>An archive on its own keys.</summary>
-    public RedisEventArchive NewArchive(TimeSpan? retention = null, long maxLength = 10_000_000)
+    public RedisEventArchive NewArchive(TimeSpan? retention = null, long maxLength = 10_000_000, TimeProvider? clock = null)
     {
         var options = new EventArchiveOptions { Retention = retention ?? TimeSpan.FromDays(30), MaxLength = maxLength };
         options.ResolveKeys(TestData.Unique("archive"));
-        return new RedisEventArchive(Connection, Options.Create(options), TimeProvider.System, NullLogger<RedisEventArchive>.Instance);
+        return new RedisEventArchive(Connection, Options.Create(options), clock ?? TimeProvider.System, NullLogger<RedisEventArchive>.Instance);
     }
 
     public async Task DisposeAsync()
@@ -104,6 +104,26 @@ public sealed class RedisEventArchiveTests(RedisArchiveServerFixture fixture) : 
         int oldLeft = left.Count(e => e.UserId == "old");
         Assert.True(oldLeft <= RedisArchiveServerFixture.NodeEntries,
             $"Retention: {oldLeft} of 200 entries older than the retention are left; at most one stream node ({RedisArchiveServerFixture.NodeEntries}) may stay.");
+    }
+
+    [Fact]
+    public async Task Append_SiloClockADayAhead_TrimsByRedisClock_KeepsEntriesWithinRetention()
+    {
+        var archive = fixture.NewArchive(retention: TimeSpan.FromHours(1), clock: new SkewedClock(TimeSpan.FromDays(1)));
+        long recent = DateTimeOffset.UtcNow.AddMinutes(-30).ToUnixTimeMilliseconds();
+        for (int i = 0; i < 200; i++)
+            await Db.StreamAddAsync(archive.EventsKey, [new("user_id", "recent"), new("item_id", $"r{i}"), new("type", "view"), new("value", "1"), new("timestamp", "5")], messageId: $"{recent}-{i}");
+
+        await archive.AppendAsync("new", [At(100, "fresh")]);
+
+        var left = await archive.ReadAsync(0, long.MaxValue).ToListAsync();
+        Assert.Equal(201, left.Count);
+    }
+
+    /// <summary>The system clock shifted by <paramref name="offset"/> (a silo whose clock is off).</summary>
+    private sealed class SkewedClock(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => TimeProvider.System.GetUtcNow() + offset;
     }
 
     [Fact]

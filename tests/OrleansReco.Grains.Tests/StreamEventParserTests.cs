@@ -7,6 +7,22 @@ public sealed class StreamEventParserTests
     private static StreamEventParser.Result Parse(params (string Name, string Value)[] fields) =>
         StreamEventParser.Parse("1700000000000-0", fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)).ToArray());
 
+    [Theory]
+    [InlineData("1969-12-31T23:59:59Z", "before 1970")]
+    [InlineData("-1", "before 1970")]
+    [InlineData("1700090001", "Reco:Events:MaxFutureSkew")]
+    public void Parse_TimestampBefore1970OrPastTheLatest_RefusedNamingTimestamp(string timestamp, string reason)
+    {
+        var fields = new KeyValuePair<string, string>[] { new("user_id", "u1"), new("item_id", "i1"), new("type", "view"), new("timestamp", timestamp) };
+
+        var r = StreamEventParser.Parse("1-0", fields, latest: 1_700_090_000);
+
+        Assert.False(r.IsValid);
+        Assert.StartsWith("timestamp:", r.Reason);
+        Assert.Contains(reason, r.Reason);
+        Assert.True(StreamEventParser.Parse("1-0", [.. fields[..3], new("timestamp", "1700090000")], latest: 1_700_090_000).IsValid);
+    }
+
     [Fact]
     public void Parse_FlatFieldsWithIsoTimestamp_ValidEvent()
     {
