@@ -39,9 +39,9 @@ public sealed class MemoryUserStore(IOptions<ClusterOptions> cluster) : IUserSto
         return Task.FromResult(UserFormat.Decode($"memory:user:{userId}", version, snapshot, log));
     }
 
-    public Task<long> AppendAsync(string userId, long version, ReadOnlyMemory<EventRecord> events)
+    public Task<long> AppendAsync(string userId, long version, long archivedThrough, ReadOnlyMemory<EventRecord> events)
     {
-        var entry = UserFormat.EncodeEntry(version + 1, events.Span);
+        var entry = UserFormat.EncodeEntry(version + 1, archivedThrough, events.Span);
         var record = _users.GetOrAdd(userId, _ => new Record());
         lock (record)
         {

@@ -116,8 +116,8 @@ public sealed class RedisPersistenceTests(RedisClusterFixture fixture)
         var snapshot = new UserData();
         snapshot.Add(new EventRecord("item-1", "view", 1f, 10, "in-snapshot"));
         long v = await store.WriteSnapshotAsync("carol", 0, snapshot);
-        v = await store.AppendAsync("carol", v, new[] { new EventRecord("item-2", "click", 1f, 11, "in-log-1") });
-        await store.AppendAsync("carol", v, new[] { new EventRecord("item-3", "click", 1f, 12, "in-log-2"), new EventRecord("item-4", "view", 1f, 13, null) });
+        v = await store.AppendAsync("carol", v, 0, new[] { new EventRecord("item-2", "click", 1f, 11, "in-log-1") });
+        await store.AppendAsync("carol", v, 0, new[] { new EventRecord("item-3", "click", 1f, 12, "in-log-2"), new EventRecord("item-4", "view", 1f, 13, null) });
 
         await using var cluster = await fixture.StartClusterAsync(serviceId: service);
         var user = cluster.GrainFactory.GetGrain<IUserGrain>("carol");
