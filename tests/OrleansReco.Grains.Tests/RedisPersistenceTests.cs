@@ -8,11 +8,12 @@ using OrleansReco.Grains.Items;
 using OrleansReco.Grains.Users;
 using OrleansReco.Silo.Storage;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace OrleansReco.Grains.Tests;
 
 [Collection(RedisClusterCollection.Name)]
-public sealed class RedisPersistenceTests(RedisClusterFixture fixture)
+public sealed class RedisPersistenceTests(RedisClusterFixture fixture, ITestOutputHelper output)
 {
     [Fact]
     public async Task UserAndShardState_ClusterRestartOnRedis_Survive()
@@ -185,6 +186,7 @@ public sealed class RedisPersistenceTests(RedisClusterFixture fixture)
         long before = await InputBytesAsync(redis);
         for (int i = 0; i < events; i++) await user.RecordEventsAsync([TestData.Event($"item-{i % 60}", eventId: $"evt-{i:D6}-{Guid.NewGuid():N}")]);
         double perEvent = (await InputBytesAsync(redis) - before) / (double)events;
+        output.WriteLine($"Redis input per event, 200-event history, {events} single-event batches: {perEvent:F0} bytes");
         // Everything sent to Redis meanwhile counts (the appends, the snapshots every 100 events, the event archive,
         // and the cluster's own membership traffic), so the bound is on the whole path.
         Assert.True(perEvent <= 1024, $"{perEvent:F0} bytes were sent to Redis per event.");
