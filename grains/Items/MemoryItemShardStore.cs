@@ -6,15 +6,15 @@ namespace OrleansReco.Grains.Items;
 
 /// <summary>
 /// The shard store in this process's memory (the embedded default; nothing outlives the process), shared by the
-/// silos of one service id that this process hosts: per shard the encoded entry of each item, as a real store would
-/// keep it. Thread-safe.
+/// silos of one cluster (service and cluster id) that this process hosts: per shard the encoded entry of each item,
+/// as a real store would keep it. Thread-safe.
 /// </summary>
 public sealed class MemoryItemShardStore(IOptions<ClusterOptions> cluster) : IItemShardStore
 {
     private static readonly ConcurrentDictionary<string, ConcurrentDictionary<string, ConcurrentDictionary<string, byte[]>>> Services = new(StringComparer.Ordinal);
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte[]>> _shards =
-        Services.GetOrAdd(cluster.Value.ServiceId, _ => new(StringComparer.Ordinal));
+        Services.GetOrAdd($"{cluster.Value.ServiceId}/{cluster.Value.ClusterId}", _ => new(StringComparer.Ordinal));
 
     public Task LoadAsync(string shard, Dictionary<string, StoredItem> items)
     {

@@ -6,9 +6,10 @@ namespace OrleansReco.Grains.Users;
 
 /// <summary>
 /// The user store in this process's memory (the embedded default; nothing outlives the process), shared by the
-/// silos of one service id that this process hosts (a test cluster hosts several), so a user reactivated on another
-/// of them finds its state. It keeps the encoded records, as a real store would, so a reactivation reads back
-/// exactly what was written: per user a snapshot and the entries appended after it. Thread-safe.
+/// silos of one cluster (service and cluster id) that this process hosts (a test cluster hosts several), so a user
+/// reactivated on another of them finds its state. It keeps the encoded records, as a real store would, so a
+/// reactivation reads back exactly what was written: per user a snapshot and the entries appended after it.
+/// Thread-safe.
 /// </summary>
 public sealed class MemoryUserStore(IOptions<ClusterOptions> cluster) : IUserStore
 {
@@ -22,7 +23,7 @@ public sealed class MemoryUserStore(IOptions<ClusterOptions> cluster) : IUserSto
     private static readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Record>> Services = new(StringComparer.Ordinal);
 
     private readonly ConcurrentDictionary<string, Record> _users =
-        Services.GetOrAdd(cluster.Value.ServiceId, _ => new ConcurrentDictionary<string, Record>(StringComparer.Ordinal));
+        Services.GetOrAdd($"{cluster.Value.ServiceId}/{cluster.Value.ClusterId}", _ => new ConcurrentDictionary<string, Record>(StringComparer.Ordinal));
 
     public Task<StoredUser> LoadAsync(string userId)
     {
@@ -39,9 +40,9 @@ public sealed class MemoryUserStore(IOptions<ClusterOptions> cluster) : IUserSto
         return Task.FromResult(UserFormat.Decode($"memory:user:{userId}", version, snapshot, log));
     }
 
-    public Task<long> AppendAsync(string userId, long version, ReadOnlyMemory<EventRecord> events)
+    public Task<long> AppendAsync(string userId, long version, long archivedThrough, ReadOnlyMemory<EventRecord> events)
     {
-        var entry = UserFormat.EncodeEntry(version + 1, events.Span);
+        var entry = UserFormat.EncodeEntry(version + 1, archivedThrough, events.Span);
         var record = _users.GetOrAdd(userId, _ => new Record());
         lock (record)
         {

@@ -17,6 +17,12 @@ public sealed class UserData
     public float[]? Embedding { get; set; }
     public string? ModelVersion { get; set; }
 
+    /// <summary>The outbox: accepted (stored) events the event archive has not confirmed yet, oldest first.</summary>
+    public List<EventRecord> Outbox { get; } = [];
+
+    /// <summary>The store version up to which every accepted event is in the archive, apart from <see cref="Outbox"/>.</summary>
+    public long ArchivedThrough { get; set; }
+
     /// <summary>
     /// Adds one event unless its id is remembered (then false): inserted by timestamp (stable: equal timestamps keep
     /// arrival order, so late events land in place) and counted. A reload replays stored batches through the same

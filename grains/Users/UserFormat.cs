@@ -3,9 +3,9 @@ using OrleansReco.Grains.Storage;
 namespace OrleansReco.Grains.Users;
 
 /// <summary>
-/// The two records of a user's store. A snapshot (kind <c>'S'</c>) holds <see cref="UserData"/> whole and the store
-/// version it covers; a log entry (kind <c>'E'</c>) holds one accepted batch and its store version. A user is its
-/// snapshot plus the entries with a higher version, replayed in order.
+/// The two records of a user's store. A snapshot (kind <c>'S'</c>) holds <see cref="UserData"/> whole (with its
+/// archive outbox) and the store version it covers; a log entry (kind <c>'E'</c>) holds one accepted batch, its store
+/// version and the archive's progress. A user is its snapshot plus the entries with a higher version, in order.
 /// </summary>
 public static class UserFormat
 {
@@ -24,6 +24,8 @@ public static class UserFormat
             w.WriteLongs(user.EventIds.ToArray());
             w.WriteFloats(user.Embedding ?? []);
             w.WriteNullable(user.ModelVersion);
+            w.Write(user.ArchivedThrough);
+            WriteEvents(w, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(user.Outbox));
         }
         return buffer.ToArray();
     }
@@ -41,6 +43,8 @@ public static class UserFormat
             user.Embedding = embedding.Length == 0 ? null : embedding;
             user.ModelVersion = r.ReadNullable();
             if (user.Embedding is null) user.ModelVersion = null;
+            user.ArchivedThrough = r.ReadInt64();
+            user.Outbox.AddRange(ReadEvents(r));
             return (user, covers);
         });
 
@@ -50,28 +54,29 @@ public static class UserFormat
         UserData? user = null;
         long covers = 0;
         if (snapshot is not null) (user, covers) = DecodeSnapshot(snapshot, key);
-        var tail = new List<EventRecord[]>(log.Count);
+        var tail = new List<LogEntry>(log.Count);
         foreach (var bytes in log)
         {
-            var (entryVersion, events) = DecodeEntry(bytes, key);
-            if (entryVersion > covers) tail.Add(events);
+            var entry = DecodeEntry(bytes, key);
+            if (entry.Version > covers) tail.Add(entry);
         }
-        return new StoredUser(user, tail, version);
+        return new StoredUser(user, covers, tail, version);
     }
 
-    public static byte[] EncodeEntry(long version, ReadOnlySpan<EventRecord> events)
+    public static byte[] EncodeEntry(long version, long archivedThrough, ReadOnlySpan<EventRecord> events)
     {
-        using var buffer = new MemoryStream(16 + 48 * events.Length);
+        using var buffer = new MemoryStream(24 + 48 * events.Length);
         using (var w = StoredFormat.Begin(buffer, EntryKind))
         {
             w.Write(version);
+            w.Write(archivedThrough);
             WriteEvents(w, events);
         }
         return buffer.ToArray();
     }
 
-    public static (long Version, EventRecord[] Events) DecodeEntry(byte[] data, string key) =>
-        StoredFormat.Read(data, EntryKind, "user log entry", key, r => (r.ReadInt64(), ReadEvents(r)));
+    public static LogEntry DecodeEntry(byte[] data, string key) =>
+        StoredFormat.Read(data, EntryKind, "user log entry", key, r => new LogEntry(r.ReadInt64(), r.ReadInt64(), ReadEvents(r)));
 
     private static void WriteEvents(BinaryWriter w, ReadOnlySpan<EventRecord> events)
     {

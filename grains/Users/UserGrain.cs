@@ -14,7 +14,8 @@ namespace OrleansReco.Grains.Users;
 /// A user: profile, the last N events, a window of recent event ids (a repeat is a no-op) and the embedding with
 /// the model version it came from. Each accepted batch is appended to the user's store before it is acknowledged;
 /// every <see cref="UserGrainOptions.SnapshotEvery"/> events, on a profile change and on deactivation the whole user
-/// is written as a snapshot that replaces the appended entries.
+/// is written as a snapshot that replaces the appended entries. Stored events go to the event archive through an
+/// outbox kept with the user, so the archive gets every acknowledged event even when it is down for a while.
 /// </summary>
 [ServingSilosOnly]
 public sealed partial class UserGrain(
@@ -31,6 +32,7 @@ public sealed partial class UserGrain(
     private long _version;
     private int _sinceSnapshot;
     private bool _stale;
+    private bool _archivedSinceSnapshot;
 
     private string UserId => this.GetPrimaryKeyString();
 
@@ -48,20 +50,29 @@ public sealed partial class UserGrain(
             throw new RecoStorageException($"User '{UserId}': state could not be read: {e.Message}", e);
         }
         _user = stored.Snapshot ?? new UserData();
-        foreach (var batch in stored.Tail)
+        long archived = _user.ArchivedThrough;
+        foreach (var entry in stored.Tail) archived = Math.Max(archived, entry.ArchivedThrough);
+        // An entry written after the snapshot may say that the snapshot's outbox has reached the archive since.
+        if (archived >= stored.SnapshotVersion) _user.Outbox.Clear();
+        foreach (var entry in stored.Tail)
         {
-            foreach (var e in batch) _user.Add(e);
+            foreach (var e in entry.Events) _user.Add(e);
             _user.Trim(options.Value);
-            _sinceSnapshot += batch.Length;
+            _sinceSnapshot += entry.Events.Length;
+            if (entry.Version > archived) _user.Outbox.AddRange(entry.Events);
         }
+        _user.ArchivedThrough = archived;
         // The snapshot's embedding predates the replayed events; the first query computes a current one.
         if (stored.Tail.Count > 0) ClearEmbedding();
         _version = stored.Version;
+        await ArchiveOutboxAsync();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_sinceSnapshot == 0 || _stale) return;
+        if (_stale) return;
+        await ArchiveOutboxAsync();
+        if (_sinceSnapshot == 0 && !_archivedSinceSnapshot) return;
         try
         {
             await WriteSnapshotAsync();
@@ -79,24 +90,24 @@ public sealed partial class UserGrain(
         foreach (var e in events) Validate(e);
         ThrowIfStale();
         var added = new EventRecord[events.Length];
-        var kept = new List<UserEvent>(events.Length);
+        int accepted = 0;
         foreach (var e in events)
         {
             var record = new EventRecord(e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId);
-            if (!_user.Add(record)) continue;
-            added[kept.Count] = record;
-            kept.Add(e);
+            if (_user.Add(record)) added[accepted++] = record;
         }
-        int accepted = kept.Count, duplicates = events.Length - accepted;
+        int duplicates = events.Length - accepted;
         if (accepted > 0)
         {
             _user.Trim(options.Value);
             RefreshIfModel("event");
-            await PersistAsync(async () => _version = await store.AppendAsync(UserId, _version, added.AsMemory(0, accepted)));
+            await PersistAsync(async () => _version = await store.AppendAsync(UserId, _version, _user.ArchivedThrough, added.AsMemory(0, accepted)));
             _sinceSnapshot += accepted;
-            if (_sinceSnapshot >= options.Value.SnapshotEvery) await SnapshotAfterAppendAsync();
-            await archive.AppendAsync(UserId, kept);
+            _user.Outbox.AddRange(added.AsSpan(0, accepted));
         }
+        // Stored, so acknowledged whether or not the archive takes the events now; the outbox keeps them until it does.
+        await ArchiveOutboxAsync();
+        if (accepted > 0 && _sinceSnapshot >= options.Value.SnapshotEvery) await SnapshotAfterAppendAsync();
         metrics.EventsIngested(accepted, duplicates);
         return new EventAck(accepted, duplicates, _user.Events.Count, _user.ModelVersion ?? "");
     }
@@ -185,6 +196,36 @@ public sealed partial class UserGrain(
     {
         _version = await store.WriteSnapshotAsync(UserId, _version, _user);
         _sinceSnapshot = 0;
+        _archivedSinceSnapshot = false;
+    }
+
+    /// <summary>
+    /// Sends the outbox (stored events the archive has not confirmed) to the event archive. On failure the events stay
+    /// in the outbox, which is stored with the user, and go again with the next batch, on deactivation or on the next
+    /// activation; after a crash a batch may go twice, and archive readers keep one copy per event id.
+    /// </summary>
+    private async Task ArchiveOutboxAsync()
+    {
+        var outbox = _user.Outbox;
+        if (outbox.Count == 0) return;
+        var events = new UserEvent[outbox.Count];
+        for (int i = 0; i < events.Length; i++)
+        {
+            var e = outbox[i];
+            events[i] = new UserEvent(e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp);
+        }
+        try
+        {
+            await archive.AppendAsync(UserId, events);
+        }
+        catch (Exception e)
+        {
+            LogArchiveFailed(e, UserId, events.Length);
+            return;
+        }
+        outbox.Clear();
+        _user.ArchivedThrough = _version;
+        _archivedSinceSnapshot = true;
     }
 
     /// <summary>
@@ -244,7 +285,7 @@ public sealed partial class UserGrain(
         long version = await store.WriteSnapshotAsync(UserId, 0, user);
         await old.ClearAsync();
         LogMigrated(UserId, user.Events.Count);
-        return new StoredUser(user, [], version);
+        return new StoredUser(user, version, [], version);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "User {UserId}: state could not be saved; the activation reloads")]
@@ -255,6 +296,9 @@ public sealed partial class UserGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: snapshot could not be written; the appended entries are kept and replayed on the next activation")]
     private partial void LogSnapshotFailed(Exception error, string userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: the event archive did not take {Count} stored events; they stay in the user's outbox and are sent again")]
+    private partial void LogArchiveFailed(Exception error, string userId, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: moved from the previous storage layout ({Events} events)")]
     private partial void LogMigrated(string userId, int events);

@@ -77,6 +77,9 @@ public sealed partial class RedisEventArchive : IEventArchive
     public async IAsyncEnumerable<ArchivedEvent> ReadAsync(long fromTimestamp, long toTimestamp, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var window = new List<ArchivedEvent>();
+        // A user grain sends an event again when a crash lost the archive's confirmation (its outbox); one copy per
+        // user and event id is read.
+        var seen = new HashSet<(string, string)>();
         var db = Db;
         RedisValue start = "-";
         while (true)
@@ -85,7 +88,8 @@ public sealed partial class RedisEventArchive : IEventArchive
             var page = await db.StreamRangeAsync(_events, start, "+", ReadPageSize);
             foreach (var entry in page)
             {
-                if (TryParse(entry) is { } e && e.Timestamp >= fromTimestamp && e.Timestamp < toTimestamp) window.Add(e);
+                if (TryParse(entry) is { } e && e.Timestamp >= fromTimestamp && e.Timestamp < toTimestamp
+                    && (e.EventId is null || seen.Add((e.UserId, e.EventId)))) window.Add(e);
             }
             if (page.Length < ReadPageSize) break;
             start = "(" + page[^1].Id;

@@ -60,8 +60,8 @@ public sealed class RedisUserStore(IConnectionMultiplexer redis, IOptions<Cluste
         return UserFormat.Decode(key, version, snapshot, bytes);
     }
 
-    public Task<long> AppendAsync(string userId, long version, ReadOnlyMemory<EventRecord> events) =>
-        RunAsync(AppendScript, userId, version, UserFormat.EncodeEntry(version + 1, events.Span));
+    public Task<long> AppendAsync(string userId, long version, long archivedThrough, ReadOnlyMemory<EventRecord> events) =>
+        RunAsync(AppendScript, userId, version, UserFormat.EncodeEntry(version + 1, archivedThrough, events.Span));
 
     public Task<long> WriteSnapshotAsync(string userId, long version, UserData user) =>
         RunAsync(SnapshotScript, userId, version, UserFormat.EncodeSnapshot(user, version + 1));

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 using OrleansReco.Grains.Users;
 
 namespace OrleansReco.Gateway.Tests;
@@ -20,8 +19,8 @@ public sealed class PartlyDownUserStore(IOptions<Orleans.Configuration.ClusterOp
 
     public Task<StoredUser> LoadAsync(string userId) => _store.LoadAsync(userId);
 
-    public Task<long> AppendAsync(string userId, long version, ReadOnlyMemory<EventRecord> events) =>
-        Down(userId) ?? _store.AppendAsync(userId, version, events);
+    public Task<long> AppendAsync(string userId, long version, long archivedThrough, ReadOnlyMemory<EventRecord> events) =>
+        Down(userId) ?? _store.AppendAsync(userId, version, archivedThrough, events);
 
     public Task<long> WriteSnapshotAsync(string userId, long version, UserData user) =>
         Down(userId) ?? _store.WriteSnapshotAsync(userId, version, user);

@@ -34,7 +34,7 @@ public sealed class UserStoreFormatTests
     [Fact]
     public void Decode_CorruptRecord_ThrowsNamingTheKey()
     {
-        var bytes = UserFormat.EncodeEntry(3, [new EventRecord("i", "view", 1f, 5, "e")]);
+        var bytes = UserFormat.EncodeEntry(3, 0, [new EventRecord("i", "view", 1f, 5, "e")]);
         var truncated = bytes[..^4];
         var e = Assert.Throws<InvalidDataException>(() => UserFormat.DecodeEntry(truncated, "svc:user:{alice}:log"));
         Assert.Contains("svc:user:{alice}:log", e.Message);
@@ -50,21 +50,21 @@ public sealed class UserStoreFormatTests
     public async Task MemoryStore_SnapshotDropsCoveredEntries_StaleWriterIsRefused()
     {
         var store = new MemoryUserStore(Options.Create(new Orleans.Configuration.ClusterOptions { ServiceId = TestData.Unique("svc") }));
-        long v = await store.AppendAsync("u", 0, new[] { new EventRecord("a", "view", 1f, 1, "e1") });
-        v = await store.AppendAsync("u", v, new[] { new EventRecord("b", "view", 1f, 2, "e2") });
+        long v = await store.AppendAsync("u", 0, 0, new[] { new EventRecord("a", "view", 1f, 1, "e1") });
+        v = await store.AppendAsync("u", v, 0, new[] { new EventRecord("b", "view", 1f, 2, "e2") });
         var loaded = await store.LoadAsync("u");
         Assert.Equal(2, loaded.Version);
         Assert.Null(loaded.Snapshot);
-        Assert.Equal(["a", "b"], loaded.Tail.SelectMany(b => b).Select(e => e.ItemId));
+        Assert.Equal(["a", "b"], loaded.Tail.SelectMany(b => b.Events).Select(e => e.ItemId));
 
         var user = User(events: 2, ids: 0);
         v = await store.WriteSnapshotAsync("u", v, user);
-        v = await store.AppendAsync("u", v, new[] { new EventRecord("c", "view", 1f, 3, "e3") });
+        v = await store.AppendAsync("u", v, 0, new[] { new EventRecord("c", "view", 1f, 3, "e3") });
         loaded = await store.LoadAsync("u");
         Assert.Equal(2, loaded.Snapshot!.Events.Count);
-        Assert.Equal(["c"], loaded.Tail.SelectMany(b => b).Select(e => e.ItemId));
+        Assert.Equal(["c"], loaded.Tail.SelectMany(b => b.Events).Select(e => e.ItemId));
 
-        await Assert.ThrowsAsync<StoreVersionConflictException>(() => store.AppendAsync("u", v - 1, new[] { new EventRecord("d", "view", 1f, 4, null) }));
+        await Assert.ThrowsAsync<StoreVersionConflictException>(() => store.AppendAsync("u", v - 1, 0, new[] { new EventRecord("d", "view", 1f, 4, null) }));
         Assert.Equal(v, (await store.LoadAsync("u")).Version);
     }
 }
