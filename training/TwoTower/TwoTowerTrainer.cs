@@ -271,8 +271,10 @@ public sealed class TwoTowerTrainer : IDisposable
                 if (checkpoints is not null)
                 {
                     var state = new CheckpointState(epoch, step, recall is null ? null : bestRecall, sinceBest, stop || epoch == o.Epochs || step >= totalSteps);
+                    var writing = Stopwatch.StartNew();
                     string saved = checkpoints.Save(state, _net, optimizer, improved, o, TrainExamples, _data.Items, History);
-                    _log?.WriteLine($"two-tower: checkpoint after epoch {epoch}: {saved}");
+                    long bytes = new DirectoryInfo(saved).EnumerateFiles().Sum(f => f.Length);
+                    _log?.WriteLine($"two-tower: checkpoint after epoch {epoch}: {saved} ({bytes / 1048576.0:F1} MiB in {writing.Elapsed.TotalSeconds:F2} s)");
                 }
                 if (stop) break;
             }
