@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OrleansReco.Training.Torch;
 using OrleansReco.Training.TwoTower;
 
 namespace OrleansReco.Cli.Commands;
@@ -18,6 +19,7 @@ internal static class TrainCommand
         command.SetAction(parse => DataArguments.Guard("train", () =>
         {
             var options = model.Read(parse);
+            TorchThreads.Configure(TorchThreadBudget.For(TrainingHost.CommandLine, Environment.ProcessorCount, options.Threads));
             var dataset = data.Load(parse);
             var outFile = parse.GetValue(output)!;
             var previous = parse.GetValue(warm) is { } w ? Core.Model.ModelBundle.Read(w.FullName) : null;
