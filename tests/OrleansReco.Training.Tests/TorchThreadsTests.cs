@@ -12,8 +12,8 @@ public sealed class TorchThreadsTests
         Assert.Equal(new TorchThreadBudget(8, 1, 0), TorchThreadBudget.For(TrainingHost.CommandLine, cores: 8));
 
     [Fact]
-    public void For_TrainingSilo_UsesEveryCore_BelowServingPriority() =>
-        Assert.Equal(new TorchThreadBudget(8, 1, TorchThreadBudget.SiloNice), TorchThreadBudget.For(TrainingHost.TrainingSilo, cores: 8));
+    public void For_TrainingSilo_UsesEveryCore() =>
+        Assert.Equal(new TorchThreadBudget(8, 1, 0), TorchThreadBudget.For(TrainingHost.TrainingSilo, cores: 8));
 
     [Theory]
     [InlineData(8, 4)]
@@ -25,12 +25,12 @@ public sealed class TorchThreadsTests
         var budget = TorchThreadBudget.For(TrainingHost.SharedSilo, cores);
 
         Assert.Equal(threads, budget.IntraOp);
-        Assert.Equal(TorchThreadBudget.SiloNice, budget.Nice);
+        Assert.Equal(0, budget.Nice);
     }
 
     [Fact]
     public void For_ConfiguredValues_OverrideTheDefaults() =>
-        Assert.Equal(new TorchThreadBudget(6, 2, 0), TorchThreadBudget.For(TrainingHost.SharedSilo, cores: 4, threads: 6, interopThreads: 2, nice: 0));
+        Assert.Equal(new TorchThreadBudget(6, 2, 10), TorchThreadBudget.For(TrainingHost.SharedSilo, cores: 4, threads: 6, interopThreads: 2, nice: 10));
 
     [Theory]
     [InlineData(0, 0, 0, 0, "cores")]

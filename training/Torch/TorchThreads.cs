@@ -9,10 +9,10 @@ public enum TrainingHost
     /// <summary>The command line (<c>reco train</c>, <c>reco demo</c>, <c>reco bench train</c>): every core, normal priority.</summary>
     CommandLine,
 
-    /// <summary>A silo of role <c>train</c>: every core, below the priority of the silo's own runtime (membership probes, grain calls).</summary>
+    /// <summary>A silo of role <c>train</c>: every core.</summary>
     TrainingSilo,
 
-    /// <summary>A silo of role <c>all</c>: half the cores (at least one), below the priority of serving, which keeps the rest.</summary>
+    /// <summary>A silo of role <c>all</c>: half the cores (at least one); serving keeps the rest.</summary>
     SharedSilo,
 }
 
@@ -22,12 +22,9 @@ public enum TrainingHost
 /// <param name="Nice">Linux nice value of the training thread and of the OpenMP workers it starts (0: as the rest of the process; 19: lowest).</param>
 public sealed record TorchThreadBudget(int IntraOp, int InterOp, int Nice)
 {
-    /// <summary>Nice value of training on a silo unless configured: below serving, well above idle.</summary>
-    public const int SiloNice = 10;
-
     /// <summary>
     /// The budget for <paramref name="host"/> on <paramref name="cores"/> cores (<see cref="Environment.ProcessorCount"/>,
-    /// which honours cgroup CPU limits), with the configured values where they are set (positive counts; a nice value).
+    /// which honours cgroup CPU limits), with the configured values where they are set (positive counts; a nice value, default 0).
     /// </summary>
     /// <exception cref="ArgumentException">A count is negative or the nice value is outside 0..19; the message names it.</exception>
     public static TorchThreadBudget For(TrainingHost host, int cores, int threads = 0, int interopThreads = 0, int? nice = null)
@@ -39,7 +36,7 @@ public sealed record TorchThreadBudget(int IntraOp, int InterOp, int Nice)
         int intra = threads > 0 ? threads : host == TrainingHost.SharedSilo ? Math.Max(1, cores / 2) : cores;
         // One inter-op thread: eager training never hands work to that pool, and each of its threads would be one more to schedule.
         int inter = interopThreads > 0 ? interopThreads : 1;
-        return new TorchThreadBudget(intra, inter, nice ?? (host == TrainingHost.CommandLine ? 0 : SiloNice));
+        return new TorchThreadBudget(intra, inter, nice ?? 0);
     }
 
     public override string ToString() => $"{IntraOp} intra-op / {InterOp} inter-op threads, nice {Nice}";
