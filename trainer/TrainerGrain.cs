@@ -9,13 +9,15 @@ using OrleansReco.Grains.Items;
 using OrleansReco.Grains.Model;
 using OrleansReco.Grains.Placement;
 using OrleansReco.Grains.Telemetry;
+using OrleansReco.Training.Torch;
 
 namespace OrleansReco.Trainer;
 
 /// <summary>
 /// The trainer (key <see cref="Trainers.Key"/>), on training silos only. A run: read the archive and catalogues, train
-/// on a worker thread (warm start from the current model), gate on the newest events, then upload the bundle in
-/// chunks and publish it through the registry, which makes it current in one recorded step. A run that dies at any
+/// on a thread of its own within the silo's thread budget and below serving's priority (<see cref="TorchThreadBudget"/>;
+/// warm start from the current model), gate on the newest events, then upload the bundle in chunks and publish it
+/// through the registry, which makes it current in one recorded step. A run that dies at any
 /// point leaves the current model in place: nothing is current until the registry has recorded it; the next
 /// activation marks an interrupted run failed.
 /// </summary>
@@ -25,6 +27,7 @@ public sealed partial class TrainerGrain(
     IOptions<TrainerOptions> options,
     IOptions<ModelOptions> modelOptions,
     IOptions<ItemShardOptions> shardOptions,
+    TorchThreadBudget threads,
     IEventArchive archive,
     LifecycleMetrics metrics,
     ILocalSiloDetails silo,
@@ -106,13 +109,22 @@ public sealed partial class TrainerGrain(
             var current = currentInfo is null ? null : ModelBundle.Parse(await BundleChunks.DownloadAsync(GrainFactory, currentInfo));
             var inputs = await TrainingSource.ReadAsync(GrainFactory, archive, options.Value, shardOptions.Value.Count, current, stop);
             Phase(run, "training");
-            var outcome = await Task.Run(() => TrainingPipeline.Run(inputs, current, options.Value, overrides, version, log: null, stop), stop);
+            var used = new Dictionary<string, double>(StringComparer.Ordinal);
+            var outcome = await Task.Run(() => TrainingPipeline.Run(inputs, current, options.Value, overrides, version, log: null, stop,
+                trainOn: train => TorchThreads.RunAsync(threads, "reco-trainer", () =>
+                {
+                    var trained = train();
+                    // What the training thread ran with, as libtorch and the kernel report it.
+                    used["threads"] = TorchThreads.CurrentThreadCount();
+                    used["nice"] = TorchThreads.CurrentNice();
+                    return trained;
+                }).GetAwaiter().GetResult()), stop);
             ended = run with
             {
                 BaseVersion = currentInfo?.Version,
                 CandidateVersion = outcome.Candidate?.Header.Version,
                 Reason = outcome.Reason,
-                Metrics = outcome.Metrics,
+                Metrics = new(outcome.Metrics.Concat(used), StringComparer.Ordinal),
                 Device = outcome.Device,
             };
             foreach (var (name, value) in outcome.Metrics.Where(m => m.Key.Contains("Recall", StringComparison.Ordinal)))

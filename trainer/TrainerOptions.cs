@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using OrleansReco.Grains.Placement;
+using OrleansReco.Training.Torch;
 using OrleansReco.Training.TwoTower;
 
 namespace OrleansReco.Trainer;
@@ -41,6 +43,29 @@ public sealed class TrainerOptions
     /// </summary>
     public TimeSpan DrillPublishDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// libtorch intra-op threads of a run. 0 (default): <c>Model:Threads</c> if set, else from the cores available to
+    /// the process and the silo's role: every core on a <c>train</c> silo, half of them (at least one) on an <c>all</c>
+    /// silo, so that serving keeps the rest.
+    /// </summary>
+    public int Threads { get; set; }
+
+    /// <summary>libtorch inter-op threads. 0 (default): one (eager training does not use that pool).</summary>
+    public int InteropThreads { get; set; }
+
+    /// <summary>
+    /// Linux nice value (0-19) of the thread a run trains on and of its OpenMP workers: above 0 the run yields the CPU
+    /// to serving grains and the silo's runtime in the same process. Default 0: with TorchSharp 0.107 a run that is
+    /// often preempted inside libtorch can fail, because temporary scalars inside TorchSharp's optimizers may be
+    /// finalized while libtorch still reads them (seen with 10 on a heavily loaded machine; see the README).
+    /// </summary>
+    public int Nice { get; set; }
+
+    /// <summary>The thread budget of a run on a silo of <paramref name="role"/> with <paramref name="cores"/> cores.</summary>
+    public TorchThreadBudget ThreadBudget(string role, int cores) =>
+        TorchThreadBudget.For(SiloRoles.Serves(role) ? TrainingHost.SharedSilo : TrainingHost.TrainingSilo, cores,
+            Threads > 0 ? Threads : Model.Threads, InteropThreads, Nice);
+
     /// <summary>Hyper-parameters of the two-tower model (<c>Reco:Trainer:Model:Epochs</c>, <c>...:Dimension</c>, ...); defaults as <c>reco train</c>.</summary>
     public TwoTowerOptions Model { get; set; } = new();
 }
@@ -67,6 +92,14 @@ public sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
             failures.Add($"Reco:Trainer:DrillPublishDelay (env Reco__Trainer__DrillPublishDelay) is {o.DrillPublishDelay}; use 0 to 5 minutes.");
         if (string.IsNullOrWhiteSpace(o.Catalog))
             failures.Add("Reco:Trainer:Catalog (env Reco__Trainer__Catalog) must not be empty.");
+        if (o.Threads < 0)
+            failures.Add($"Reco:Trainer:Threads (env Reco__Trainer__Threads) is {o.Threads}; use 0 (from the cores and the silo's role) or a positive count.");
+        if (o.Threads > 0 && o.Model.Threads > 0 && o.Threads != o.Model.Threads)
+            failures.Add($"Reco:Trainer:Threads ({o.Threads}) and Reco:Trainer:Model:Threads ({o.Model.Threads}) disagree; set one of them.");
+        if (o.InteropThreads < 0)
+            failures.Add($"Reco:Trainer:InteropThreads (env Reco__Trainer__InteropThreads) is {o.InteropThreads}; use 0 (one) or a positive count.");
+        if (o.Nice is < 0 or > 19)
+            failures.Add($"Reco:Trainer:Nice (env Reco__Trainer__Nice) is {o.Nice}; use 0 (serving's priority) to 19 (lowest).");
         try { o.Model.Check(); }
         catch (ArgumentException e) { failures.Add($"Reco:Trainer:Model: {e.Message}"); }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -12,6 +12,9 @@ public sealed record TrainingInputs(IReadOnlyList<Interaction> Events, FeatureTa
 /// <summary>The end of a run: the decision and why, the candidate bundle (when one was trained) and the run's figures.</summary>
 public sealed record TrainingOutcome(TrainingRunState State, string Reason, ModelBundle? Candidate, Dictionary<string, double> Metrics, string? Device);
 
+/// <summary>A trained candidate: its bundle, the device it was trained on and the training figures.</summary>
+public sealed record TrainedModel(ModelBundle Bundle, string Device, IReadOnlyDictionary<string, double> Figures);
+
 /// <summary>
 /// One training run without the cluster: hold out the newest events, train (warm-started from the current model),
 /// score the candidate and the current model on the held-out events with the same C# forward pass serving uses, and
@@ -24,8 +27,13 @@ public static class TrainingPipeline
     public const string CandidateRecall = "holdoutRecall@{0}";
     public const string CurrentRecall = "currentHoldoutRecall@{0}";
 
+    /// <param name="trainOn">
+    /// Runs the model's training (given as a function) where it should run, e.g. on a thread of lower priority
+    /// (<see cref="Training.Torch.TorchThreads.RunAsync"/>); null: on the calling thread. The data preparation and the
+    /// hold-out comparison stay on the calling thread.
+    /// </param>
     public static TrainingOutcome Run(TrainingInputs inputs, ModelBundle? current, TrainerOptions options, TrainingOverrides? overrides, string version,
-        TextWriter? log = null, CancellationToken cancellationToken = default)
+        TextWriter? log = null, CancellationToken cancellationToken = default, Func<Func<TrainedModel>, TrainedModel>? trainOn = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(options);
@@ -60,20 +68,22 @@ public static class TrainingPipeline
         if (shuffle) train = train with { Interactions = RandomLabels(train.Interactions, catalogue, model.Seed) };
         bool warm = current is not null && !shuffle && (overrides?.WarmStart ?? options.WarmStart);
 
-        ModelBundle candidate;
-        string device;
-        using (var trainer = new TwoTowerTrainer(train, model, catalogue, log, warm ? current : null))
+        var trained = (trainOn ?? (work => work()))(() =>
         {
+            using var trainer = new TwoTowerTrainer(train, model, catalogue, log, warm ? current : null);
             var history = trainer.Train();
-            candidate = trainer.ExportBundle(version);
-            device = trainer.DeviceName;
             int epochs = history.Epochs.Count;
-            metrics["trainExamples"] = trainer.TrainExamples;
-            metrics["epochs"] = epochs;
-            metrics["trainSeconds"] = history.Seconds;
-            metrics["examplesPerSecond"] = history.Seconds > 0 ? (double)trainer.TrainExamples * epochs / history.Seconds : 0;
-            metrics["warmStart"] = warm ? 1 : 0;
-        }
+            return new TrainedModel(trainer.ExportBundle(version), trainer.DeviceName, new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["trainExamples"] = trainer.TrainExamples,
+                ["epochs"] = epochs,
+                ["trainSeconds"] = history.Seconds,
+                ["examplesPerSecond"] = history.Seconds > 0 ? (double)trainer.TrainExamples * epochs / history.Seconds : 0,
+            });
+        });
+        var (candidate, device) = (trained.Bundle, trained.Device);
+        foreach (var (name, value) in trained.Figures) metrics[name] = value;
+        metrics["warmStart"] = warm ? 1 : 0;
         cancellationToken.ThrowIfCancellationRequested();
 
         int k = options.RecallK;

@@ -15,6 +15,7 @@ internal static class BenchCommand
         ClusterBenchCommand.Create,
         LoadBenchCommand.Create,
         ReliabilityBenchCommand.Create,
+        SpinBenchCommand.Create,
     ];
 
     public static Command Create()

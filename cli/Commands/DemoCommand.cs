@@ -38,14 +38,15 @@ internal static class DemoCommand
         var epochs = new Option<int>("--epochs") { Description = "Most training epochs.", DefaultValueFactory = _ => 6 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
         var noBrowser = new Option<bool>("--no-browser") { Description = "Do not try to open the web UI in a browser." };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads for training (default: every core for the first model, half of them for retraining beside serving)." };
         var command = new Command("demo", "Train on synthetic (or your) data, then serve it: silo + HTTP gateway + web UI in one process, until Ctrl-C.")
         {
-            port, bind, dataDir, users, items, events, epochs, seed, noBrowser,
+            port, bind, dataDir, users, items, events, epochs, seed, noBrowser, threads,
         };
         command.SetAction(async (parse, ct) =>
         {
             var settings = new DemoSettings(parse.GetValue(port), parse.GetValue(bind)!, parse.GetValue(dataDir), parse.GetValue(users),
-                parse.GetValue(items), parse.GetValue(events), parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(noBrowser));
+                parse.GetValue(items), parse.GetValue(events), parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(noBrowser), parse.GetValue(threads));
             try
             {
                 settings.Check();
@@ -60,7 +61,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private sealed record DemoSettings(int Port, string Bind, DirectoryInfo? Data, int Users, int? Items, int? Events, int Epochs, int Seed, bool NoBrowser)
+    private sealed record DemoSettings(int Port, string Bind, DirectoryInfo? Data, int Users, int? Items, int? Events, int Epochs, int Seed, bool NoBrowser, int? Threads)
     {
         public void Check()
         {
@@ -69,6 +70,7 @@ internal static class DemoCommand
             if (Items is < 10) throw new ArgumentException($"--items must be at least 10, not {Items}.");
             if (Events is < 1000) throw new ArgumentException($"--events must be at least 1000, not {Events}.");
             if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, not {Epochs}.");
+            if (Threads <= 0) throw new ArgumentException($"--threads must be positive, not {Threads}.");
             if (Data is { Exists: false }) throw new ArgumentException($"--data: folder '{Data.FullName}' does not exist.");
         }
     }
@@ -76,6 +78,7 @@ internal static class DemoCommand
     private static async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        TorchThreads.Configure(TorchThreadBudget.For(TrainingHost.CommandLine, Environment.ProcessorCount, settings.Threads ?? 0));
         Console.WriteLine($"reco demo — {TorchDevices.Describe()}");
         var data = LoadData(settings);
 
@@ -103,6 +106,7 @@ internal static class DemoCommand
                 ["Logging:LogLevel:OrleansReco.Grains.Items"] = "Warning",
                 ["Reco:Trainer:Model:Epochs"] = settings.Epochs.ToString(),
             };
+            if (settings.Threads is { } threads) config["Reco:Trainer:Threads"] = threads.ToString();
             if (keySource == "generated")
             {
                 config["Reco:Gateway:ApiKeys:0:Name"] = "demo";

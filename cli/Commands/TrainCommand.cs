@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OrleansReco.Training.Torch;
 using OrleansReco.Training.TwoTower;
 
 namespace OrleansReco.Cli.Commands;
@@ -25,6 +26,7 @@ internal static class TrainCommand
             var checkpoints = parse.GetValue(checkpointDir) is { } dir ? new TrainingCheckpoints(dir.FullName, parse.GetValue(resume))
                 : parse.GetValue(resume) ? throw new ArgumentException("--resume needs --checkpoint-dir DIR (the folder the interrupted run wrote its checkpoints to).")
                 : null;
+            TorchThreads.Configure(TorchThreadBudget.For(TrainingHost.CommandLine, Environment.ProcessorCount, options.Threads));
             var dataset = filters.Apply(parse, data.Load(parse));
             var outFile = parse.GetValue(output)!;
             var previous = parse.GetValue(warm) is { } w ? Core.Model.ModelBundle.Read(w.FullName) : null;

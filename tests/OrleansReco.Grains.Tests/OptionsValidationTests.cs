@@ -7,6 +7,8 @@ using OrleansReco.Grains.Recommend;
 using OrleansReco.Grains.Users;
 using OrleansReco.ServiceDefaults;
 using OrleansReco.Silo.Hosting;
+using OrleansReco.Trainer;
+using OrleansReco.Training.Torch;
 
 namespace OrleansReco.Grains.Tests;
 
@@ -47,6 +49,28 @@ public sealed class OptionsValidationTests
     [Fact]
     public void Validate_RelativeOtlpEndpoint_FailsNamingKey() =>
         AssertFails(new TelemetryOptionsValidator(), new TelemetryOptions { OtlpEndpoint = "collector:4317" }, "Reco__Telemetry__OtlpEndpoint");
+
+    [Fact]
+    public void Validate_TrainerNiceOutOfRange_FailsNamingKey() =>
+        AssertFails(new TrainerOptionsValidator(), new TrainerOptions { Nice = 20 }, "Reco__Trainer__Nice");
+
+    [Fact]
+    public void Validate_NegativeTrainerThreads_FailsNamingKey() =>
+        AssertFails(new TrainerOptionsValidator(), new TrainerOptions { Threads = -1 }, "Reco__Trainer__Threads");
+
+    [Fact]
+    public void Validate_TrainerThreadsDisagreeingWithModelThreads_FailsNamingBoth() =>
+        AssertFails(new TrainerOptionsValidator(), new TrainerOptions { Threads = 2, Model = new() { Threads = 3 } }, "Reco:Trainer:Model:Threads");
+
+    [Fact]
+    public void ThreadBudget_FollowsTheSilosRole()
+    {
+        var options = new TrainerOptions();
+
+        Assert.Equal(new TorchThreadBudget(8, 1, 0), options.ThreadBudget("train", 8));
+        Assert.Equal(new TorchThreadBudget(4, 1, 0), options.ThreadBudget("all", 8));
+        Assert.Equal(new TorchThreadBudget(3, 2, 10), new TrainerOptions { Model = new() { Threads = 3 }, InteropThreads = 2, Nice = 10 }.ThreadBudget("all", 8));
+    }
 
     [Fact]
     public void AddRecoServing_BadShardCountInConfiguration_ThrowsOnResolve()

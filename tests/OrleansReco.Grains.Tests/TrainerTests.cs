@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Model;
+using OrleansReco.Trainer;
 
 namespace OrleansReco.Grains.Tests;
 
@@ -65,6 +66,8 @@ public sealed class TrainerTests(TrainerFixture fixture)
         Assert.Equal(fixture.Data.Users!.Count, (int)run.Metrics["profiles"]);
         Assert.True(run.Metrics["examplesPerSecond"] > 0);
         Assert.True(run.Metrics["holdoutRecall@10"] > 0);
+        Assert.Equal(1, run.Metrics["threads"]); // Reco:Trainer:Model:Threads, as libtorch reported it on the training thread
+        Assert.Equal(new TrainerOptions().Nice, run.Metrics["nice"]); // Reco:Trainer:Nice, as the kernel reported it for the training thread
         var current = await Grains.Registry().GetCurrentAsync();
         Assert.NotNull(current);
         // Later tests may publish more versions; this run's version is in the history with the run's metrics.

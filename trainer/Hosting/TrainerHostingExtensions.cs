@@ -5,13 +5,18 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Placement;
+using OrleansReco.Training.Torch;
 
 namespace OrleansReco.Trainer.Hosting;
 
 /// <summary>Wiring of the trainer: its options on every silo (any silo may place it), its schedule on training silos.</summary>
 public static class TrainerHostingExtensions
 {
-    /// <summary>Binds <c>Reco:Trainer</c>; on a silo of role <c>train</c> or <c>all</c> also registers the scheduled run at start.</summary>
+    /// <summary>
+    /// Binds <c>Reco:Trainer</c> and the thread budget of runs on this silo (from its role and cores); on a silo of role
+    /// <c>train</c> or <c>all</c> also registers the scheduled run at start and sets OpenMP's wait policy, which libgomp
+    /// reads when libtorch loads.
+    /// </summary>
     public static ISiloBuilder AddRecoTrainer(this ISiloBuilder silo, string role)
     {
         silo.Services.AddOptions<TrainerOptions>().BindConfiguration(TrainerOptions.Section).ValidateOnStart();
@@ -22,8 +27,10 @@ public static class TrainerHostingExtensions
             var interval = trainer.Value.Interval;
             if (interval > TimeSpan.Zero && interval < reminders.MinimumReminderPeriod) reminders.MinimumReminderPeriod = interval;
         });
+        silo.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<TrainerOptions>>().Value.ThreadBudget(role, Environment.ProcessorCount));
         if (SiloRoles.Trains(role))
         {
+            TorchThreads.PrepareEnvironment();
             silo.Services.AddSingleton<TrainerSchedule>();
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TrainerSchedule>());
         }

@@ -55,6 +55,7 @@ public sealed class SmokeTwoTower : nn.Module<Tensor, Tensor, Tensor>
     /// </summary>
     public static float[] TrainSynthetic(int users, int items, int dim, int steps, int batch, long seed, Action<int, float>? onStep = null)
     {
+        TorchThreads.Use(0);
         var device = TorchDevices.Pick();
         using var model = TorchSeed.Create(seed, () => new SmokeTwoTower(users, items, dim));
         model.to(device);

@@ -9,8 +9,11 @@ public static class TorchDevices
     public static torch.Device Pick(bool preferCpu = false) =>
         !preferCpu && torch.cuda.is_available() ? torch.CUDA : torch.CPU;
 
-    /// <summary>One line describing the libtorch runtime, for logs and progress output.</summary>
-    public static string Describe() =>
-        $"TorchSharp {typeof(torch).Assembly.GetName().Version}, libtorch {torch.__version__}, " +
-        $"cuda={(torch.cuda.is_available() ? "yes" : "no")}, threads={torch.get_num_threads()}";
+    /// <summary>One line describing the libtorch runtime and its thread budget, for logs and progress output.</summary>
+    public static string Describe()
+    {
+        TorchThreads.PrepareEnvironment(); // before the first torch call loads libtorch
+        return $"TorchSharp {typeof(torch).Assembly.GetName().Version}, libtorch {torch.__version__}, " +
+               $"cuda={(torch.cuda.is_available() ? "yes" : "no")}, {TorchThreads.Describe()}";
+    }
 }

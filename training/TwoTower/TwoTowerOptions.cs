@@ -93,7 +93,7 @@ public sealed record TwoTowerOptions
 
     public long Seed { get; init; } = 42;
     public bool PreferCpu { get; init; }
-    /// <summary>libtorch intra-op threads; 0 = one per core.</summary>
+    /// <summary>libtorch intra-op threads; 0 = the process's thread budget (<see cref="Torch.TorchThreads"/>; one per core on the command line).</summary>
     public int Threads { get; init; }
     /// <summary>Stop after this many optimiser steps in total (benchmarks, tests); 0 = no limit.</summary>
     public int MaxSteps { get; init; }
@@ -119,6 +119,7 @@ public sealed record TwoTowerOptions
         if (BatchSize < 2) throw new ArgumentException("BatchSize must be at least 2.", nameof(BatchSize));
         if (HalfLifeDays < 0) throw new ArgumentException("HalfLifeDays must not be negative.", nameof(HalfLifeDays));
         if (UniformNegatives < 0 || SampledNegatives < 1) throw new ArgumentException("Negative counts are invalid.", nameof(SampledNegatives));
+        if (Threads < 0) throw new ArgumentException($"Threads must not be negative (0: the thread budget), not {Threads}.", nameof(Threads));
         if (IdBuckets < 0) throw new ArgumentException("IdBuckets must not be negative.", nameof(IdBuckets));
         if (ItemHidden.Any(h => h <= 0) || UserHidden.Any(h => h <= 0)) throw new ArgumentException("Hidden layer sizes must be positive.", nameof(ItemHidden));
         if (!Enum.IsDefined(Aggregation)) throw new ArgumentException($"Aggregation {(int)Aggregation} is unknown; known: mean, attention.", nameof(Aggregation));

@@ -45,10 +45,10 @@ public sealed class TwoTowerTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         _options = options ?? new TwoTowerOptions();
         _options.Check();
+        TorchThreads.Use(_options.Threads); // before the first torch call: the process's thread budget and wait policy
         _inverseTemperature = (1f / _options.Temperature).ToScalar();
         if (data.Interactions.Count == 0) throw new ArgumentException("There are no interactions to train on.", nameof(data));
         _log = log;
-        torch.set_num_threads(_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount);
         _rng = new Random(unchecked((int)(_options.Seed * 31 + 7)));
         _device = TorchDevices.Pick(_options.PreferCpu);
 
@@ -374,7 +374,8 @@ public sealed class TwoTowerTrainer : IDisposable
             }
             _at += size;
             var target = _buffers[_current];
-            _pending = Task.Run(() => _trainer.Fill(_examples.AsSpan(at, size), target));
+            // The current scheduler, not the pool: under TorchThreads.RunAsync that is a thread at training's priority.
+            _pending = Task.Factory.StartNew(() => _trainer.Fill(_examples.AsSpan(at, size), target), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current);
         }
     }
 

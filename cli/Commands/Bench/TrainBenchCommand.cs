@@ -12,7 +12,8 @@ namespace OrleansReco.Cli.Commands.Bench;
 /// <summary>
 /// <c>reco bench train</c>: training throughput of the two-tower model (examples per second) on MovieLens-100K-shaped
 /// synthetic data, as full steps (batch assembly included) and as bare model steps on one prepared batch, for
-/// the data with and without user/item features. The difference between the two is the data pipeline's cost.
+/// the data with and without user/item features. The difference between the two is the data pipeline's cost. With
+/// <c>--contention</c>, training beside a CPU-bound neighbour instead (<see cref="TrainContentionBench"/>).
 /// </summary>
 internal static class TrainBenchCommand
 {
@@ -22,13 +23,27 @@ internal static class TrainBenchCommand
         var batch = new Option<int>("--batch-size") { Description = "Batch size.", DefaultValueFactory = _ => 1024 };
         var history = new Option<int>("--history-length") { Description = "History length N.", DefaultValueFactory = _ => 50 };
         var dim = new Option<int>("--dim") { Description = "Embedding dimension d.", DefaultValueFactory = _ => 64 };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for train.json and train.md.", DefaultValueFactory = _ => new DirectoryInfo("bench/results") };
-        var command = new Command("train", "Two-tower training throughput: full step vs bare model step, with and without features.")
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for train.json and train.md (train-contention.* with --contention).", DefaultValueFactory = _ => new DirectoryInfo("bench/results") };
+        var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (default: one per core)." };
+        var contention = new Option<bool>("--contention") { Description = "Examples/s quiet and beside a CPU-bound neighbour process that uses every core, and their ratio." };
+        var repeat = new Option<int>("--repeat") { Description = "--contention: quiet/neighbour pairs of runs (medians are reported).", DefaultValueFactory = _ => 3 };
+        var command = new Command("train", "Two-tower training throughput: full step vs bare model step, with and without features; or quiet vs beside a CPU-bound neighbour.")
         {
-            steps, batch, history, dim, output,
+            steps, batch, history, dim, output, threads, contention, repeat,
         };
         command.SetAction(parse => DataArguments.Guard("bench train", () =>
-            Run(parse.GetValue(steps), parse.GetValue(batch), parse.GetValue(history), parse.GetValue(dim), parse.GetValue(output)!)));
+        {
+            int s = parse.GetValue(steps), b = parse.GetValue(batch), h = parse.GetValue(history), d = parse.GetValue(dim), t = parse.GetValue(threads), r = parse.GetValue(repeat);
+            if (s <= 0 || b < 2 || h <= 0 || d <= 0) throw new ArgumentException("--steps, --batch-size, --history-length and --dim must be positive.");
+            if (t < 0) throw new ArgumentException($"--threads must be positive (0: one per core), not {t}.");
+            if (r <= 0) throw new ArgumentException($"--repeat must be positive, not {r}.");
+            // The thread budget and OpenMP's wait policy, before the first torch call.
+            TorchThreads.Configure(TorchThreadBudget.For(TrainingHost.CommandLine, Environment.ProcessorCount, t));
+            var options = new TwoTowerOptions { BatchSize = b, HistoryLength = h, Dimension = d, Validate = false };
+            return parse.GetValue(contention)
+                ? TrainContentionBench.Run(options, s, r, parse.GetValue(output)!)
+                : Run(options, s, parse.GetValue(output)!);
+        }));
         return command;
     }
 
@@ -37,12 +52,11 @@ internal static class TrainBenchCommand
         public double PipelineShare => 1 - FullExamplesPerSecond / BareExamplesPerSecond;
     }
 
-    private static int Run(int steps, int batch, int history, int dim, DirectoryInfo output)
+    private static int Run(TwoTowerOptions options, int steps, DirectoryInfo output)
     {
-        if (steps <= 0 || batch < 2 || history <= 0 || dim <= 0) throw new ArgumentException("--steps, --batch-size, --history-length and --dim must be positive.");
+        int batch = options.BatchSize, history = options.HistoryLength, dim = options.Dimension;
         var data = SyntheticGenerator.Generate(SyntheticOptions.MovieLens100KShape);
         var cases = new List<Case>();
-        var options = new TwoTowerOptions { BatchSize = batch, HistoryLength = history, Dimension = dim, Validate = false };
         foreach (var (name, dataset) in new[]
                  {
                      ("ids only (history + item id)", new InteractionDataset(data.Interactions, null, null)),
