@@ -122,9 +122,10 @@ public sealed class RecoCluster : IAsyncDisposable
         await AddSiloAsync(roles[0]);
         await Task.WhenAll(roles.Skip(1).Select(AddSiloAsync));
         await StartGatewayAsync(cancellation);
-        using var client = CreateClient(TimeSpan.FromSeconds(30));
+        // Each chunk rewrites every shard's stored state: small chunks and a long timeout keep a large catalogue loading on a busy machine.
+        using var client = CreateClient(TimeSpan.FromSeconds(120));
         var categories = SmallModel.Categories;
-        foreach (var chunk in Enumerable.Range(0, _options.Items).Chunk(5000))
+        foreach (var chunk in Enumerable.Range(0, _options.Items).Chunk(1000))
             await client.UpsertItemsAsync(chunk.Select(i => (ItemId(i), categories[i % categories.Length], 5.0 + i % 17)), cancellation);
         Log($"cluster ready in {clock.Elapsed.TotalSeconds:F1} s: {Silos.Count} silos, gateway {GatewayUrl}, {_options.Items} items");
     }

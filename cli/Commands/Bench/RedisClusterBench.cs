@@ -21,6 +21,19 @@ internal static class RedisClusterBench
 
     public static async Task<int> RunAsync(ClusterBenchSettings settings, CancellationToken cancellation)
     {
+        try
+        {
+            return await RunCoreAsync(settings, cancellation);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"reco bench cluster --storage redis: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunCoreAsync(ClusterBenchSettings settings, CancellationToken cancellation)
+    {
         var total = Stopwatch.StartNew();
         Console.Error.WriteLine($"bench cluster --storage redis: starting redis-server (appendfsync {settings.Fsync}), two serving silos and the gateway; {settings.Items:N0} items...");
         await using var cluster = await RecoCluster.StartAsync(new ClusterOptions
