@@ -33,18 +33,21 @@ internal static class ClusterBenchCommand
         var events = new Option<int>("--events") { Description = "History events in total (generated).", DefaultValueFactory = _ => 2_000_000 };
         var rates = new Option<string>("--rates") { Description = "Recommendation rates to hold, per second.", DefaultValueFactory = _ => "250,500,1000,1500,2000,3000" };
         var seconds = new Option<double>("--seconds") { Description = "Seconds per rate and for the ingest run.", DefaultValueFactory = _ => 6 };
+        var aggregation = new Option<string>("--aggregation") { Description = "User tower of the served model: mean or attention.", DefaultValueFactory = _ => "mean" };
+        aggregation.AcceptOnlyFromAmong("mean", "attention");
         var output = new Option<FileInfo>("--out") { Description = "JSON results (a Markdown table is written beside it).", DefaultValueFactory = _ => new FileInfo("bench/results/cluster.json") };
         var command = new Command("cluster", "Serving benchmark on an in-process silo: recommendation latency by rate, ingest throughput, freshness.")
         {
-            items, users, events, rates, seconds, output,
+            items, users, events, rates, seconds, aggregation, output,
         };
         command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(items), parse.GetValue(users), parse.GetValue(events),
-            parse.GetValue(rates)!, parse.GetValue(seconds), parse.GetValue(output)!, cancellation));
+            parse.GetValue(rates)!, parse.GetValue(seconds), parse.GetValue(aggregation)!, parse.GetValue(output)!, cancellation));
         return command;
     }
 
-    private static async Task<int> RunAsync(int itemCount, int userCount, int eventCount, string rateList, double seconds, FileInfo output, CancellationToken cancellation)
+    private static async Task<int> RunAsync(int itemCount, int userCount, int eventCount, string rateList, double seconds, string aggregationName, FileInfo output, CancellationToken cancellation)
     {
+        var aggregation = aggregationName == "attention" ? HistoryAggregation.Attention : HistoryAggregation.Mean;
         var rates = rateList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray();
         var total = Stopwatch.StartNew();
@@ -56,7 +59,7 @@ internal static class ClusterBenchCommand
         var sample = new InteractionDataset(data.Interactions.Take(200_000).ToList(), data.Users, data.Items);
         ModelBundle Train(long seed)
         {
-            using var trainer = new TwoTowerTrainer(sample, new TwoTowerOptions { Epochs = 1, MaxSteps = 60, Validate = false, Seed = seed }, catalogue: data.Items!.Keys);
+            using var trainer = new TwoTowerTrainer(sample, new TwoTowerOptions { Epochs = 1, MaxSteps = 60, Validate = false, Seed = seed, Aggregation = aggregation }, catalogue: data.Items!.Keys);
             trainer.Train();
             return trainer.ExportBundle();
         }
@@ -82,7 +85,7 @@ internal static class ClusterBenchCommand
         {
             var grains = host.Services.GetRequiredService<IGrainFactory>();
             var results = await MeasureAsync(grains, data, rates, TimeSpan.FromSeconds(seconds), nextBundle, cancellation);
-            Write(output, results with { TotalSeconds = total.Elapsed.TotalSeconds });
+            Write(output, results with { TotalSeconds = total.Elapsed.TotalSeconds }, aggregation);
             return 0;
         }
         finally
@@ -206,7 +209,7 @@ internal static class ClusterBenchCommand
         return sent / clock.Elapsed.TotalSeconds;
     }
 
-    private static void Write(FileInfo output, Results r)
+    private static void Write(FileInfo output, Results r, HistoryAggregation aggregation)
     {
         output.Directory?.Create();
         var json = new Dictionary<string, object?>
@@ -231,12 +234,13 @@ internal static class ClusterBenchCommand
                 ["rate"] = r.Swap.Before.Rate, ["p50_ms_before"] = Math.Round(r.Swap.Before.P50Ms, 3), ["p99_ms_before"] = Math.Round(r.Swap.Before.P99Ms, 3),
                 ["p50_ms_during"] = Math.Round(r.Swap.During.P50Ms, 3), ["p99_ms_during"] = Math.Round(r.Swap.During.P99Ms, 3), ["errors_during"] = r.Swap.During.Errors,
             },
+            ["aggregation"] = aggregation.ToString().ToLowerInvariant(),
             ["cores"] = Environment.ProcessorCount, ["load_average"] = r.Load, ["total_s"] = Math.Round(r.TotalSeconds, 1),
         };
         File.WriteAllText(output.FullName, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
         var md = new StringBuilder();
         md.AppendLine("# Cluster serving benchmark").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"In-process silo, memory providers, {r.Items:N0} items in {r.Shards} shards, {r.Users:N0} users with {r.HistoryEvents:N0} history events; {Environment.ProcessorCount} cores, load average {r.Load}. Open-loop load: latency counts from each request's scheduled start.").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"In-process silo, memory providers, {r.Items:N0} items in {r.Shards} shards, {r.Users:N0} users with {r.HistoryEvents:N0} history events, user tower {aggregation.ToString().ToLowerInvariant()}; {Environment.ProcessorCount} cores, load average {r.Load}. Open-loop load: latency counts from each request's scheduled start.").AppendLine();
         md.AppendLine("| rate (req/s) | achieved | p50 ms | p90 ms | p99 ms | max ms | errors |");
         md.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var x in r.Recommend)
