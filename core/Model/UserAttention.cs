@@ -92,8 +92,9 @@ public sealed class AttentionSpec
 /// The attention encoder of the user tower in plain C# (the serving twin of the trainer's <c>AttentionEncoder</c>).
 /// Immutable after loading; scratch memory comes from the shared array pool, so a refresh allocates nothing in
 /// steady state. The last layer is evaluated for the newest token only (its output is the only one used; under the
-/// causal mask it equals the full layer's newest row), so a one-layer encoder costs N key/value projections and one
-/// query.
+/// causal mask it equals the full layer's newest row), and with one query the key and value maps are applied to the
+/// query and to the pooled tokens instead of to every token (see <see cref="AttendNewest"/>), so a one-layer encoder
+/// costs O(N·d + d²) per refresh.
 /// </summary>
 public sealed class UserAttention
 {
@@ -122,7 +123,7 @@ public sealed class UserAttention
     /// <summary>One layer's weights, linear maps transposed to [in, out] for row-times-matrix accumulation.</summary>
     private sealed record Layer(
         float[] Norm1Weight, float[] Norm1Bias, float[] QueryT, float[] QueryBias, float[] KeyValueT, float[] KeyValueBias,
-        float[] OutT, float[] OutBias, float[] Norm2Weight, float[] Norm2Bias, float[] Ff1T, float[] Ff1Bias, float[] Ff2T, float[] Ff2Bias);
+        float[] Key, float[] Value, float[] ValueBias, float[] OutT, float[] OutBias, float[] Norm2Weight, float[] Norm2Bias, float[] Ff1T, float[] Ff1Bias, float[] Ff2T, float[] Ff2Bias);
 
     public UserAttention(AttentionSpec spec, int dimension, int positions, ModelBundle bundle)
     {
@@ -146,6 +147,7 @@ public sealed class UserAttention
                 T(Names.Weight(l, "norm1"), d), B("norm1", d),
                 Transpose(W("query", d, d), d, d), B("query", d),
                 SideBySide(Transpose(W("key", d, d), d, d), Transpose(W("value", d, d), d, d), d), [.. B("key", d), .. B("value", d)],
+                W("key", d, d), W("value", d, d), B("value", d),
                 Transpose(W("out", d, d), d, d), B("out", d),
                 T(Names.Weight(l, "norm2"), d), B("norm2", d),
                 Transpose(W("ff1", f, d), f, d), B("ff1", f),
@@ -180,8 +182,8 @@ public sealed class UserAttention
         int d = _d, window = Math.Min(history.Length, _positions);
         int[] picked = ArrayPool<int>.Shared.Rent(Math.Max(window, 1));
         // x: tokens [n, d]; h: normed tokens [n, d]; q: queries [n, d]; kv: keys and values [n, 2d];
-        // scores [n]; a: attention output [d]; t: temporary [max(F, d)].
-        int scratch = 5 * window * d + window + d + Math.Max(_spec.FeedForward, d);
+        // scores [n]; a: attention output [d]; t: temporary [max(F, d)]; back, pooled: [d] each.
+        int scratch = 5 * window * d + window + d + Math.Max(_spec.FeedForward, d) + 2 * d;
         float[] buffer = ArrayPool<float>.Shared.Rent(Math.Max(scratch, 1));
         try
         {
@@ -199,6 +201,7 @@ public sealed class UserAttention
             var scores = all.Slice(5 * n * d, n);
             var a = all.Slice(5 * n * d + n, d);
             var t = all.Slice(5 * n * d + n + d, Math.Max(_spec.FeedForward, d));
+            var back = all.Slice(5 * n * d + n + d + t.Length, 2 * d);
             for (int i = 0; i < n; i++)
             {
                 var e = history[picked[i]];
@@ -216,12 +219,13 @@ public sealed class UserAttention
                 for (int i = 0; i < n; i++)
                 {
                     LayerNorm(x.Slice(i * d, d), layer.Norm1Weight, layer.Norm1Bias, h.Slice(i * d, d));
-                    Linear(h.Slice(i * d, d), layer.KeyValueT, layer.KeyValueBias, kv.Slice(i * 2 * d, 2 * d));
+                    if (!last) Linear(h.Slice(i * d, d), layer.KeyValueT, layer.KeyValueBias, kv.Slice(i * 2 * d, 2 * d));
                     if (i >= first) Linear(h.Slice(i * d, d), layer.QueryT, layer.QueryBias, q.Slice(i * d, d));
                 }
                 for (int i = first; i < n; i++)
                 {
-                    Attend(q.Slice(i * d, d), kv, i + 1, scores, a);
+                    if (last) AttendNewest(layer, q.Slice(i * d, d), h[..(n * d)], n, scores, back, a);
+                    else Attend(q.Slice(i * d, d), kv, i + 1, scores, a);
                     var row = x.Slice(i * d, d);
                     Linear(a, layer.OutT, layer.OutBias, t[..d]);
                     TensorPrimitives.Add(row, t[..d], row);
@@ -259,6 +263,36 @@ public sealed class UserAttention
             var o = output.Slice(offset, w);
             o.Clear();
             for (int j = 0; j < count; j++) TensorPrimitives.MultiplyAdd(kv.Slice(j * 2 * d + d + offset, w), p[j], o, o);
+        }
+    }
+
+    /// <summary>
+    /// Multi-head attention of the newest token's query over all <paramref name="n"/> normed tokens
+    /// <paramref name="h"/>, with the key and value maps moved off the tokens: per head, the query is mapped back
+    /// (<c>W_kᵀ q</c>; the key bias adds the same to every score and cancels in the softmax), the tokens are scored
+    /// against it and pooled, and the value map is applied once to the pool (<c>W_v Σ p h + b_v</c>, the p summing to 1).
+    /// </summary>
+    private void AttendNewest(Layer layer, ReadOnlySpan<float> query, ReadOnlySpan<float> h, int n, Span<float> scores,
+        Span<float> scratch, Span<float> output)
+    {
+        int d = _d, w = _headWidth;
+        var p = scores[..n];
+        var back = scratch[..d];
+        var pooled = scratch.Slice(d, d);
+        for (int head = 0; head < _spec.Heads; head++)
+        {
+            int offset = head * w;
+            back.Clear();
+            for (int i = 0; i < w; i++) TensorPrimitives.MultiplyAdd(layer.Key.AsSpan((offset + i) * d, d), query[offset + i], back, back);
+            for (int j = 0; j < n; j++) p[j] = TensorPrimitives.Dot(h.Slice(j * d, d), back) * _scale;
+            float max = TensorPrimitives.Max(p);
+            TensorPrimitives.Subtract(p, max, p);
+            TensorPrimitives.Exp(p, p);
+            TensorPrimitives.Divide(p, TensorPrimitives.Sum(p), p);
+            pooled.Clear();
+            for (int j = 0; j < n; j++) TensorPrimitives.MultiplyAdd(h.Slice(j * d, d), p[j], pooled, pooled);
+            for (int i = 0; i < w; i++)
+                output[offset + i] = TensorPrimitives.Dot(layer.Value.AsSpan((offset + i) * d, d), pooled) + layer.ValueBias[offset + i];
         }
     }
 

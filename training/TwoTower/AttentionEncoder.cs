@@ -45,7 +45,7 @@ internal sealed class AttentionEncoder : nn.Module
             var allowed = causal.unsqueeze(0).unsqueeze(0).logical_and(valid.unsqueeze(1).unsqueeze(1));
             for (int l = 0; l < _layers.Count - 1; l++) x = _layers[l].Full(x, allowed);
         }
-        var newest = _layers[^1].Newest(x, valid.view(batch, 1, 1, n));
+        var newest = _layers[^1].Newest(x, valid);
         var output = _norm.forward(newest);
         var any = valid.narrow(1, n - 1, 1).to_type(output.dtype);
         return output * any;
@@ -147,15 +147,27 @@ internal sealed class AttentionLayer : nn.Module
         return x + FeedForward(x);
     }
 
-    /// <summary>The layer's output at the newest (last) column only: x [B, N, d] → [B, d]; <paramref name="valid"/> is [B, 1, 1, N].</summary>
+    /// <summary>
+    /// The layer's output at the newest (last) column only: x [B, N, d] → [B, d]; <paramref name="valid"/> [B, N] marks
+    /// the events. With one query the key and value maps need not touch every token: per head, q·(W_k h + b_k) =
+    /// (W_kᵀ q)·h + q·b_k, whose last term is the same for every key and cancels in the softmax, and
+    /// Σ p (W_v h + b_v) = W_v (Σ p h) + b_v since the p sum to 1. So the query is mapped back into the token space
+    /// and the normed tokens are pooled before the value map: O(N·d) per user instead of O(N·d²).
+    /// </summary>
     public Tensor Newest(Tensor x, Tensor valid)
     {
-        long batch = x.shape[0], n = x.shape[1];
+        long batch = x.shape[0], n = x.shape[1], d = x.shape[2];
         var h = _norm1.forward(x);
         var last = x.select(1, n - 1);
         var q = _query.forward(h.select(1, n - 1)).view(batch, _heads, 1, _width);
-        var attended = Attend(q, SplitHeads(_key.forward(h)), SplitHeads(_value.forward(h)), valid);
-        var y = last + _out.forward(attended.reshape(batch, _width * _heads));
+        var keyRows = _key.weight!.view(_heads, _width, d);
+        var back = q.matmul(keyRows).squeeze(2);                                  // [B, H, d]
+        var scores = h.bmm(back.transpose(1, 2)) * _scale;                        // [B, N, H]
+        scores = scores.masked_fill(valid.logical_not().unsqueeze(2), _masked);
+        var pooled = nn.functional.softmax(scores, 1).transpose(1, 2).bmm(h);     // [B, H, d]
+        var valueRows = _value.weight!.view(_heads, _width, d);
+        var heads = pooled.unsqueeze(2).matmul(valueRows.transpose(1, 2)).squeeze(2) + _value.bias!.view(_heads, _width); // [B, H, w]
+        var y = last + _out.forward(heads.reshape(batch, _width * _heads));
         return y + FeedForward(y);
     }
 

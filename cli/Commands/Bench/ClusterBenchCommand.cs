@@ -40,11 +40,13 @@ internal static class ClusterBenchCommand
         var repeat = new Option<int>("--repeat") { Description = "Measure this many times on the loaded cluster; the figures are the medians.", DefaultValueFactory = _ => 1 };
         var storage = new Option<string?>("--storage") { Description = "'redis': the production path (redis-server, two silo processes, the gateway in Client mode, over HTTP). Absent: in process, memory providers." };
         var fsync = new Option<string>("--appendfsync") { Description = "With --storage redis: Redis appendfsync, everysec or always.", DefaultValueFactory = _ => "everysec" };
+        var aggregation = new Option<string>("--aggregation") { Description = "User tower of the served model: mean or attention.", DefaultValueFactory = _ => "mean" };
+        aggregation.AcceptOnlyFromAmong("mean", "attention");
         var contention = new Option<double>("--training-rate") { Description = "In process: query rate held with and without a training run in progress (0: skip).", DefaultValueFactory = _ => 500 };
         var output = new Option<FileInfo>("--out") { Description = "JSON results (a Markdown table is written beside it).", DefaultValueFactory = _ => new FileInfo("bench/results/cluster.json") };
         var command = new Command("cluster", "Serving benchmark: recommendation latency by rate, ingest throughput, freshness; in process, or with --storage redis on the multi-process Redis cluster.")
         {
-            items, users, events, history, rates, seconds, repeat, storage, fsync, contention, output,
+            items, users, events, history, rates, seconds, repeat, storage, fsync, contention, aggregation, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -53,7 +55,8 @@ internal static class ClusterBenchCommand
             var settings = new ClusterBenchSettings(
                 parse.GetValue(items), parse.GetValue(users) ?? (redis ? 20_000 : 100_000), parse.GetValue(events), parse.GetValue(history),
                 ParseRates(parse.GetValue(rates) ?? (redis ? "50,100,200,400" : "250,500,1000,1500,2000,3000")), TimeSpan.FromSeconds(parse.GetValue(seconds)),
-                parse.GetValue(repeat), parse.GetValue(fsync)!, parse.GetValue(contention), parse.GetValue(output)!);
+                parse.GetValue(repeat), parse.GetValue(fsync)!, parse.GetValue(contention), parse.GetValue(output)!,
+                parse.GetValue(aggregation) == "attention" ? HistoryAggregation.Attention : HistoryAggregation.Mean);
             var problems = settings.Problems(store);
             if (problems.Count > 0)
             {
@@ -80,7 +83,7 @@ internal static class ClusterBenchCommand
         var sample = new InteractionDataset(data.Interactions.Take(200_000).ToList(), data.Users, data.Items);
         ModelBundle Train(long seed)
         {
-            using var trainer = new TwoTowerTrainer(sample, new TwoTowerOptions { Epochs = 1, MaxSteps = 60, Validate = false, Seed = seed }, catalogue: data.Items!.Keys);
+            using var trainer = new TwoTowerTrainer(sample, new TwoTowerOptions { Epochs = 1, MaxSteps = 60, Validate = false, Seed = seed, Aggregation = settings.Aggregation }, catalogue: data.Items!.Keys);
             trainer.Train();
             return trainer.ExportBundle();
         }
@@ -123,6 +126,7 @@ internal static class ClusterBenchCommand
                 result["load_items_s"] = Math.Round(loadItems, 2);
                 result["load_users_s"] = Math.Round(loadUsers, 2);
                 result["storage"] = "memory";
+                result["aggregation"] = settings.Aggregation.ToString().ToLowerInvariant();
                 result["gc"] = GcSettings();
                 result["cores"] = Environment.ProcessorCount;
                 result["load_average"] = BenchEnvironment.LoadAverage();
@@ -308,7 +312,8 @@ internal static class ClusterBenchCommand
 
 /// <summary>What <c>reco bench cluster</c> was asked to do.</summary>
 internal sealed record ClusterBenchSettings(
-    int Items, int Users, int Events, int History, double[] Rates, TimeSpan Duration, int Repeat, string Fsync, double TrainingRate, FileInfo Output)
+    int Items, int Users, int Events, int History, double[] Rates, TimeSpan Duration, int Repeat, string Fsync, double TrainingRate, FileInfo Output,
+    HistoryAggregation Aggregation = HistoryAggregation.Mean)
 {
     /// <summary>Every bad option, each naming the option.</summary>
     public List<string> Problems(string? storage)
