@@ -39,11 +39,10 @@ internal static class EvaluateCommand
         var neighbours = new Option<int>("--neighbours") { Description = "ItemKNN neighbours kept per item.", DefaultValueFactory = _ => 100 };
         var validation = new Option<double>("--validation-fraction") { Description = "Global split: share of events (by time) for validation.", DefaultValueFactory = _ => 0.1 };
         var test = new Option<double>("--test-fraction") { Description = "Global split: share of events (by time) for test.", DefaultValueFactory = _ => 0.1 };
-        var threads = new Option<int?>("--threads") { Description = "Scoring threads (default: all cores)." };
         var history = new Option<FileInfo?>("--training-history") { Description = "Training history JSON (per-epoch loss and validation recall) to plot." };
         var command = new Command("evaluate", "Evaluate models offline on a temporal split and write a report with figures.")
         {
-            models, split, ks, output, lambda, neighbours, validation, test, threads, history,
+            models, split, ks, output, lambda, neighbours, validation, test, history,
         };
         data.AddTo(command);
         twoTower.AddTo(command);
@@ -51,12 +50,12 @@ internal static class EvaluateCommand
         command.SetAction(parse => DataArguments.Guard("evaluate", () =>
             Run(data, filters, parse, parse.GetValue(models)!, parse.GetValue(split)!, parse.GetValue(ks)!,
                     parse.GetValue(output)!, new ModelSettings(parse.GetValue(lambda), parse.GetValue(neighbours), twoTower.Read(parse)),
-                    parse.GetValue(validation), parse.GetValue(test), parse.GetValue(threads), parse.GetValue(history))));
+                    parse.GetValue(validation), parse.GetValue(test), parse.GetValue(history))));
         return command;
     }
 
     private static int Run(DataArguments dataArguments, FilterArguments filters, ParseResult parse, string modelList, string splitName, string kList, DirectoryInfo output, ModelSettings settings,
-        double validationFraction, double testFraction, int? threads, FileInfo? historyFile)
+        double validationFraction, double testFraction, FileInfo? historyFile)
     {
         var names = modelList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var unknown = names.Where(n => !Models.ContainsKey(n)).ToList();
@@ -66,7 +65,8 @@ internal static class EvaluateCommand
             .Select(k => int.TryParse(k, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new ArgumentException($"--k: '{k}' is not a positive integer."))
             .Distinct().Order().ToArray();
         if (ks.Length == 0) throw new ArgumentException("--k needs at least one cut-off.");
-        if (threads is <= 0) throw new ArgumentException($"--threads must be positive, not {threads}.");
+        // One --threads (from the two-tower options) sets both libtorch's threads and the scoring threads; 0 or absent: every core.
+        int? threads = settings.TwoTower.Threads > 0 ? settings.TwoTower.Threads : null;
         var trainingHistory = historyFile is null ? null : TrainingHistory.Load(historyFile.FullName);
 
         var data = filters.Apply(parse, dataArguments.Load(parse));

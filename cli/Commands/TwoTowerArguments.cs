@@ -24,7 +24,7 @@ internal sealed class TwoTowerArguments
     public Option<bool> NoValidation { get; } = new("--no-validation") { Description = "Train on every event and keep the last epoch (no hold-out, no early stopping)." };
     public Option<long?> Seed { get; } = new("--seed") { Description = $"Random seed. Default {Defaults.Seed}." };
     public Option<bool> Cpu { get; } = new("--cpu") { Description = "Train on the CPU even where CUDA is available." };
-    public Option<int?> Threads { get; } = new("--threads") { Description = "libtorch threads (default: one per core)." };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "libtorch threads, and for reco evaluate also the scoring threads (default: one per core)." };
 
     public void AddTo(Command command)
     {
