@@ -60,30 +60,6 @@ public sealed class SecurityAndObservabilityTests(GatewayFixture fx)
     }
 
     [Fact]
-    public async Task Metrics_CountGatewayRequestsByRoute()
-    {
-        using var client = fx.Factory.Client(GatewayFactory.ReadKey);
-        await client.GetAsync("/v1/items/item-002");
-        using var anonymous = fx.Factory.Client(key: null);
-        string metrics = await anonymous.GetStringAsync("/metrics");
-        Assert.Contains("reco_gateway_requests_total", metrics);
-        Assert.Contains("http_route=\"/v1/items/{id}\"", metrics);
-        Assert.Contains("reco_gateway_request_duration_seconds_bucket", metrics);
-        Assert.Contains("orleans_", metrics);
-    }
-
-    [Fact]
-    public async Task Metrics_InTheSingleProcessHost_CarryTheSiloMeterUnderTheGatewayService()
-    {
-        using var client = fx.Factory.Client(GatewayFactory.ReadKey);
-        (await client.GetAsync("/v1/users/metrics-user/recommendations?k=3")).EnsureSuccessStatusCode();
-        using var anonymous = fx.Factory.Client(key: null);
-        string metrics = await anonymous.GetStringAsync("/metrics");
-        Assert.Contains("reco_recommend_latency", metrics);
-        Assert.Contains("service_name=\"orleans-reco-gateway\"", metrics);
-    }
-
-    [Fact]
     public void Start_WithoutAnyKey_RefusesNamingTheKeysToSet()
     {
         var settings = GatewayFactory.BaseSettings().Where(p => !p.Key.Contains("ApiKeys")).ToDictionary();
