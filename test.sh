@@ -20,7 +20,7 @@ for project in tests/*/*.csproj; do
   echo "=== $name"
   dotnet test "$project" -c "$CONFIGURATION" --no-build --nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
-    --results-directory "$RESULTS" --blame-hang-timeout 10m
+    --results-directory "$RESULTS" --blame-hang-timeout 10m 2>&1 | tee "$RESULTS/$name.log"
   trx="$RESULTS/$name.trx"
   if [[ ! -f "$trx" ]]; then
     echo "no results for $name (test host crashed or did not start)"
@@ -33,5 +33,9 @@ for project in tests/*/*.csproj; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0})); skipped=$((skipped + ${n:-0}))
 done
 failed=$((failed + broken))
+# Repeat what failed at the end, where a truncated log still shows it.
+for log in "$RESULTS"/*.log; do
+  grep -E -A 12 '^\s+Failed [A-Za-z]' "$log" | head -60
+done
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [[ "$failed" -eq 0 && "$passed" -gt 0 ]]
