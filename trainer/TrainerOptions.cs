@@ -55,11 +55,10 @@ public sealed class TrainerOptions
 
     /// <summary>
     /// Linux nice value (0-19) of the thread a run trains on and of its OpenMP workers: above 0 the run yields the CPU
-    /// to serving grains and the silo's runtime in the same process. Default 0: with TorchSharp 0.107 a run that is
-    /// often preempted inside libtorch can fail, because temporary scalars inside TorchSharp's optimizers may be
-    /// finalized while libtorch still reads them (seen with 10 on a heavily loaded machine; see the README).
+    /// to serving grains and the silo's runtime in the same process. Unset (default): 10 on an <c>all</c> silo, 0 on a
+    /// <c>train</c> silo.
     /// </summary>
-    public int Nice { get; set; }
+    public int? Nice { get; set; }
 
     /// <summary>The thread budget of a run on a silo of <paramref name="role"/> with <paramref name="cores"/> cores.</summary>
     public TorchThreadBudget ThreadBudget(string role, int cores) =>

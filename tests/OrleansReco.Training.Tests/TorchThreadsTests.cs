@@ -20,12 +20,13 @@ public sealed class TorchThreadsTests
     [InlineData(3, 1)]
     [InlineData(2, 1)]
     [InlineData(1, 1)]
-    public void For_SharedSilo_LeavesHalfTheCoresToServing(int cores, int threads)
+    public void For_SharedSilo_LeavesHalfTheCoresToServing_AndTrainsAtALowerPriority(int cores, int threads)
     {
         var budget = TorchThreadBudget.For(TrainingHost.SharedSilo, cores);
 
         Assert.Equal(threads, budget.IntraOp);
-        Assert.Equal(0, budget.Nice);
+        Assert.Equal(TorchThreadBudget.SharedSiloNice, budget.Nice);
+        Assert.True(budget.Nice > 0);
     }
 
     [Fact]

@@ -24,7 +24,8 @@ public sealed record TorchThreadBudget(int IntraOp, int InterOp, int Nice)
 {
     /// <summary>
     /// The budget for <paramref name="host"/> on <paramref name="cores"/> cores (<see cref="Environment.ProcessorCount"/>,
-    /// which honours cgroup CPU limits), with the configured values where they are set (positive counts; a nice value, default 0).
+    /// which honours cgroup CPU limits), with the configured values where they are set (positive counts; a nice value,
+    /// default <see cref="SharedSiloNice"/> beside serving and 0 elsewhere).
     /// </summary>
     /// <exception cref="ArgumentException">A count is negative or the nice value is outside 0..19; the message names it.</exception>
     public static TorchThreadBudget For(TrainingHost host, int cores, int threads = 0, int interopThreads = 0, int? nice = null)
@@ -36,8 +37,14 @@ public sealed record TorchThreadBudget(int IntraOp, int InterOp, int Nice)
         int intra = threads > 0 ? threads : host == TrainingHost.SharedSilo ? Math.Max(1, cores / 2) : cores;
         // One inter-op thread: eager training never hands work to that pool, and each of its threads would be one more to schedule.
         int inter = interopThreads > 0 ? interopThreads : 1;
-        return new TorchThreadBudget(intra, inter, nice ?? 0);
+        return new TorchThreadBudget(intra, inter, nice ?? (host == TrainingHost.SharedSilo ? SharedSiloNice : 0));
     }
+
+    /// <summary>
+    /// The nice value a run gets beside serving grains unless configured: low enough a priority that the kernel gives
+    /// serving threads the CPU first, high enough that the run still progresses on a busy machine.
+    /// </summary>
+    public const int SharedSiloNice = 10;
 
     public override string ToString() => $"{IntraOp} intra-op / {InterOp} inter-op threads, nice {Nice}";
 }

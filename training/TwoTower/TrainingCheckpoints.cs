@@ -17,7 +17,7 @@ public sealed record CheckpointState(int Epoch, long Step, double? BestRecall, i
 /// <summary>
 /// Checkpoints of a training run in a folder, one sub-folder per epoch (<c>epoch-0003/</c>), of which the newest is
 /// kept: the network's weights after the epoch (<c>weights.pt</c>), the best epoch's weights when validation picked
-/// one (<c>best.pt</c>), the optimiser's state (<c>optimizer.pt</c>: AdamW/Adam moments and step counts) and
+/// one (<c>best.pt</c>), the optimiser's state (<c>optimizer.bin</c>: the AdamW/Adam moments and step count) and
 /// <c>state.json</c> (epoch, step, early-stopping counters, the per-epoch history, the options and the data's
 /// shape). An epoch's folder is written under a temporary name and renamed when complete, so a crash leaves the
 /// previous checkpoint intact. Resuming checks that the options and data match and continues with the next epoch,
@@ -29,7 +29,7 @@ public sealed class TrainingCheckpoints
     private const string StateFile = "state.json";
     private const string WeightsFile = "weights.pt";
     private const string BestFile = "best.pt";
-    private const string OptimizerFile = "optimizer.pt";
+    private const string OptimizerFile = "optimizer.bin";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <param name="directory">The checkpoint folder (created when missing).</param>
@@ -55,7 +55,7 @@ public sealed class TrainingCheckpoints
     }
 
     /// <summary>Writes the checkpoint of <paramref name="state"/>'s epoch, removes older ones and returns its folder.</summary>
-    internal string Save(CheckpointState state, nn.Module net, optim.Optimizer optimizer, bool improved, TwoTowerOptions options, int trainExamples,
+    internal string Save(CheckpointState state, nn.Module net, AdamOptimizer optimizer, bool improved, TwoTowerOptions options, int trainExamples,
         int items, TrainingHistory history)
     {
         System.IO.Directory.CreateDirectory(Directory);
@@ -68,7 +68,7 @@ public sealed class TrainingCheckpoints
             net.save(Path.Combine(temp, WeightsFile));
             if (improved && state.BestRecall is not null) File.Copy(Path.Combine(temp, WeightsFile), Path.Combine(temp, BestFile));
             else if (previous.Length > 0 && File.Exists(Path.Combine(previous, BestFile))) File.Copy(Path.Combine(previous, BestFile), Path.Combine(temp, BestFile));
-            Helper(optimizer).save_state_dict(Path.Combine(temp, OptimizerFile));
+            optimizer.Save(Path.Combine(temp, OptimizerFile));
             var document = new JsonObject
             {
                 ["state"] = JsonSerializer.SerializeToNode(state, Json),
@@ -97,7 +97,7 @@ public sealed class TrainingCheckpoints
     /// state, history and (when validation picked one) the best epoch's weights; null when not resuming.
     /// </summary>
     /// <exception cref="InvalidDataException">There is no checkpoint, or it was made with other options or data (the message names the field).</exception>
-    internal (CheckpointState State, TrainingHistory History, Dictionary<string, Tensor>? Best)? Load(nn.Module net, optim.Optimizer optimizer,
+    internal (CheckpointState State, TrainingHistory History, Dictionary<string, Tensor>? Best)? Load(nn.Module net, AdamOptimizer optimizer,
         TwoTowerOptions options, int trainExamples, int items)
     {
         if (!Resume) return null;
@@ -127,13 +127,13 @@ public sealed class TrainingCheckpoints
             best = net.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
         }
         net.load(Path.Combine(folder, WeightsFile));
-        Helper(optimizer).load_state_dict(Path.Combine(folder, OptimizerFile));
+        string optimizerPath = Path.Combine(folder, OptimizerFile);
+        if (!File.Exists(optimizerPath))
+            throw new InvalidDataException($"{folder}: no {OptimizerFile} (the checkpoint was made by an earlier version); start the run afresh.");
+        optimizer.Load(optimizerPath);
         return (state, history, best);
     }
 
-    private static TorchSharp.Modules.OptimizerHelper Helper(optim.Optimizer optimizer) =>
-        optimizer as TorchSharp.Modules.OptimizerHelper
-        ?? throw new NotSupportedException($"The optimizer {optimizer.GetType().Name} cannot save its state.");
 
     /// <summary>The options that shape the run (thread count and device left out: they may differ on resume).</summary>
     private static JsonObject Fingerprint(TwoTowerOptions options) =>

@@ -175,9 +175,7 @@ public sealed class TwoTowerTrainer : IDisposable
         long totalSteps = (long)stepsPerEpoch * o.Epochs;
         if (o.MaxSteps > 0) totalSteps = Math.Min(totalSteps, o.MaxSteps);
         long warmup = Math.Max(1, (long)(o.WarmupFraction * totalSteps));
-        using optim.Optimizer optimizer = o.Optimizer == OptimizerKind.AdamW
-            ? optim.AdamW(_net.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay)
-            : (optim.Optimizer)optim.Adam(_net.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay);
+        using var optimizer = new AdamOptimizer(_net.parameters(), o.LearningRate, o.WeightDecay, decoupled: o.Optimizer == OptimizerKind.AdamW);
         var buffers = new BatchBuffers(batch, o.HistoryLength);
         var examples = (int[])_data.TrainExamples.Clone();
         Dictionary<string, Tensor>? best = null;
@@ -224,12 +222,12 @@ public sealed class TwoTowerTrainer : IDisposable
                     cancellationToken.ThrowIfCancellationRequested();
                     int size = ready.Size;
                     lr = LearningRateAt(o.LearningRate, step, warmup, totalSteps);
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                    optimizer.LearningRate = lr;
                     using var scope = NewDisposeScope();
                     var loss = Loss(ToDevice(ready));
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     loss.backward();
-                    optimizer.step();
+                    optimizer.Step();
                     float value = loss.item<float>();
                     lossSum += value * size;
                     seen += size;
@@ -761,7 +759,7 @@ public sealed class TwoTowerTrainer : IDisposable
     {
         var o = _options;
         int batch = Math.Min(o.BatchSize, TrainExamples);
-        using var optimizer = optim.AdamW(_net.parameters(), lr: o.LearningRate * 0.1);
+        using var optimizer = new AdamOptimizer(_net.parameters(), o.LearningRate * 0.1, o.WeightDecay, decoupled: true);
         var buffers = new BatchBuffers(batch, o.HistoryLength);
         var examples = (int[])_data.TrainExamples.Clone();
         _rng.Shuffle(examples);
@@ -785,9 +783,9 @@ public sealed class TwoTowerTrainer : IDisposable
             {
                 loss = Loss(prepared);
             }
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             loss.item<float>();
         }
         using var keep = NewDisposeScope();
