@@ -110,15 +110,16 @@ public sealed partial class TrainerGrain(
             var inputs = await TrainingSource.ReadAsync(GrainFactory, archive, options.Value, shardOptions.Value.Count, current, stop);
             Phase(run, "training");
             var used = new Dictionary<string, double>(StringComparer.Ordinal);
-            var outcome = await Task.Run(() => TrainingPipeline.Run(inputs, current, options.Value, overrides, version, log: null, stop,
-                trainOn: train => TorchThreads.RunAsync(threads, "reco-trainer", () =>
-                {
-                    var trained = train();
-                    // What the training thread ran with, as libtorch and the kernel report it.
-                    used["threads"] = TorchThreads.CurrentThreadCount();
-                    used["nice"] = TorchThreads.CurrentNice();
-                    return trained;
-                }).GetAwaiter().GetResult()), stop);
+            // The whole run (preparing the data, training, scoring the hold-out) on the trainer's own thread, at the
+            // budget's priority: beside serving it takes only what serving leaves.
+            var outcome = await TorchThreads.RunAsync(threads, "reco-trainer", () =>
+            {
+                var result = TrainingPipeline.Run(inputs, current, options.Value, overrides, version, log: null, stop);
+                // What the training thread ran with, as libtorch and the kernel report it.
+                used["threads"] = TorchThreads.CurrentThreadCount();
+                used["nice"] = TorchThreads.CurrentNice();
+                return result;
+            });
             ended = run with
             {
                 BaseVersion = currentInfo?.Version,

@@ -12,9 +12,6 @@ public sealed record TrainingInputs(IReadOnlyList<Interaction> Events, FeatureTa
 /// <summary>The end of a run: the decision and why, the candidate bundle (when one was trained) and the run's figures.</summary>
 public sealed record TrainingOutcome(TrainingRunState State, string Reason, ModelBundle? Candidate, Dictionary<string, double> Metrics, string? Device);
 
-/// <summary>A trained candidate: its bundle, the device it was trained on and the training figures.</summary>
-public sealed record TrainedModel(ModelBundle Bundle, string Device, IReadOnlyDictionary<string, double> Figures);
-
 /// <summary>
 /// One training run without the cluster: hold out the newest events, train (warm-started from the current model),
 /// score the candidate and the current model on the held-out events with the same C# forward pass serving uses, and
@@ -27,13 +24,14 @@ public static class TrainingPipeline
     public const string CandidateRecall = "holdoutRecall@{0}";
     public const string CurrentRecall = "currentHoldoutRecall@{0}";
 
-    /// <param name="trainOn">
-    /// Runs the model's training (given as a function) where it should run, e.g. on a thread of lower priority
-    /// (<see cref="Training.Torch.TorchThreads.RunAsync"/>); null: on the calling thread. The data preparation and the
-    /// hold-out comparison stay on the calling thread.
-    /// </param>
+    /// <remarks>
+    /// Everything runs on the calling thread (the hold-out comparison's parallel scoring on the current task
+    /// scheduler, with the intra-op thread count of the budget in force): on a silo that is the trainer's thread of
+    /// lower priority (<see cref="Training.Torch.TorchThreads.RunAsync"/>), so that preparing the data and scoring
+    /// the hold-out give way to serving as training does.
+    /// </remarks>
     public static TrainingOutcome Run(TrainingInputs inputs, ModelBundle? current, TrainerOptions options, TrainingOverrides? overrides, string version,
-        TextWriter? log = null, CancellationToken cancellationToken = default, Func<Func<TrainedModel>, TrainedModel>? trainOn = null)
+        TextWriter? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(options);
@@ -50,6 +48,7 @@ public static class TrainingPipeline
         var split = Splits.GlobalTemporal(data, validationFraction: 0, testFraction: options.HoldoutFraction);
         metrics["trainEvents"] = split.Train.Interactions.Count;
         metrics["holdoutUsers"] = split.Test.Count;
+        metrics["tiesByArrival"] = split.Stats.TiesByArrival ? 1 : 0;
         if (split.Test.Count < options.MinEvaluationUsers)
             return new(TrainingRunState.Skipped,
                 $"{split.Test.Count} users have new items among the newest {options.HoldoutFraction:P0} of events; the gate needs at least {options.MinEvaluationUsers} (Reco:Trainer:MinEvaluationUsers).",
@@ -68,21 +67,18 @@ public static class TrainingPipeline
         if (shuffle) train = train with { Interactions = RandomLabels(train.Interactions, catalogue, model.Seed) };
         bool warm = current is not null && !shuffle && (overrides?.WarmStart ?? options.WarmStart);
 
-        var trained = (trainOn ?? (work => work()))(() =>
+        ModelBundle candidate;
+        string device;
+        using (var trainer = new TwoTowerTrainer(train, model, catalogue, log, warm ? current : null))
         {
-            using var trainer = new TwoTowerTrainer(train, model, catalogue, log, warm ? current : null);
-            var history = trainer.Train();
+            var history = trainer.Train(cancellationToken: cancellationToken);
             int epochs = history.Epochs.Count;
-            return new TrainedModel(trainer.ExportBundle(version), trainer.DeviceName, new Dictionary<string, double>(StringComparer.Ordinal)
-            {
-                ["trainExamples"] = trainer.TrainExamples,
-                ["epochs"] = epochs,
-                ["trainSeconds"] = history.Seconds,
-                ["examplesPerSecond"] = history.Seconds > 0 ? (double)trainer.TrainExamples * epochs / history.Seconds : 0,
-            });
-        });
-        var (candidate, device) = (trained.Bundle, trained.Device);
-        foreach (var (name, value) in trained.Figures) metrics[name] = value;
+            (candidate, device) = (trainer.ExportBundle(version), trainer.DeviceName);
+            metrics["trainExamples"] = trainer.TrainExamples;
+            metrics["epochs"] = epochs;
+            metrics["trainSeconds"] = history.Seconds;
+            metrics["examplesPerSecond"] = history.Seconds > 0 ? (double)trainer.TrainExamples * epochs / history.Seconds : 0;
+        }
         metrics["warmStart"] = warm ? 1 : 0;
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -104,7 +100,7 @@ public static class TrainingPipeline
     public static double HoldoutRecall(ModelBundle bundle, EvaluationSplit split, InteractionDataset data, int k)
     {
         var recommender = new BundleRecommender(new TwoTowerModel(bundle), split.Catalogue, data.Items, data.Users);
-        var (summary, _) = Evaluator.ScoreCases(recommender, split.Test, split.Catalogue.Count, new EvaluationOptions { Ks = [k], CurveLength = k });
+        var (summary, _) = Evaluator.ScoreCases(recommender, split.Test, split.Catalogue.Count, new EvaluationOptions { Ks = [k], CurveLength = k, Threads = Training.Torch.TorchThreads.Current?.IntraOp });
         return summary.At(k)?.Recall ?? 0;
     }
 

@@ -10,7 +10,12 @@ namespace OrleansReco.Core.Evaluation;
 public sealed record EvaluationCase(string UserId, IReadOnlyList<Interaction> History, int[] Targets, int[] Seen);
 
 /// <summary>Event and user counts of a split, for the report.</summary>
-public sealed record SplitStats(int TrainEvents, int ValidationUsers, int ValidationTargets, int TestUsers, int TestTargets, int DroppedEvents, int TrainOnlyUsers);
+/// <param name="TiesByArrival">
+/// A temporal cut fell inside a run of equal timestamps so long that the earlier part would have kept less than half
+/// its share, and equal timestamps were ordered by arrival instead (see <see cref="Splits.GlobalTemporal"/>).
+/// </param>
+public sealed record SplitStats(int TrainEvents, int ValidationUsers, int ValidationTargets, int TestUsers, int TestTargets, int DroppedEvents, int TrainOnlyUsers,
+    bool TiesByArrival = false);
 
 /// <summary>
 /// A train/validation/test split ready for full-catalogue ranking. <see cref="Catalogue"/> is every item in the
@@ -80,8 +85,11 @@ public static class Splits
     /// <summary>
     /// Global temporal cut: events before the <c>1 - validationFraction - testFraction</c> quantile of time are
     /// training, the next <paramref name="validationFraction"/> validation, the last <paramref name="testFraction"/>
-    /// test (ties at a cut go to the later part, so every training event is strictly earlier than every
-    /// held-out one). A user's targets are the distinct items of their held-out events that are not in their
+    /// test. Ties at a cut go to the later part, so every training event is strictly earlier than every held-out
+    /// one, unless that would leave the earlier part with less than half its share (many events stamped with the
+    /// same second, as a busy stream with second-granularity timestamps has): then equal timestamps are ordered by
+    /// their position in <paramref name="data"/> (arrival order), the parts get their exact shares, and
+    /// <see cref="SplitStats.TiesByArrival"/> says so. A user's targets are the distinct items of their held-out events that are not in their
     /// history; the history of test cases is training plus validation events. Users new in a held-out period are
     /// evaluated with an empty history (cold start).
     /// </summary>
@@ -91,26 +99,46 @@ public static class Splits
         if (!(validationFraction >= 0) || !(testFraction > 0) || validationFraction + testFraction >= 1)
             throw new ArgumentOutOfRangeException(nameof(testFraction), $"Fractions must satisfy 0 <= validation, 0 < test, validation + test < 1 (got {validationFraction}, {testFraction}).");
         var (catalogue, indexOf) = BuildCatalogue(data);
-        var times = data.Interactions.Select(e => e.Timestamp).Order().ToArray();
+        var events = data.Interactions;
+        var times = events.Select(e => e.Timestamp).Order().ToArray();
         if (times.Length == 0) throw new ArgumentException("No interactions to split.", nameof(data));
-        long validationCut = times[Math.Min(times.Length - 1, (int)(times.Length * (1 - validationFraction - testFraction)))];
-        long testCut = times[Math.Min(times.Length - 1, (int)(times.Length * (1 - testFraction)))];
+        int trainShare = Math.Min(times.Length - 1, (int)(times.Length * (1 - validationFraction - testFraction)));
+        int heldShare = Math.Min(times.Length - 1, (int)(times.Length * (1 - testFraction)));
+        long validationCut = times[trainShare], testCut = times[heldShare];
+        // Each event's part: 0 training, 1 validation, 2 test.
+        var part = new byte[events.Count];
+        bool byArrival = EarlierThan(times, validationCut) < trainShare / 2;
+        if (byArrival)
+        {
+            int rank = 0;
+            // OrderBy is stable: equal timestamps keep their order in the data.
+            foreach (int i in Enumerable.Range(0, events.Count).OrderBy(i => events[i].Timestamp))
+            {
+                int r = rank++;
+                part[i] = (byte)(r < trainShare ? 0 : r < heldShare ? 1 : 2);
+            }
+        }
+        else
+        {
+            for (int i = 0; i < events.Count; i++)
+                part[i] = (byte)(events[i].Timestamp < validationCut ? 0 : events[i].Timestamp < testCut ? 1 : 2);
+        }
         var train = new List<Interaction>();
         var validation = new List<EvaluationCase>();
         var test = new List<EvaluationCase>();
         int validationTargets = 0, testTargets = 0, trainOnly = 0;
-        foreach (var events in ByUserInTimeOrder(data.Interactions))
+        foreach (var user in UserEventsInTimeOrder(events))
         {
-            var history = events.Where(e => e.Timestamp < validationCut).ToList();
-            var middle = events.Where(e => e.Timestamp >= validationCut && e.Timestamp < testCut).ToList();
-            var late = events.Where(e => e.Timestamp >= testCut).ToList();
+            var history = user.Where(i => part[i] == 0).Select(i => events[i]).ToList();
+            var middle = user.Where(i => part[i] == 1).Select(i => events[i]).ToList();
+            var late = user.Where(i => part[i] == 2).Select(i => events[i]).ToList();
             train.AddRange(history);
             if (middle.Count == 0 && late.Count == 0) trainOnly++;
             var seen = Indices(history, indexOf);
             var validationItems = NewItems(middle, seen, indexOf);
             if (validationItems.Length > 0)
             {
-                validation.Add(new EvaluationCase(events[0].UserId, history, validationItems, seen));
+                validation.Add(new EvaluationCase(events[user[0]].UserId, history, validationItems, seen));
                 validationTargets += validationItems.Length;
             }
             var testHistory = history.Concat(middle).ToList();
@@ -118,13 +146,13 @@ public static class Splits
             var testItems = NewItems(late, testSeen, indexOf);
             if (testItems.Length > 0)
             {
-                test.Add(new EvaluationCase(events[0].UserId, testHistory, testItems, testSeen));
+                test.Add(new EvaluationCase(events[user[0]].UserId, testHistory, testItems, testSeen));
                 testTargets += testItems.Length;
             }
         }
         int heldOut = data.Interactions.Count - train.Count;
         int used = validationTargets + testTargets;
-        var stats = new SplitStats(train.Count, validation.Count, validationTargets, test.Count, testTargets, Math.Max(0, heldOut - used), trainOnly);
+        var stats = new SplitStats(train.Count, validation.Count, validationTargets, test.Count, testTargets, Math.Max(0, heldOut - used), trainOnly, byArrival);
         return new EvaluationSplit("global-temporal", data with { Interactions = train }, catalogue, validation, test, stats);
     }
 
@@ -142,25 +170,38 @@ public static class Splits
     }
 
     /// <summary>Events grouped by user (users in first-appearance order), each group stably sorted by timestamp.</summary>
-    private static IEnumerable<List<Interaction>> ByUserInTimeOrder(IReadOnlyList<Interaction> interactions)
+    private static IEnumerable<List<Interaction>> ByUserInTimeOrder(IReadOnlyList<Interaction> interactions) =>
+        UserEventsInTimeOrder(interactions).Select(user => user.ConvertAll(i => interactions[i]));
+
+    /// <summary>Each user's events (positions in <paramref name="interactions"/>) in time order, equal timestamps in input order.</summary>
+    private static IEnumerable<List<int>> UserEventsInTimeOrder(IReadOnlyList<Interaction> interactions)
     {
-        var groups = new Dictionary<string, List<Interaction>>(StringComparer.Ordinal);
-        var order = new List<List<Interaction>>();
-        foreach (var e in interactions)
+        var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var order = new List<List<int>>();
+        for (int i = 0; i < interactions.Count; i++)
         {
-            if (!groups.TryGetValue(e.UserId, out var list))
+            if (!groups.TryGetValue(interactions[i].UserId, out var list))
             {
-                groups[e.UserId] = list = [];
+                groups[interactions[i].UserId] = list = [];
                 order.Add(list);
             }
-            list.Add(e);
+            list.Add(i);
         }
-        foreach (var list in order)
+        // List.Sort is unstable; OrderBy is stable, which is what keeps input order on equal timestamps.
+        foreach (var list in order) yield return list.OrderBy(i => interactions[i].Timestamp).ToList();
+    }
+
+    /// <summary>How many of the sorted <paramref name="times"/> are earlier than <paramref name="time"/>.</summary>
+    private static int EarlierThan(long[] times, long time)
+    {
+        int low = 0, high = times.Length;
+        while (low < high)
         {
-            // List.Sort is unstable; OrderBy is stable, which is what keeps input order on equal timestamps.
-            var sorted = list.OrderBy(e => e.Timestamp).ToList();
-            yield return sorted;
+            int middle = (low + high) >>> 1;
+            if (times[middle] < time) low = middle + 1;
+            else high = middle;
         }
+        return low;
     }
 
     private static int[] Indices(IEnumerable<Interaction> events, Dictionary<string, int> indexOf)

@@ -50,13 +50,13 @@ internal static class ServingMeasures
     {
         long sent = 0;
         int next = 0, errors = 0;
-        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, inFlight).Select(async w =>
         {
             var random = new Random(w);
             while (clock.Elapsed < duration)
             {
+                long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
                 int n = Interlocked.Increment(ref next);
                 var events = new BenchEvent[perCall];
                 for (int k = 0; k < perCall; k++)

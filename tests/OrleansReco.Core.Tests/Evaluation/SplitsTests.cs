@@ -88,4 +88,34 @@ public sealed class SplitsTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Splits.GlobalTemporal(new InteractionDataset([E("u", "a", 1)], null, null), 0.5, 0.5));
     }
+
+    [Fact]
+    public void GlobalTemporal_CutInsideALongRunOfEqualTimestamps_SplitsTheRunByArrivalAndSaysSo()
+    {
+        // 30 events a second apart, then 70 stamped with the same second (a busy stream with second timestamps):
+        // ties going to the later part would leave 30 training events where 80 were asked for.
+        var events = Enumerable.Range(0, 30).Select(i => E($"u{i % 10}", $"i{i}", i))
+            .Concat(Enumerable.Range(0, 70).Select(i => E($"u{i % 10}", $"j{i}", 1000))).ToList();
+        var split = Splits.GlobalTemporal(new InteractionDataset(events, null, null), 0.1, 0.1);
+
+        Assert.True(split.Stats.TiesByArrival);
+        Assert.Equal(80, split.Train.Interactions.Count);
+        Assert.Equal(events.Take(80).ToHashSet(), split.Train.Interactions.ToHashSet());
+        // The last ten arrivals are the test period: every test target is one of their items.
+        var late = events.Skip(90).Select(e => e.ItemId).ToHashSet();
+        Assert.NotEmpty(split.Test);
+        Assert.All(split.Test, c => Assert.All(c.Targets, t => Assert.Contains(split.Catalogue[t], late)));
+    }
+
+    [Fact]
+    public void GlobalTemporal_FewTiesAtTheCut_StayStrictlyEarlier()
+    {
+        // Two events share the cut's second: both go to the held-out part, and training keeps 79 of its 80.
+        var events = Enumerable.Range(0, 100).Select(i => E($"u{i % 10}", $"i{i}", i == 79 ? 80 : i)).ToList();
+        var split = Splits.GlobalTemporal(new InteractionDataset(events, null, null), 0.1, 0.1);
+
+        Assert.False(split.Stats.TiesByArrival);
+        Assert.Equal(79, split.Train.Interactions.Count);
+        Assert.All(split.Train.Interactions, e => Assert.True(e.Timestamp < 80));
+    }
 }
