@@ -21,7 +21,8 @@ public sealed record RuntimeSample(
     long AllocatedBytes,
     double ThreadPoolQueueMean,
     long ThreadPoolQueueMax,
-    int ThreadPoolThreadsMax)
+    int ThreadPoolThreadsMax,
+    IReadOnlyList<(string Type, long Bytes)>? AllocationsByType = null)
 {
     /// <summary>Share of the window the process spent paused by the collector.</summary>
     public double PauseFraction => Seconds > 0 ? PauseTotalMs / (Seconds * 1000) : 0;
@@ -29,7 +30,15 @@ public sealed record RuntimeSample(
     /// <summary>Allocated bytes per operation (<paramref name="operations"/> requests in the window).</summary>
     public double BytesPer(long operations) => operations > 0 ? (double)AllocatedBytes / operations : 0;
 
-    public Dictionary<string, object> ToJson(long operations) => new()
+    public Dictionary<string, object> ToJson(long operations)
+    {
+        var json = Fields(operations);
+        if (AllocationsByType is { Count: > 0 } types)
+            json["allocated_bytes_per_op_by_type"] = types.ToDictionary(t => t.Type, t => (object)Math.Round(operations > 0 ? (double)t.Bytes / operations : 0));
+        return json;
+    }
+
+    private Dictionary<string, object> Fields(long operations) => new()
     {
         ["gc_pauses"] = Pauses,
         ["gc_pause_total_ms"] = Math.Round(PauseTotalMs, 2),
@@ -49,26 +58,59 @@ public sealed record RuntimeSample(
 /// <summary>
 /// Records <see cref="RuntimeSample"/>s: <see cref="Start"/> opens a window, disposing the returned handle (or
 /// calling <see cref="Window.Stop"/>) closes it. GC pauses come from the runtime's own events
-/// (<c>GCSuspendEEBegin</c> to <c>GCRestartEEEnd</c>), so each pause is measured, not just their sum.
+/// (<c>GCSuspendEEBegin</c> to <c>GCRestartEEEnd</c>), so each pause is measured, not just their sum. With
+/// <see cref="SampleAllocations"/> set before the first window, the runtime's allocation samples
+/// (<c>GCAllocationTick</c>, one per about 100 KB allocated, naming the type that crossed the mark) attribute the
+/// allocated bytes to types: the largest ones are in <see cref="RuntimeSample.AllocationsByType"/>.
 /// </summary>
 public sealed class RuntimeProbe : EventListener
 {
     private const int SuspendBegin = 9;  // GCSuspendEEBegin_V1
     private const int RestartEnd = 3;    // GCRestartEEEnd_V1
+    private const int AllocationTick = 10; // GCAllocationTick_V4
+    private const int TypesReported = 12;
     private readonly object _gate = new();
     private readonly List<double> _pauses = [];
+    private readonly Dictionary<string, long> _allocations = new(StringComparer.Ordinal);
+    private EventSource? _runtime;
     private DateTime _suspendedAt;
     private bool _recording;
+    private bool _sampleAllocations;
+
+    /// <summary>Attribute allocations to types (verbose GC events: a little overhead of their own).</summary>
+    public bool SampleAllocations
+    {
+        get => _sampleAllocations;
+        set
+        {
+            _sampleAllocations = value;
+            if (_runtime is not null) Enable(_runtime);
+        }
+    }
 
     protected override void OnEventSourceCreated(EventSource source)
     {
-        if (source.Name == "Microsoft-Windows-DotNETRuntime")
-            EnableEvents(source, EventLevel.Informational, (EventKeywords)0x1); // GC keyword
+        if (source.Name != "Microsoft-Windows-DotNETRuntime") return;
+        _runtime = source;
+        Enable(source);
     }
+
+    private void Enable(EventSource source) =>
+        EnableEvents(source, _sampleAllocations ? EventLevel.Verbose : EventLevel.Informational, (EventKeywords)0x1); // GC keyword
 
     protected override void OnEventWritten(EventWrittenEventArgs e)
     {
-        if (e.EventId == SuspendBegin) _suspendedAt = e.TimeStamp;
+        if (e.EventId == AllocationTick)
+        {
+            if (e.Payload is { } payload && e.PayloadNames is { } names)
+            {
+                int typeAt = names.IndexOf("TypeName"), amountAt = names.IndexOf("AllocationAmount64");
+                if (typeAt >= 0 && amountAt >= 0 && payload[typeAt] is string type && payload[amountAt] is ulong amount)
+                    lock (_gate)
+                        if (_recording) _allocations[type] = _allocations.GetValueOrDefault(type) + (long)amount;
+            }
+        }
+        else if (e.EventId == SuspendBegin) _suspendedAt = e.TimeStamp;
         else if (e.EventId == RestartEnd && _suspendedAt != default)
         {
             double ms = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
@@ -83,6 +125,7 @@ public sealed class RuntimeProbe : EventListener
         lock (_gate)
         {
             _pauses.Clear();
+            _allocations.Clear();
             _recording = true;
         }
         return new Window(this);
@@ -112,14 +155,16 @@ public sealed class RuntimeProbe : EventListener
             var (mean, max, threads) = _sampler.GetAwaiter().GetResult();
             double seconds = Stopwatch.GetElapsedTime(_start).TotalSeconds;
             double[] pauses;
+            (string, long)[] types;
             lock (_probe._gate)
             {
                 _probe._recording = false;
                 pauses = [.. _probe._pauses];
+                types = [.. _probe._allocations.OrderByDescending(a => a.Value).Take(TypesReported).Select(a => (a.Key, a.Value))];
             }
             _sample = new RuntimeSample(seconds, pauses.Length, pauses.Sum(), pauses.Length == 0 ? 0 : pauses.Max(), pauses.Count(p => p > 5),
                 GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2,
-                GC.GetTotalAllocatedBytes(precise: false) - _allocated, mean, max, threads);
+                GC.GetTotalAllocatedBytes(precise: false) - _allocated, mean, max, threads, types);
             _stop.Dispose();
             return _sample;
         }

@@ -43,10 +43,11 @@ internal static class ClusterBenchCommand
         var aggregation = new Option<string>("--aggregation") { Description = "User tower of the served model: mean or attention.", DefaultValueFactory = _ => "mean" };
         aggregation.AcceptOnlyFromAmong("mean", "attention");
         var contention = new Option<double>("--training-rate") { Description = "In process: query rate held with and without a training run in progress (0: skip).", DefaultValueFactory = _ => 500 };
+        var allocationTypes = new Option<bool>("--allocation-types") { Description = "In process: attribute each window's allocations to types (from the runtime's allocation samples; a little overhead)." };
         var output = new Option<FileInfo>("--out") { Description = "JSON results (a Markdown table is written beside it).", DefaultValueFactory = _ => new FileInfo("bench/results/cluster.json") };
         var command = new Command("cluster", "Serving benchmark: recommendation latency by rate, ingest throughput, freshness; in process, or with --storage redis on the multi-process Redis cluster.")
         {
-            items, users, events, history, rates, seconds, repeat, storage, fsync, contention, aggregation, output,
+            items, users, events, history, rates, seconds, repeat, storage, fsync, contention, aggregation, allocationTypes, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -56,7 +57,7 @@ internal static class ClusterBenchCommand
                 parse.GetValue(items), parse.GetValue(users) ?? (redis ? 20_000 : 100_000), parse.GetValue(events), parse.GetValue(history),
                 ParseRates(parse.GetValue(rates) ?? (redis ? "50,100,200,400" : "250,500,1000,1500,2000,3000")), TimeSpan.FromSeconds(parse.GetValue(seconds)),
                 parse.GetValue(repeat), parse.GetValue(fsync)!, parse.GetValue(contention), parse.GetValue(output)!,
-                parse.GetValue(aggregation) == "attention" ? HistoryAggregation.Attention : HistoryAggregation.Mean);
+                parse.GetValue(aggregation) == "attention" ? HistoryAggregation.Attention : HistoryAggregation.Mean, parse.GetValue(allocationTypes));
             var problems = settings.Problems(store);
             if (problems.Count > 0)
             {
@@ -111,7 +112,7 @@ internal static class ClusterBenchCommand
             var client = new RecoClient(grains);
             var (userIds, loadItems, loadUsers) = await LoadAsync(client, data, cancellation);
             var target = new GrainTarget(client);
-            using var probe = new RuntimeProbe();
+            using var probe = new RuntimeProbe { SampleAllocations = settings.AllocationTypes };
             var runs = new List<JsonObject>();
             for (int run = 1; run <= settings.Repeat; run++)
             {
@@ -313,7 +314,7 @@ internal static class ClusterBenchCommand
 /// <summary>What <c>reco bench cluster</c> was asked to do.</summary>
 internal sealed record ClusterBenchSettings(
     int Items, int Users, int Events, int History, double[] Rates, TimeSpan Duration, int Repeat, string Fsync, double TrainingRate, FileInfo Output,
-    HistoryAggregation Aggregation = HistoryAggregation.Mean)
+    HistoryAggregation Aggregation = HistoryAggregation.Mean, bool AllocationTypes = false)
 {
     /// <summary>Every bad option, each naming the option.</summary>
     public List<string> Problems(string? storage)
