@@ -92,6 +92,7 @@ internal static class EvaluateCommand
 
         var report = EvaluationReportWriter.WriteAll(output.FullName, source, events, evaluationSplit, ks, results, trainingHistory);
         Console.WriteLine(EvaluationReportWriter.MetricsTable(results, ks));
+        if (report.Paired is { Count: > 0 } paired) Console.WriteLine(EvaluationReportWriter.PairedTable(paired));
         Console.WriteLine($"Report: {Path.Combine(output.FullName, "report.md")} (+ report.json, {report.Figures.Count} figures)");
         return 0;
     }

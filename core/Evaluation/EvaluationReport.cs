@@ -15,7 +15,8 @@ public sealed record EvaluationReport(
     IReadOnlyList<int> Ks,
     IReadOnlyList<ModelResult> Models,
     TrainingHistory? History,
-    IReadOnlyList<string> Figures);
+    IReadOnlyList<string> Figures,
+    IReadOnlyList<PairedComparison>? Paired = null);
 
 /// <summary>Writes an <see cref="EvaluationReport"/> as Markdown and JSON, with its figures, into a folder.</summary>
 public static class EvaluationReportWriter
@@ -32,10 +33,36 @@ public static class EvaluationReportWriter
         ArgumentNullException.ThrowIfNull(split);
         var profile = DatasetProfile.Of(events);
         var figures = ReportFigures.WriteAll(directory, events, profile, models, history);
-        var report = new EvaluationReport(dataSource, profile, split.Name, split.Stats, split.Catalogue.Count, ks, models, history, figures);
+        var report = new EvaluationReport(dataSource, profile, split.Name, split.Stats, split.Catalogue.Count, ks, models, history, figures, PairedAgainst(models));
         File.WriteAllText(Path.Combine(directory, "report.md"), ToMarkdown(report));
         File.WriteAllText(Path.Combine(directory, "report.json"), ToJson(report));
         return report;
+    }
+
+    /// <summary>The baseline every other model is compared with, user by user, when it was evaluated.</summary>
+    public const string PairedBaseline = "EASE";
+
+    /// <summary>Each model against <see cref="PairedBaseline"/> on the same test users (empty when it was not evaluated).</summary>
+    public static IReadOnlyList<PairedComparison> PairedAgainst(IReadOnlyList<ModelResult> models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        var baseline = models.FirstOrDefault(m => string.Equals(m.Model, PairedBaseline, StringComparison.OrdinalIgnoreCase));
+        if (baseline?.PerUserRecall is not { } reference) return [];
+        return [.. models.Where(m => m != baseline && m.PerUserRecall is not null && m.PerUserK == baseline.PerUserK)
+            .Select(m => PairedComparison.Of(m.Model, m.PerUserRecall!, baseline.Model, reference, baseline.PerUserK))];
+    }
+
+    /// <summary>The paired comparisons as a Markdown table (empty when there are none).</summary>
+    public static string PairedTable(IReadOnlyList<PairedComparison> paired)
+    {
+        ArgumentNullException.ThrowIfNull(paired);
+        if (paired.Count == 0) return "";
+        var md = new StringBuilder();
+        md.AppendLine("| model | vs | K | users | Recall@K | baseline | ratio | mean difference | standard error | 95 % interval | better / same / worse users |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        foreach (var c in paired)
+            md.AppendLine(Inv($"| {c.Model} | {c.Baseline} | {c.K} | {c.Users} | {c.ModelRecall:F4} | {c.BaselineRecall:F4} | {c.Ratio:F2}× | {c.MeanDifference:+0.0000;-0.0000;0.0000} | {c.StandardError:F4} | [{c.Low95:+0.0000;-0.0000;0.0000}, {c.High95:+0.0000;-0.0000;0.0000}]{(c.Significant ? "" : " (includes 0)")} | {c.Better} / {c.Same} / {c.Worse} |"));
+        return md.ToString();
     }
 
     /// <summary>The metrics table alone (one row per model and K), as printed on the console too.</summary>
@@ -84,6 +111,15 @@ public static class EvaluationReportWriter
         md.AppendLine();
         md.AppendLine("Recall@K = share of a user's held-out items in the top K; NDCG@K with binary gains; HitRate@K = share of users with a hit; coverage@K = share of the catalogue shown to at least one user; MRR over the full ranking. Fit and score times are wall-clock; scoring runs in parallel over users.");
         md.AppendLine();
+        if (report.Paired is { Count: > 0 } paired)
+        {
+            md.AppendLine(Inv($"## Paired comparison against {paired[0].Baseline}"));
+            md.AppendLine();
+            md.Append(PairedTable(paired));
+            md.AppendLine();
+            md.AppendLine("Per test user, the model's Recall@K minus the baseline's; the mean of those differences, its standard error (sample standard deviation / √users) and a normal 95 % interval. An interval that excludes 0 is a difference larger than the noise of which users were held out.");
+            md.AppendLine();
+        }
         if (report.History is { Epochs.Count: > 0 } history)
         {
             md.AppendLine("## Training history");
@@ -125,6 +161,12 @@ public static class EvaluationReportWriter
                 mrr = m.Metrics.Mrr,
                 byK = m.Metrics.ByK,
                 recallCurve = m.Metrics.RecallCurve,
+            }),
+            paired = report.Paired?.Select(c => new
+            {
+                model = c.Model, baseline = c.Baseline, k = c.K, users = c.Users, modelRecall = c.ModelRecall, baselineRecall = c.BaselineRecall,
+                ratio = c.Ratio, meanDifference = c.MeanDifference, standardError = c.StandardError, low95 = c.Low95, high95 = c.High95,
+                significant = c.Significant, better = c.Better, same = c.Same, worse = c.Worse,
             }),
             history = report.History,
             figures = report.Figures,

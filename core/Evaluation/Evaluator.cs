@@ -18,8 +18,12 @@ public sealed record EvaluationOptions
     public bool OnValidation { get; init; }
 }
 
-/// <summary>One model's result on one split: metrics plus how long fitting and scoring took.</summary>
-public sealed record ModelResult(string Model, MetricSummary Metrics, TimeSpan FitTime, TimeSpan ScoreTime)
+/// <summary>
+/// One model's result on one split: metrics, how long fitting and scoring took, and each test user's Recall@K at the
+/// first cut-off (<see cref="PerUserK"/>; in the split's test-case order) for paired comparisons.
+/// </summary>
+public sealed record ModelResult(string Model, MetricSummary Metrics, TimeSpan FitTime, TimeSpan ScoreTime,
+    IReadOnlyList<double>? PerUserRecall = null, int PerUserK = 0)
 {
     /// <summary>Scoring throughput, users per second of wall-clock time.</summary>
     public double UsersPerSecond => ScoreTime.TotalSeconds > 0 ? Metrics.Users / ScoreTime.TotalSeconds : 0;
@@ -41,9 +45,12 @@ public static class Evaluator
         model.Fit(split.Train, split.Catalogue);
         var fitTime = clock.Elapsed;
         log?.Invoke($"{model.Name}: fitted in {fitTime.TotalSeconds:F2} s");
-        var (metrics, scoreTime) = Score(model, split, options ?? new EvaluationOptions(), log);
+        options ??= new EvaluationOptions();
+        var cases = options.OnValidation ? split.Validation : split.Test;
+        var perUser = new double[cases.Count];
+        var (metrics, scoreTime) = ScoreCases(model, cases, split.Catalogue.Count, options, log, perUser);
         log?.Invoke($"{model.Name}: scored {metrics.Users:N0} users in {scoreTime.TotalSeconds:F2} s");
-        return new ModelResult(model.Name, metrics, fitTime, scoreTime);
+        return new ModelResult(model.Name, metrics, fitTime, scoreTime, perUser, options.Ks[0]);
     }
 
     /// <summary>Scores an already fitted model (e.g. the training loop's early stopping on validation cases).</summary>
@@ -54,12 +61,19 @@ public static class Evaluator
         return ScoreCases(model, cases, split.Catalogue.Count, options, log);
     }
 
-    /// <summary>Scores <paramref name="cases"/> with a fitted model over a catalogue of <paramref name="catalogueSize"/> items.</summary>
-    public static (MetricSummary Metrics, TimeSpan Elapsed) ScoreCases(IRecommender model, IReadOnlyList<EvaluationCase> cases, int catalogueSize, EvaluationOptions options, Action<string>? log = null)
+    /// <summary>
+    /// Scores <paramref name="cases"/> with a fitted model over a catalogue of <paramref name="catalogueSize"/> items;
+    /// <paramref name="perCaseRecall"/>, when given (one slot per case), receives each case's Recall@K at the first cut-off.
+    /// </summary>
+    public static (MetricSummary Metrics, TimeSpan Elapsed) ScoreCases(IRecommender model, IReadOnlyList<EvaluationCase> cases, int catalogueSize, EvaluationOptions options,
+        Action<string>? log = null, double[]? perCaseRecall = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(cases);
         ArgumentNullException.ThrowIfNull(options);
+        if (perCaseRecall is not null && perCaseRecall.Length != cases.Count)
+            throw new ArgumentException($"One slot per case is needed ({cases.Count}), not {perCaseRecall.Length}.", nameof(perCaseRecall));
+        int firstK = options.Ks[0];
         var total = new MetricAccumulator(options.Ks, catalogueSize, options.CurveLength);
         int topLength = Math.Min(total.MaxK, catalogueSize);
         int done = 0, reportEvery = Math.Max(1, cases.Count / 10);
@@ -77,6 +91,12 @@ public static class Evaluator
                 for (int t = 0; t < c.Targets.Length; t++)
                     ranks[t] = RankingMetrics.RankOf(worker.Scores, c.Targets[t], c.Seen);
                 worker.Metrics.Add(ranks, worker.Top.AsSpan(0, shown));
+                if (perCaseRecall is not null && ranks.Length > 0)
+                {
+                    int hits = 0;
+                    foreach (int r in ranks) hits += r <= firstK ? 1 : 0;
+                    perCaseRecall[i] = (double)hits / ranks.Length;
+                }
                 int now = Interlocked.Increment(ref done);
                 if (log is not null && (now % reportEvery == 0 || now == cases.Count))
                     log($"{model.Name}: {now:N0}/{cases.Count:N0} users scored");
