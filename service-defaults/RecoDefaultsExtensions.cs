@@ -23,6 +23,9 @@ public static class RecoDefaultsExtensions
     /// <summary>Orleans' own meter.</summary>
     public const string OrleansMeter = "Microsoft.Orleans";
 
+    /// <summary>The runtime's own meter (GC, heap, thread pool, exceptions, CPU), emitted by .NET 9 and later without a package.</summary>
+    public const string RuntimeMeter = "System.Runtime";
+
     /// <summary>Activity sources of Orleans grain calls (propagated by <c>AddActivityPropagation</c>).</summary>
     public static readonly string[] OrleansActivitySources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
 
@@ -33,7 +36,7 @@ public static class RecoDefaultsExtensions
         if (options.JsonLogs) builder.Logging.AddRecoJsonLogs();
 
         var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService(serviceName));
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(OrleansMeter));
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(OrleansMeter, RuntimeMeter));
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(OrleansActivitySources));
         if (options.PrometheusPort > 0)
             telemetry.WithMetrics(metrics => metrics.AddPrometheusHttpListener(p => { p.Host = options.PrometheusHost; p.Port = options.PrometheusPort; }));
