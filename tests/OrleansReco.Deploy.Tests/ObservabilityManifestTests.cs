@@ -80,6 +80,40 @@ public sealed class ObservabilityManifestTests
         }
     }
 
+    [Theory]
+    [InlineData("k8s/overlays/prod")]
+    [InlineData("k8s/overlays/prod-external-redis")]
+    public void ProdOverlays_CarryTheAlertRulesAndTheGrafanaDashboard(string target)
+    {
+        var r = Kustomize.Render(target);
+        var rule = r.OfKind("PrometheusRule").SingleOrDefault();
+        Assert.True(rule is not null, $"{target}: no PrometheusRule rendered (components/monitoring).");
+        Assert.Equal("monitoring.coreos.com/v1", Resource.Str(rule.Node, "apiVersion"));
+        Assert.Equal("orleans-reco", rule.Namespace);
+        var alerts = Resource.Items(rule.Node["spec"]?["groups"]).SelectMany(g => Resource.Items(g?["rules"])).OfType<JsonObject>().ToList();
+        Assert.All(alerts, a => Assert.False(string.IsNullOrWhiteSpace(Resource.Str(a, "expr")), $"{target}: alert {Resource.Str(a, "alert")} has no expr."));
+        Assert.All(alerts, a => Assert.False(string.IsNullOrWhiteSpace(Resource.Str(a["labels"], "severity")), $"{target}: alert {Resource.Str(a, "alert")} has no severity."));
+        var names = alerts.Select(a => Resource.Str(a, "alert")).ToHashSet();
+        foreach (var expected in new[] { "RecoRecommendLatencyP99High", "RecoStreamLagHigh", "RecoDeadLettersGrowing", "RecoTrainingFailed", "RecoRedisDown", "RecoGatewayErrors" })
+            Assert.Contains(expected, names);
+
+        var map = r.Find("ConfigMap", "orleans-reco-dashboard");
+        Assert.True(map is not null, $"{target}: no ConfigMap orleans-reco-dashboard.");
+        Assert.Equal("1", Resource.Map(map.Node["metadata"]?["labels"]).GetValueOrDefault("grafana_dashboard"));
+        var dashboard = JsonNode.Parse(Resource.Map(map.Node["data"])["orleans-reco-dashboard.json"])!;
+        var titles = Resource.Items(dashboard["panels"]).Select(p => Resource.Str(p, "title") ?? "").ToList();
+        foreach (var expected in new[] { "Ingest rate", "Recommendation latency", "Shard sizes", "Model version per silo", "Training runs", "Event stream lag" })
+            Assert.Contains(titles, t => t.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    /// <summary>A PrometheusRule needs the Prometheus Operator's CRD, which a dev cluster may lack: only prod includes it.</summary>
+    [Fact]
+    public void BaseAndDev_LeaveMonitoringOut()
+    {
+        foreach (var target in new[] { "k8s/base", "k8s/overlays/dev" })
+            Assert.Empty(Kustomize.Render(target).OfKind("PrometheusRule"));
+    }
+
     /// <summary>The service backends of an Ingress: the default one and every path's.</summary>
     private static IEnumerable<JsonObject> Backends(JsonNode? spec)
     {
