@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -35,6 +36,8 @@ public static class GatewayHostingExtensions
         var options = ReadValidated(builder.Configuration);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(new ApiKeyStore(options));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DashboardSessions>();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
         if (options.ManagementPort > 0) ListenAlsoOn(builder, options.ManagementHost, options.ManagementPort);
@@ -136,6 +139,8 @@ public static class GatewayHostingExtensions
         app.MapHealthEndpoints();
         app.MapDocsEndpoints();
         app.MapOpenApi();
+        if (app.Configuration.GetSection(ClusterConnectionOptions.Section).GetValue<bool>(nameof(ClusterConnectionOptions.Dashboard)))
+            app.MapDashboardEndpoints();
         return app;
     }
 
