@@ -21,6 +21,12 @@ public class ClusterConnectionOptions
     public string? RedisConnectionString { get; set; }
 
     /// <summary>
+    /// The Orleans Dashboard: on silos its per-silo collector and grain-call profiler, on the gateway (alone or in the
+    /// single-process host) its UI at <c>/dashboard</c>, for admin keys. Set it on every process of the cluster.
+    /// </summary>
+    public bool Dashboard { get; set; }
+
+    /// <summary>
     /// How long a grain call may wait for its answer before it fails with a timeout (Orleans
     /// <c>MessagingOptions.ResponseTimeout</c>, default 30 s); applies to silos and to the gateway's client.
     /// </summary>

@@ -11,7 +11,8 @@ namespace OrleansReco.ServiceDefaults;
 
 /// <summary>
 /// The defaults every OrleansReco host starts with (silo, gateway, the single-process host), so that they honour
-/// the same settings: <c>Reco:Telemetry</c> (validated), JSON logs, Orleans' meter and activity sources, a Prometheus
+/// the same settings: <c>Reco:Telemetry</c> (validated), JSON logs, Orleans' meter and activity sources, the runtime's
+/// <c>System.Runtime</c> meter, Redis command spans, a Prometheus
 /// endpoint of its own on <c>Reco:Telemetry:PrometheusPort</c>, and OTLP export of metrics, traces and logs when
 /// <c>Reco:Telemetry:OtlpEndpoint</c> or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Each host adds its own meters and
 /// sources with <c>ConfigureOpenTelemetryMeterProvider</c> / <c>ConfigureOpenTelemetryTracerProvider</c>; they apply
@@ -23,6 +24,9 @@ public static class RecoDefaultsExtensions
     /// <summary>Orleans' own meter.</summary>
     public const string OrleansMeter = "Microsoft.Orleans";
 
+    /// <summary>The runtime's own meter (GC, heap, thread pool, exceptions, CPU), emitted by .NET 9 and later without a package.</summary>
+    public const string RuntimeMeter = "System.Runtime";
+
     /// <summary>Activity sources of Orleans grain calls (propagated by <c>AddActivityPropagation</c>).</summary>
     public static readonly string[] OrleansActivitySources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
 
@@ -33,8 +37,10 @@ public static class RecoDefaultsExtensions
         if (options.JsonLogs) builder.Logging.AddRecoJsonLogs();
 
         var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService(serviceName));
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(OrleansMeter));
-        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(OrleansActivitySources));
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(OrleansMeter, RuntimeMeter));
+        // Redis command spans for the process's own IConnectionMultiplexer, when it registers one (silos with the Redis
+        // provider: the event stream and archive); the Orleans providers' connections are their own and not traced.
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(OrleansActivitySources).AddRedisInstrumentation());
         if (options.PrometheusPort > 0)
             telemetry.WithMetrics(metrics => metrics.AddPrometheusHttpListener(p => { p.Host = options.PrometheusHost; p.Port = options.PrometheusPort; }));
 

@@ -1,11 +1,14 @@
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
 using OrleansReco.ServiceDefaults;
 using OrleansReco.Silo.Hosting;
 
-// A silo of the OrleansReco cluster. Configuration: see README ("Configuration"), Hosting/ClusterHostingOptions.cs
-// (Reco:Cluster) and Reco:Telemetry (service-defaults/).
-var builder = Host.CreateApplicationBuilder(args);
+// A silo of the OrleansReco cluster, with its HTTP port (/healthz, /readyz, /metrics; Reco:Silo:HttpPort).
+// Configuration: see README ("Configuration"), Hosting/ClusterHostingOptions.cs (Reco:Cluster), Hosting/SiloHttpOptions.cs
+// (Reco:Silo) and Reco:Telemetry (service-defaults/).
+var builder = WebApplication.CreateBuilder(args);
 builder.AddRecoDefaults("orleans-reco-silo");
 builder.AddRecoSilo();
-using var host = builder.Build();
-await host.RunAsync();
+builder.AddRecoSiloHttp();
+await using var app = builder.Build();
+app.MapRecoSiloHttp();
+await app.RunAsync();

@@ -40,18 +40,24 @@ public sealed record ClusterOptions
 /// <summary>One silo process and the ports it keeps across restarts.</summary>
 public sealed class SiloHandle
 {
-    internal SiloHandle(string name, string role, int siloPort, int gatewayPort)
+    internal SiloHandle(string name, string role, int siloPort, int gatewayPort, int httpPort)
     {
         Name = name;
         Role = role;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
+        HttpPort = httpPort;
     }
 
     public string Name { get; }
     public string Role { get; }
     public int SiloPort { get; }
     public int GatewayPort { get; }
+
+    /// <summary>The silo's HTTP port (<c>Reco:Silo:HttpPort</c>: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>) on loopback.</summary>
+    public int HttpPort { get; }
+
+    public Uri HttpUrl => new($"http://127.0.0.1:{HttpPort}");
     public ChildProcess? Process { get; internal set; }
     public bool Running => Process is { HasExited: false };
 }
@@ -82,6 +88,9 @@ public sealed class RecoCluster : IAsyncDisposable
     public RedisProcess Redis { get; private set; } = null!;
     public ChildProcess Gateway { get; private set; } = null!;
     public Uri GatewayUrl { get; private set; } = null!;
+
+    /// <summary>The gateway's management port (<c>Reco:Gateway:ManagementPort</c>: <c>/metrics</c>).</summary>
+    public Uri GatewayManagementUrl { get; private set; } = null!;
     public string ModelPath => Path.Combine(WorkDirectory, "model-v1.bundle");
 
     /// <summary>The initial model version (<see cref="SmallModel"/>, seed 1).</summary>
@@ -138,7 +147,7 @@ public sealed class RecoCluster : IAsyncDisposable
     /// <summary>Starts a new silo of <paramref name="role"/> (<c>serve</c> or <c>train</c>) and waits until it reports started.</summary>
     public async Task<SiloHandle> AddSiloAsync(string role)
     {
-        var silo = new SiloHandle($"silo-{Interlocked.Increment(ref _siloCount)}-{role}", role, Ports.Free(), Ports.Free());
+        var silo = new SiloHandle($"silo-{Interlocked.Increment(ref _siloCount)}-{role}", role, Ports.Free(), Ports.Free(), Ports.Free());
         lock (_silos) _silos.Add(silo);
         await LaunchSiloAsync(silo);
         return silo;
@@ -172,6 +181,8 @@ public sealed class RecoCluster : IAsyncDisposable
         env["Reco__Cluster__Role"] = silo.Role;
         env["Reco__Cluster__SiloPort"] = silo.SiloPort.ToString(CultureInfo.InvariantCulture);
         env["Reco__Cluster__GatewayPort"] = silo.GatewayPort.ToString(CultureInfo.InvariantCulture);
+        env["Reco__Silo__HttpPort"] = silo.HttpPort.ToString(CultureInfo.InvariantCulture);
+        env["Reco__Silo__HttpHost"] = "127.0.0.1";
         env["Reco__Cluster__ShutdownTimeout"] = "00:00:30";
         env["Reco__Model__Path"] = ModelPath;
         env["Reco__Users__HistoryLength"] = _options.HistoryLength.ToString(CultureInfo.InvariantCulture);
@@ -188,11 +199,15 @@ public sealed class RecoCluster : IAsyncDisposable
     {
         int port = Ports.Free();
         GatewayUrl = new Uri($"http://127.0.0.1:{port}");
+        int managementPort = Ports.Free();
+        GatewayManagementUrl = new Uri($"http://127.0.0.1:{managementPort}");
         var env = CommonEnvironment();
         env["Reco__Gateway__Mode"] = "Client";
         env["Reco__Gateway__PermitsPerSecond"] = "100000";
         env["RECO_API_KEY"] = ApiKey;
         env["ASPNETCORE_URLS"] = GatewayUrl.ToString();
+        env["Reco__Gateway__ManagementPort"] = managementPort.ToString(CultureInfo.InvariantCulture);
+        env["Reco__Gateway__ManagementHost"] = "127.0.0.1";
         Gateway = ChildProcess.Start("gateway", "dotnet", [BuildOutput.GatewayDll], env, Path.Combine(WorkDirectory, "gateway.log"));
         await Gateway.WaitForLineAsync("Application started", SiloStartTimeout, "starting the gateway");
         // Ready = the gateway's client reaches the cluster and a model is loaded (GET /readyz 200).

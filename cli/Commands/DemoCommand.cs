@@ -91,6 +91,7 @@ internal static class DemoCommand
 
         var (key, keySource) = ApiKey();
         Console.WriteLine("3. Starting a silo and the HTTP gateway in this process (Memory providers)...");
+        int managementPort = Ports.Free();
         var app = EmbeddedHost.Create([], builder =>
         {
             var config = new Dictionary<string, string?>
@@ -100,6 +101,8 @@ internal static class DemoCommand
                 ["Reco:Cluster:Provider"] = "Memory",
                 ["Reco:Cluster:SiloPort"] = Ports.Free().ToString(),
                 ["Reco:Cluster:GatewayPort"] = Ports.Free().ToString(),
+                ["Reco:Gateway:ManagementPort"] = managementPort.ToString(),
+                ["Reco:Gateway:ManagementHost"] = settings.Bind,
                 ["Reco:Trainer:Interval"] = "00:00:00",
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:OrleansReco"] = "Information",
@@ -126,7 +129,7 @@ internal static class DemoCommand
         var grains = app.Services.GetRequiredService<IGrainFactory>();
         string sampleUser = await LoadAsync(grains, data, cancellationToken);
 
-        PrintWelcome(url, key, keySource, sampleUser, data, clock.Elapsed);
+        PrintWelcome(url, $"{BaseUrl(settings with { Port = managementPort })}/metrics", key, keySource, sampleUser, data, clock.Elapsed);
         if (!settings.NoBrowser) TryOpenBrowser($"{url}/?user={Uri.EscapeDataString(sampleUser)}#key={Uri.EscapeDataString(key ?? "")}");
         await app.WaitForShutdownAsync(CancellationToken.None);
         Console.WriteLine("Stopped.");
@@ -216,14 +219,14 @@ internal static class DemoCommand
 
     private static string BaseUrl(DemoSettings s) => $"http://{(s.Bind is "0.0.0.0" or "*" or "+" ? "127.0.0.1" : s.Bind)}:{s.Port}";
 
-    private static void PrintWelcome(string url, string? key, string keySource, string user, InteractionDataset data, TimeSpan elapsed)
+    private static void PrintWelcome(string url, string metricsUrl, string? key, string keySource, string user, InteractionDataset data, TimeSpan elapsed)
     {
         string k = key ?? "<one of your configured keys>";
         string item = data.Interactions.First(e => e.UserId == user).ItemId;
         Console.WriteLine();
         Console.WriteLine($"Ready in {elapsed.TotalSeconds:F0} s.");
         Console.WriteLine($"  Web UI:   {url}/?user={Uri.EscapeDataString(user)}#key={(key is null ? "<your key>" : Uri.EscapeDataString(key))}");
-        Console.WriteLine($"  API docs: {url}/docs    OpenAPI: {url}/openapi/v1.json    Metrics: {url}/metrics");
+        Console.WriteLine($"  API docs: {url}/docs    OpenAPI: {url}/openapi/v1.json    Metrics: {metricsUrl}");
         Console.WriteLine(keySource switch
         {
             "generated" => $"  Admin API key (generated for this run; set RECO_API_KEY to choose one): {key}",

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using OrleansReco.ServiceDefaults;
 using StackExchange.Redis;
 
@@ -36,6 +37,7 @@ public static class ClusterConnectionExtensions
                 client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
             if (cluster.ResponseTimeout is { } response) client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = response);
             client.AddActivityPropagation();
+            if (cluster.Dashboard) client.AddDashboard();
         });
         return builder;
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -35,8 +36,11 @@ public static class GatewayHostingExtensions
         var options = ReadValidated(builder.Configuration);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(new ApiKeyStore(options));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DashboardSessions>();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
+        if (options.ManagementPort > 0) ListenAlsoOn(builder, options.ManagementHost, options.ManagementPort);
         builder.Services.ConfigureHttpJsonOptions(j =>
         {
             j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -65,6 +69,26 @@ public static class GatewayHostingExtensions
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(a => a.Filter = c => !c.Request.Path.StartsWithSegments("/metrics")));
 
+    /// <summary>
+    /// Adds <c>http://<paramref name="host"/>:<paramref name="port"/></c> to the addresses Kestrel listens on, keeping the configured ones
+    /// (<c>ASPNETCORE_URLS</c>, or else <c>ASPNETCORE_HTTP_PORTS</c> / <c>HTTPS_PORTS</c>, or else Kestrel's default).
+    /// </summary>
+    private static void ListenAlsoOn(WebApplicationBuilder builder, string host, int port)
+    {
+        var urls = new List<string>();
+        if (builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey) is { Length: > 0 } configured)
+            urls.AddRange(configured.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        else
+        {
+            foreach (var (key, scheme) in new[] { (WebHostDefaults.HttpPortsKey, "http"), (WebHostDefaults.HttpsPortsKey, "https") })
+                foreach (var p in (builder.WebHost.GetSetting(key) ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    urls.Add($"{scheme}://*:{p}");
+            if (urls.Count == 0) urls.Add("http://localhost:5000");
+        }
+        urls.Add($"http://{host}:{port}");
+        builder.WebHost.UseUrls([.. urls]);
+    }
+
     /// <summary>Binds <see cref="GatewayOptions"/>, adds <c>RECO_API_KEY</c> as an admin key named <c>env</c>, validates.</summary>
     public static GatewayOptions ReadValidated(IConfiguration configuration) =>
         configuration.ReadValidated<GatewayOptions, GatewayOptionsValidator>(GatewayOptions.Section, options =>
@@ -75,9 +99,23 @@ public static class GatewayHostingExtensions
                 options.ApiKeys.Add(new ApiKeyOptions { Name = "env", Key = envKey, Scopes = ["admin"] });
         });
 
-    /// <summary>The request pipeline: errors, static files, routing, metrics, keys, rate limits.</summary>
+    /// <summary>
+    /// The request pipeline: the management port first (<c>/metrics</c>, 404 for anything else there), then errors,
+    /// static files, routing, metrics, keys, rate limits.
+    /// </summary>
     public static WebApplication UseRecoGateway(this WebApplication app)
     {
+        int management = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.ManagementPort;
+        if (management > 0)
+        {
+            // By the port the connection arrived on (not the Host header, which a client chooses).
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(c => c.Connection.LocalPort == management && c.Request.Path == "/metrics");
+            app.MapWhen(c => c.Connection.LocalPort == management, other => other.Run(c =>
+            {
+                c.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }));
+        }
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         var ui = new Microsoft.Extensions.FileProviders.EmbeddedFileProvider(typeof(GatewayHostingExtensions).Assembly, "ui");
@@ -90,7 +128,7 @@ public static class GatewayHostingExtensions
         return app;
     }
 
-    /// <summary>Every endpoint: the API under <c>/v1</c>, health, metrics, the OpenAPI document and the docs page.</summary>
+    /// <summary>Every endpoint: the API under <c>/v1</c>, health, the OpenAPI document and the docs page (<c>/metrics</c> is on the management port).</summary>
     public static WebApplication MapRecoEndpoints(this WebApplication app)
     {
         app.MapEventEndpoints();
@@ -101,7 +139,8 @@ public static class GatewayHostingExtensions
         app.MapHealthEndpoints();
         app.MapDocsEndpoints();
         app.MapOpenApi();
-        app.MapPrometheusScrapingEndpoint();
+        if (app.Configuration.GetSection(ClusterConnectionOptions.Section).GetValue<bool>(nameof(ClusterConnectionOptions.Dashboard)))
+            app.MapDashboardEndpoints();
         return app;
     }
 

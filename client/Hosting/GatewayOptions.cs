@@ -15,6 +15,15 @@ public sealed class GatewayOptions
     /// </summary>
     public string Mode { get; set; } = "";
 
+    /// <summary>
+    /// Port of the management listener, which serves <c>/metrics</c> (Prometheus) and nothing else; the API port does
+    /// not serve <c>/metrics</c>. 0 (the default) opens no such port, and then no <c>/metrics</c> is served at all.
+    /// </summary>
+    public int ManagementPort { get; set; }
+
+    /// <summary>Host the management port listens on: <c>*</c> (every interface, as a pod needs) or a name or address such as <c>127.0.0.1</c>.</summary>
+    public string ManagementHost { get; set; } = "*";
+
     /// <summary>Most events in one <c>POST /v1/events</c>, items in one <c>POST /v1/items</c>, item ids in one <c>POST /v1/scores</c>.</summary>
     public int MaxBatch { get; set; } = 10_000;
 
@@ -93,6 +102,10 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         var failures = new List<string>();
         if (!string.IsNullOrWhiteSpace(o.Mode) && !o.IsEmbedded && !o.IsClient)
             failures.Add($"Reco:Gateway:Mode (env Reco__Gateway__Mode) must be Client, Embedded or empty, not '{o.Mode}'.");
+        if (o.ManagementPort is < 0 or > 65535)
+            failures.Add($"Reco:Gateway:ManagementPort (env Reco__Gateway__ManagementPort) must be 0 (off) or a TCP port, not {o.ManagementPort}.");
+        if (string.IsNullOrWhiteSpace(o.ManagementHost))
+            failures.Add("Reco:Gateway:ManagementHost (env Reco__Gateway__ManagementHost) must not be empty; use * for every interface.");
         if (o.MaxBatch is < 1 or > 1_000_000)
             failures.Add($"Reco:Gateway:MaxBatch (env Reco__Gateway__MaxBatch) must be 1 to 1000000, not {o.MaxBatch}.");
         if (o.MaxK is < 1 or > 100_000)

@@ -36,6 +36,14 @@ public sealed class ApiKeyStore
         return found;
     }
 
+    /// <summary>The key named <paramref name="name"/> with its stored hash (which signs its dashboard sessions), or null.</summary>
+    public (byte[] Hash, ApiKeyOptions Key, ApiScope Scope)? FindByName(string name)
+    {
+        foreach (var entry in _keys)
+            if (string.Equals(entry.Key.Name, name, StringComparison.Ordinal)) return entry;
+        return null;
+    }
+
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 }
 
@@ -43,7 +51,7 @@ public sealed class ApiKeyStore
 /// Checks header <c>X-Api-Key</c> against the endpoint's <see cref="RequiredScope"/>: 401 without a known key (429 once
 /// the caller's address is over <see cref="KeylessRateLimiter"/>), 403 when the key lacks the scope. Puts the key's name in <see cref="KeyNameItem"/> for the rate limiter and the logs.
 /// </summary>
-public sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, ILogger<ApiKeyMiddleware> logger)
+public sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, DashboardSessions sessions, ILogger<ApiKeyMiddleware> logger)
 {
     public const string Header = "X-Api-Key";
     public const string KeyNameItem = "reco.api_key";
@@ -57,6 +65,16 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore k
             return;
         }
         string? presented = context.Request.Headers[Header];
+        if (string.IsNullOrEmpty(presented) && context.GetEndpoint()?.Metadata.GetMetadata<AcceptsDashboardSession>() is not null
+            && sessions.Validate(context.Request.Cookies[DashboardSessions.CookieName]) is { } session)
+        {
+            context.Items[KeyNameItem] = session.KeyName;
+            if ((session.Scope & required.Scope) == required.Scope)
+            {
+                await next(context);
+                return;
+            }
+        }
         if (string.IsNullOrEmpty(presented))
         {
             if (!keys.RequireKeys)

@@ -31,9 +31,6 @@ public sealed class ClusterHostingOptions : ClusterConnectionOptions
     /// <summary>How long a stopping silo may take to hand its grains over (SIGTERM → graceful shutdown). Default 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Adds the Orleans Dashboard's per-silo collector and call profiler; the gateway serves the dashboard UI.</summary>
-    public bool Dashboard { get; set; }
-
     /// <summary>
     /// Orleans Kubernetes hosting (pod name, namespace and IP from the downward API; silos of deleted pods are
     /// declared dead at once). Null (the default) turns it on when the silo runs in a pod, i.e. when both

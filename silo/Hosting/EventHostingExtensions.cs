@@ -30,6 +30,7 @@ public static class EventHostingExtensions
             return ConnectionMultiplexer.Connect(configuration);
         });
         services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService<RedisConnectionMetrics>();
 
         services.AddOptions<EventArchiveOptions>().BindConfiguration(EventArchiveOptions.Section).ValidateOnStart();
         services.AddOptions<EventArchiveOptions>().PostConfigure<IOptions<ClusterOptions>>((o, cluster) => o.ResolveKeys(cluster.Value.ServiceId));

@@ -43,6 +43,8 @@ public sealed class HostProcessTests
             ["Reco__Cluster__SiloPort"] = Ports.Free().ToString(),
             ["Reco__Cluster__GatewayPort"] = gatewayPort,
             ["Reco__Cluster__ClusterId"] = cluster,
+            ["Reco__Silo__HttpPort"] = Ports.Free().ToString(),
+            ["Reco__Silo__HttpHost"] = "127.0.0.1",
         };
         await using var siloProcess = ChildProcess.Start("silo", "dotnet", [BuildOutput.SiloDll], silo, logPath: null);
         await siloProcess.WaitForLineAsync("Application started", TimeSpan.FromSeconds(90), "silo start");

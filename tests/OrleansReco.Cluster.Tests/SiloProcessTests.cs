@@ -12,6 +12,8 @@ public sealed class SiloProcessTests
         gatewayPort = Ports.Free();
         environment["Reco__Cluster__SiloPort"] = Ports.Free().ToString();
         environment["Reco__Cluster__GatewayPort"] = gatewayPort.ToString();
+        environment["Reco__Silo__HttpPort"] = Ports.Free().ToString();
+        environment["Reco__Silo__HttpHost"] = "127.0.0.1";
         environment["DOTNET_ENVIRONMENT"] = "Development";
         return ChildProcess.Start("silo", "dotnet", [BuildOutput.SiloDll], environment, logPath: null);
     }

@@ -18,8 +18,7 @@ public sealed class ClusterManifestTests
             var c = w.Containers.Single();
             Assert.Equal(r.Env(c, "Reco__Cluster__SiloPort"), Rendering.NamedPort(c, "silo")?.ToString(CultureInfo.InvariantCulture));
             Assert.Equal(r.Env(c, "Reco__Cluster__GatewayPort"), Rendering.NamedPort(c, "gateway")?.ToString(CultureInfo.InvariantCulture));
-            Assert.Equal(r.Env(c, "Reco__Telemetry__PrometheusPort"), Rendering.NamedPort(c, "metrics")?.ToString(CultureInfo.InvariantCulture));
-            Assert.Equal("*", r.Env(c, "Reco__Telemetry__PrometheusHost"));
+            Assert.Equal(r.Env(c, "Reco__Silo__HttpPort"), Rendering.NamedPort(c, "http")?.ToString(CultureInfo.InvariantCulture));
             Assert.Equal("Redis", r.Env(c, "Reco__Cluster__Provider"));
         }
     }

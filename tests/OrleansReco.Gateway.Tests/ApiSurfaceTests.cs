@@ -34,7 +34,6 @@ public sealed class ApiSurfaceTests(GatewayFixture fx)
         ["GET /readyz"] = "none",
         ["GET /docs"] = "none",
         ["GET /openapi/{documentName}.json"] = "none",
-        ["* /metrics"] = "none",
     };
 
     [Fact]

@@ -39,6 +39,33 @@ public sealed class HostingDefaultsTests
     }
 
     [Fact]
+    public async Task AddRecoDefaults_WithAConnectionMultiplexer_TracesRedisCommands()
+    {
+        string work = Path.Combine(Path.GetTempPath(), "reco-redis-spans-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var redis = await RedisProcess.StartAsync(work);
+        var traced = new TaskCompletionSource<System.Diagnostics.Activity>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name.Contains("StackExchangeRedis", StringComparison.Ordinal),
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { if (a.DisplayName.Contains("SET", StringComparison.OrdinalIgnoreCase)) traced.TrySetResult(a); },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Reco:Telemetry:OtlpEndpoint"] = "http://127.0.0.1:4317" });
+        builder.Services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(_ => StackExchange.Redis.ConnectionMultiplexer.Connect(redis.ConnectionString));
+        builder.AddRecoDefaults("defaults-test");
+        using var host = builder.Build();
+        Assert.NotNull(host.Services.GetService<TracerProvider>());
+
+        await host.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase().StringSetAsync("traced", "1");
+
+        var span = await traced.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("redis", span.GetTagItem("db.system")?.ToString() ?? span.GetTagItem("db.system.name")?.ToString());
+        Directory.Delete(work, recursive: true);
+    }
+
+    [Fact]
     public void AddRecoDefaults_NothingConfigured_StartsNoPipeline()
     {
         using var host = Build([]);
