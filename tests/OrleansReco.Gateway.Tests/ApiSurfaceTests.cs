@@ -17,6 +17,7 @@ public sealed class ApiSurfaceTests(GatewayFixture fx)
         ["POST /v1/events"] = "write",
         ["GET /v1/users/{id}/recommendations"] = "read",
         ["POST /v1/recommendations"] = "read",
+        ["POST /v1/users/encode"] = "read",
         ["GET /v1/items/{id}/similar"] = "read",
         ["POST /v1/scores"] = "read",
         ["GET /v1/items/{id}"] = "read",
