@@ -12,7 +12,7 @@ namespace OrleansReco.Gateway.Tests;
 public sealed class ApiSurfaceTests(GatewayFixture fx)
 {
     /// <summary>Every mapped route and the scope it needs ("none": no key). A new endpoint fails the test until it is listed here.</summary>
-    private static readonly Dictionary<string, string> ExpectedScopes = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, string> ExpectedScopes = new(StringComparer.Ordinal)
     {
         ["POST /v1/events"] = "write",
         ["GET /v1/users/{id}/recommendations"] = "read",
