@@ -33,7 +33,10 @@ public sealed class ApiSurfaceTests(GatewayFixture fx)
         ["GET /v1/info"] = "none",
         ["GET /healthz"] = "none",
         ["GET /readyz"] = "none",
-        ["GET /docs"] = "none",
+        ["GET /docs/{documentName?}"] = "none",
+        ["GET /docs/scalar.js"] = "none",
+        ["GET /docs/scalar.aspnetcore.js"] = "none",
+        ["GET /docs/favicon.svg"] = "none",
         ["GET /openapi/{documentName}.json"] = "none",
         ["* /metrics"] = "none",
     };
