@@ -16,6 +16,11 @@ internal static class Program
         root.Subcommands.Add(RecommendCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
-        return await root.Parse(args).InvokeAsync();
+        root.Subcommands.Add(ClusterCommand.Create());
+        var parse = root.Parse(args);
+        // reco cluster up stops its child processes itself on SIGINT and SIGTERM, which takes longer than the 2 s the
+        // parser gives an action after a signal before it returns (and the process ends).
+        var invocation = parse.CommandResult.Command.Name == "up" ? new InvocationConfiguration { ProcessTerminationTimeout = null } : new InvocationConfiguration();
+        return await parse.InvokeAsync(invocation);
     }
 }

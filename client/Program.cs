@@ -1,3 +1,4 @@
+using OrleansReco.Gateway.Endpoints;
 using OrleansReco.Gateway.Hosting;
 using OrleansReco.ServiceDefaults;
 
@@ -6,8 +7,8 @@ using OrleansReco.ServiceDefaults;
 // Configuration: section Reco:Gateway (Hosting/GatewayOptions.cs), Reco:Cluster and Reco:Telemetry; see README.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRecoDefaults(GatewayHostingExtensions.ServiceName);
+builder.AddRecoClusterClientUnlessGeneratingDocument();
 builder.AddRecoGateway();
-builder.AddRecoClusterClient();
 var app = builder.Build();
 app.UseRecoGateway();
 app.MapRecoEndpoints();

@@ -12,6 +12,11 @@ public interface IRecommendGrain : IGrainWithStringKey
     [Alias("RecommendForProfile")]
     Task<Recommendations> RecommendForProfileAsync(Dictionary<string, string>? profile, UserEvent[]? recentEvents, RecommendQuery query);
 
+    /// <summary>The user-tower embedding of an anonymous user (profile features and/or recent events), the vector
+    /// <see cref="RecommendForProfileAsync"/> searches with.</summary>
+    [Alias("EncodeProfile")]
+    Task<UserEmbedding> EncodeProfileAsync(Dictionary<string, string>? profile, UserEvent[]? recentEvents);
+
     /// <summary>Items whose embeddings are nearest to the given item's (the item itself excluded).</summary>
     [Alias("SimilarItems")]
     Task<Recommendations> SimilarItemsAsync(string itemId, RecommendQuery query);

@@ -35,6 +35,24 @@ public sealed record ClusterOptions
 
     /// <summary>Progress lines (null: quiet).</summary>
     public Action<string>? Log { get; init; }
+
+    /// <summary>The work folder (logs, Redis data); null: a new folder under the temp directory.</summary>
+    public string? WorkDirectory { get; init; }
+
+    /// <summary>The gateway's loopback port; 0: a free one.</summary>
+    public int GatewayPort { get; init; }
+
+    /// <summary>The model bundle the silos load; null: the small test model (<see cref="SmallModel"/>, seed 1), unless <see cref="NoModel"/>.</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>Starts without a model (then the gateway is awaited until it listens, not until it is ready).</summary>
+    public bool NoModel { get; init; }
+
+    /// <summary>The gateway's admin key (<c>RECO_API_KEY</c>); null: a random one.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>The Orleans service id, under which grain state is stored (the same id finds the same state again); null: the cluster id.</summary>
+    public string? ServiceId { get; init; }
 }
 
 /// <summary>One silo process and the ports it keeps across restarts.</summary>
@@ -80,7 +98,7 @@ public sealed class RecoCluster : IAsyncDisposable
     {
         _options = options;
         WorkDirectory = workDirectory;
-        ApiKey = "rel-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        ApiKey = options.ApiKey ?? "rel-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
     }
 
     public string WorkDirectory { get; }
@@ -91,7 +109,7 @@ public sealed class RecoCluster : IAsyncDisposable
 
     /// <summary>The gateway's management port (<c>Reco:Gateway:ManagementPort</c>: <c>/metrics</c>).</summary>
     public Uri GatewayManagementUrl { get; private set; } = null!;
-    public string ModelPath => Path.Combine(WorkDirectory, "model-v1.bundle");
+    public string? ModelPath => _options.NoModel ? null : _options.ModelPath ?? Path.Combine(WorkDirectory, "model-v1.bundle");
 
     /// <summary>The initial model version (<see cref="SmallModel"/>, seed 1).</summary>
     public const string ModelVersion = "rel-v1";
@@ -105,7 +123,7 @@ public sealed class RecoCluster : IAsyncDisposable
 
     public static async Task<RecoCluster> StartAsync(ClusterOptions options, CancellationToken cancellation = default)
     {
-        string work = Path.Combine(Path.GetTempPath(), "reco-cluster-" + Guid.NewGuid().ToString("N")[..10]);
+        string work = options.WorkDirectory is { } chosen ? Path.GetFullPath(chosen) : Path.Combine(Path.GetTempPath(), "reco-cluster-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(work);
         var cluster = new RecoCluster(options, work);
         try
@@ -123,7 +141,7 @@ public sealed class RecoCluster : IAsyncDisposable
     private async Task StartCoreAsync(CancellationToken cancellation)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        SmallModel.Create(ModelVersion, seed: 1).Write(ModelPath);
+        if (_options.ModelPath is null && !_options.NoModel) SmallModel.Create(ModelVersion, seed: 1).Write(ModelPath!);
         Redis = await RedisProcess.StartAsync(Path.Combine(WorkDirectory, "redis"), _options.Fsync);
         Log($"redis-server pid {Redis.Pid} on port {Redis.Port} (appendonly yes, appendfsync {_options.Fsync})");
         var roles = Enumerable.Repeat("serve", _options.ServingSilos).Concat(_options.TrainSilo ? ["train"] : Array.Empty<string>()).ToArray();
@@ -184,7 +202,7 @@ public sealed class RecoCluster : IAsyncDisposable
         env["Reco__Silo__HttpPort"] = silo.HttpPort.ToString(CultureInfo.InvariantCulture);
         env["Reco__Silo__HttpHost"] = "127.0.0.1";
         env["Reco__Cluster__ShutdownTimeout"] = "00:00:30";
-        env["Reco__Model__Path"] = ModelPath;
+        if (ModelPath is not null) env["Reco__Model__Path"] = ModelPath;
         env["Reco__Users__HistoryLength"] = _options.HistoryLength.ToString(CultureInfo.InvariantCulture);
         env["Reco__Users__EventIdWindow"] = Math.Max(1000, _options.HistoryLength).ToString(CultureInfo.InvariantCulture);
         env["Reco__Trainer__Interval"] = "00:00:00";
@@ -197,7 +215,7 @@ public sealed class RecoCluster : IAsyncDisposable
 
     private async Task StartGatewayAsync(CancellationToken cancellation)
     {
-        int port = Ports.Free();
+        int port = _options.GatewayPort > 0 ? _options.GatewayPort : Ports.Free();
         GatewayUrl = new Uri($"http://127.0.0.1:{port}");
         int managementPort = Ports.Free();
         GatewayManagementUrl = new Uri($"http://127.0.0.1:{managementPort}");
@@ -210,6 +228,11 @@ public sealed class RecoCluster : IAsyncDisposable
         env["Reco__Gateway__ManagementHost"] = "127.0.0.1";
         Gateway = ChildProcess.Start("gateway", "dotnet", [BuildOutput.GatewayDll], env, Path.Combine(WorkDirectory, "gateway.log"));
         await Gateway.WaitForLineAsync("Application started", SiloStartTimeout, "starting the gateway");
+        if (ModelPath is null)
+        {
+            Log($"gateway pid {Gateway.Pid} listening at {GatewayUrl} (no model loaded yet)");
+            return;
+        }
         // Ready = the gateway's client reaches the cluster and a model is loaded (GET /readyz 200).
         using var http = new HttpClient { BaseAddress = GatewayUrl, Timeout = TimeSpan.FromSeconds(10) };
         var deadline = DateTime.UtcNow + SiloStartTimeout;
@@ -247,7 +270,7 @@ public sealed class RecoCluster : IAsyncDisposable
             ["Reco__Cluster__Provider"] = "Redis",
             ["Reco__Cluster__RedisConnectionString"] = Redis.ConnectionString,
             ["Reco__Cluster__ClusterId"] = _clusterId,
-            ["Reco__Cluster__ServiceId"] = _clusterId,
+            ["Reco__Cluster__ServiceId"] = _options.ServiceId ?? _clusterId,
         };
         if (_options.FastFailureDetection)
         {
@@ -259,6 +282,25 @@ public sealed class RecoCluster : IAsyncDisposable
     }
 
     private void Log(string line) => _options.Log?.Invoke(line);
+
+    /// <summary>
+    /// Stops every process gracefully: SIGTERM to the gateway, then to the silos (together; each hands off its
+    /// grains), then to redis-server (which flushes its AOF); returns each name with its exit code.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Name, int Pid, int ExitCode)>> StopAsync(TimeSpan timeout)
+    {
+        var stopped = new List<(string, int, int)>();
+        if (Gateway is { HasExited: false }) stopped.Add(("gateway", Gateway.Pid, await Gateway.TerminateAsync(timeout)));
+        var silos = Silos.Where(s => s.Running).Select(s => (s.Name, s.Process!)).ToArray();
+        var codes = await Task.WhenAll(silos.Select(s => s.Item2.TerminateAsync(timeout)));
+        for (int i = 0; i < silos.Length; i++) stopped.Add((silos[i].Name, silos[i].Item2.Pid, codes[i]));
+        if (Redis is not null)
+        {
+            await Redis.StopAsync();
+            stopped.Add(("redis-server", Redis.Pid, 0));
+        }
+        return stopped;
+    }
 
     public async ValueTask DisposeAsync()
     {

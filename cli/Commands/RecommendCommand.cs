@@ -23,13 +23,18 @@ internal static class RecommendCommand
         var features = new FeatureCheckArguments();
         var modelFile = new Option<FileInfo>("--model") { Description = "Model bundle written by reco train.", Required = true };
         var k = new Option<int>("--k") { Description = "Recommendations per user (per field value with --per-field).", DefaultValueFactory = _ => 20 };
-        var output = new Option<FileInfo?>("--out") { Description = "CSV to write: user_id,item_id,rank,score (plus the field with --per-field). Default: stdout." };
+        var output = new Option<FileInfo?>("--out") { Description = "File to write (see --format). Default: stdout (csv and json)." };
+        var format = new Option<RecommendFormat>("--format")
+        {
+            Description = "csv: user_id,item_id,rank,score (plus the field with --per-field); json: {user_id: [{item_id, rank, score, group?}, ...], ...}; parquet: the csv's columns (needs --out).",
+            DefaultValueFactory = _ => RecommendFormat.Csv,
+        };
         var perField = new Option<string?>("--per-field") { Description = "Item column for top-N per value, e.g. product_type." };
         var includeSeen = new Option<bool>("--include-seen") { Description = "Also recommend items the user already interacted with." };
         var userJson = new Option<FileInfo?>("--user-json") { Description = "Recommend for one user described in JSON: {\"user_id\":..., \"features\":{...}, \"history\":[{\"item_id\":..., \"event_type\":..., \"timestamp\":...}]}." };
         var command = new Command("recommend", "Write top-K recommendations for every user, or for one new user from a JSON file.")
         {
-            modelFile, k, output, perField, includeSeen, userJson,
+            modelFile, k, output, format, perField, includeSeen, userJson,
         };
         data.AddTo(command);
         features.AddTo(command);
@@ -48,19 +53,17 @@ internal static class RecommendCommand
             string? field = parse.GetValue(perField);
             var single = parse.GetValue(userJson);
             var outFile = parse.GetValue(output);
+            var kind = parse.GetValue(format);
+            if (kind == RecommendFormat.Parquet && outFile is null) throw new ArgumentException("--format parquet needs --out FILE (Parquet is not written to stdout).");
             if (single is not null)
             {
                 var (userId, profile, history) = ReadUserJson(single.FullName, model);
                 var rows = new List<(string? Group, int Item, float Score)>();
                 ranker.Rank(profile, default, history, count, parse.GetValue(includeSeen), ranker.NewScratch(), rows);
-                WriteCsv(outFile, writer =>
-                {
-                    WriteHeader(writer, field);
-                    WriteRows(writer, userId, rows, ranker, field);
-                });
+                Write(outFile, kind, ranker, field, writer => writer.WriteUser(userId, rows));
                 return 0;
             }
-            int users = ExportAll(dataset, model, ranker, count, parse.GetValue(includeSeen), field, outFile);
+            int users = ExportAll(dataset, model, ranker, count, parse.GetValue(includeSeen), field, outFile, kind);
             Console.Error.WriteLine($"Recommended for {users:N0} users over {catalogue.Count:N0} items in {clock.Elapsed.TotalSeconds:F1} s" +
                                     (outFile is null ? "." : $": {outFile.FullName}"));
             return 0;
@@ -102,44 +105,60 @@ internal static class RecommendCommand
         return (users, histories);
     }
 
-    private static int ExportAll(InteractionDataset data, TwoTowerModel model, CatalogueRanker ranker, int k, bool includeSeen, string? field, FileInfo? outFile)
+    private static int ExportAll(InteractionDataset data, TwoTowerModel model, CatalogueRanker ranker, int k, bool includeSeen, string? field, FileInfo? outFile, RecommendFormat format)
     {
         var (users, histories) = Histories(data);
         var profileMap = model.Header.User.MapColumns(data.Users);
         var clock = Stopwatch.StartNew();
-        WriteCsv(outFile, writer =>
+        Write(outFile, format, ranker, field, writer =>
         {
-            WriteHeader(writer, field);
-            var chunkText = new StringWriter[Environment.ProcessorCount * 2];
+            var sliceRows = new List<(string User, List<(string? Group, int Item, float Score)> Rows)>[Environment.ProcessorCount * 2];
             for (int start = 0; start < users.Count; start += ChunkUsers)
             {
                 int end = Math.Min(users.Count, start + ChunkUsers);
-                int slices = Math.Min(chunkText.Length, end - start);
+                int slices = Math.Min(sliceRows.Length, end - start);
                 // Each slice (a contiguous run of users) is ranked by one worker into its own buffer; buffers are written
                 // in order, so the file keeps the users' order.
                 Parallel.For(0, slices, slice =>
                 {
-                    var text = chunkText[slice] ??= new StringWriter(CultureInfo.InvariantCulture);
-                    text.GetStringBuilder().Clear();
+                    var ranked = sliceRows[slice] ??= [];
+                    ranked.Clear();
                     var scratch = ranker.NewScratch();
-                    var rows = new List<(string? Group, int Item, float Score)>();
                     int per = (end - start + slices - 1) / slices;
                     for (int u = start + slice * per; u < Math.Min(end, start + (slice + 1) * per); u++)
                     {
                         string user = users[u];
                         IReadOnlyList<string?>? profile = data.Users is not null && data.Users.TryGetRow(user, out var values) ? values : null;
-                        rows.Clear();
+                        var rows = new List<(string? Group, int Item, float Score)>(k);
                         ranker.Rank(profile, profile is null ? default : profileMap, histories[user], k, includeSeen, scratch, rows);
-                        WriteRows(text, user, rows, ranker, field);
+                        ranked.Add((user, rows));
                     }
                 });
-                for (int slice = 0; slice < slices; slice++) writer.Write(chunkText[slice].GetStringBuilder());
+                for (int slice = 0; slice < slices; slice++)
+                    foreach (var (user, rows) in sliceRows[slice]) writer.WriteUser(user, rows);
+                writer.EndChunk();
                 double rate = end / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 Progress($"recommending {end:N0}/{users.Count:N0} users ({rate:N0} users/s, ETA {TimeSpan.FromSeconds(Math.Round((users.Count - end) / Math.Max(rate, 1e-9))):mm\\:ss})");
             }
             Console.Error.WriteLine();
         });
         return users.Count;
+    }
+
+    /// <summary>Writes the recommendations to <paramref name="outFile"/> atomically, or to stdout when it is null.</summary>
+    private static void Write(FileInfo? outFile, RecommendFormat format, CatalogueRanker ranker, string? field, Action<RecommendationWriter> write)
+    {
+        if (outFile is null)
+        {
+            using var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16);
+            using (var writer = RecommendationWriter.Create(format, stdout, ranker.ItemIds, field)) write(writer);
+            return;
+        }
+        AtomicFile.Write(outFile.FullName, stream =>
+        {
+            using var writer = RecommendationWriter.Create(format, stream, ranker.ItemIds, field);
+            write(writer);
+        });
     }
 
     /// <summary>Writes CSV text to <paramref name="outFile"/> atomically, or to stdout when it is null (UTF-8, no BOM).</summary>
@@ -157,41 +176,6 @@ internal static class RecommendCommand
             using var writer = new StreamWriter(stream, utf8, 1 << 16, leaveOpen: true);
             write(writer);
         });
-    }
-
-    private static void WriteHeader(TextWriter writer, string? field)
-    {
-        writer.Write("user_id,item_id,rank,score");
-        if (field is not null)
-        {
-            writer.Write(',');
-            CsvTableWriter.WriteField(writer, field);
-        }
-        writer.Write('\n');
-    }
-
-    private static void WriteRows(TextWriter writer, string user, List<(string? Group, int Item, float Score)> rows, CatalogueRanker ranker, string? field)
-    {
-        int rank = 0;
-        string? group = null;
-        foreach (var (g, item, score) in rows)
-        {
-            rank = g == group ? rank + 1 : 1;
-            group = g;
-            CsvTableWriter.WriteField(writer, user);
-            writer.Write(',');
-            CsvTableWriter.WriteField(writer, ranker.ItemIds[item]);
-            writer.Write(',');
-            writer.Write(rank.ToString(CultureInfo.InvariantCulture));
-            writer.Write(',');
-            writer.Write(score.ToString("0.######", CultureInfo.InvariantCulture));
-            if (field is not null)
-            {
-                writer.Write(',');
-                CsvTableWriter.WriteField(writer, g ?? "");
-            }
-            writer.Write('\n');
-        }
     }
 
     private static void Progress(string line)

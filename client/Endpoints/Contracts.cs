@@ -9,8 +9,9 @@ namespace OrleansReco.Gateway.Endpoints;
 /// <summary>Answer to an accepted event batch: every event was persisted by its user grain or was a repeat.</summary>
 public sealed record EventsAccepted(int Accepted, int Duplicates, int Rejected);
 
-/// <summary>An event as sent in <c>POST /v1/events</c> (for the OpenAPI document; the body is read field by field).</summary>
-public sealed record EventInput(string? EventId, string UserId, string ItemId, string Type, double? Value, object? Timestamp, Dictionary<string, string>? Context);
+/// <summary>An event as sent in <c>POST /v1/events</c>. The body is read field by field (so that every bad field is named);
+/// a test checks that the reader and these records name the same fields.</summary>
+public sealed record EventInput(string UserId, string ItemId, string Type, string? EventId = null, double? Value = null, object? Timestamp = null, Dictionary<string, object>? Context = null);
 
 public sealed record EventBatchInput(EventInput[] Events);
 
@@ -24,10 +25,23 @@ public sealed record RecommendationsOutput(
         r.ModelVersion, r.Partial, r.ShardCount, r.AnsweredShards.Length, r.AppliedRules);
 }
 
-/// <summary>Body of <c>POST /v1/recommendations</c> (OpenAPI only).</summary>
-public sealed record ProfileRecommendInput(
-    Dictionary<string, string>? Profile, EventInput[]? RecentEvents, int? K, bool? ExcludeSeen,
-    string[]? Categories, string[]? ExcludeCategories, string? PerField, int? NPer);
+/// <summary>A recent event of an anonymous user: an event without user and event ids.</summary>
+public sealed record RecentEventInput(string ItemId, string Type, double? Value = null, object? Timestamp = null);
+
+/// <summary>
+/// A business rule sent with a query (admin keys only): when every <c>when</c> condition (<c>profile.x</c>,
+/// <c>context.y</c>) matches, keep only (<c>require</c>) or drop (<c>exclude</c>) the listed values of one item field.
+/// </summary>
+public sealed record RuleInput(Dictionary<string, string> When, string? Name = null, Dictionary<string, string[]>? Require = null, Dictionary<string, string[]>? Exclude = null);
+
+/// <summary>Body of <c>POST /v1/recommendations</c>.</summary>
+public sealed record ProfileRecommendInput(Dictionary<string, string>? Profile = null, RecentEventInput[]? RecentEvents = null, int? K = null, bool? ExcludeSeen = null, string[]? Categories = null, string[]? ExcludeCategories = null, string? PerField = null, int? NPer = null, Dictionary<string, string>? Context = null, RuleInput[]? Rules = null);
+
+/// <summary>Body of <c>POST /v1/users/encode</c>: <c>user_id</c>, or <c>profile</c> and/or <c>recent_events</c>.</summary>
+public sealed record EncodeInput(string? UserId = null, Dictionary<string, string>? Profile = null, RecentEventInput[]? RecentEvents = null);
+
+/// <summary>A user-tower embedding (L2-normalised) and the model version it was computed with.</summary>
+public sealed record EncodeOutput(float[] Embedding, string ModelVersion);
 
 public sealed record ScoresInput(string UserId, string[] ItemIds);
 
@@ -35,7 +49,10 @@ public sealed record ScoreOutput(string ItemId, [property: JsonIgnore(Condition 
 
 public sealed record ScoresOutput(string UserId, ScoreOutput[] Scores);
 
-public sealed record ItemInput(string? ItemId, Dictionary<string, string>? Features, Dictionary<string, string>? Metadata, bool? Available);
+/// <summary>Body of <c>PUT /v1/items/{id}</c> (the id is in the path).</summary>
+public sealed record ItemPutInput(Dictionary<string, string>? Features = null, Dictionary<string, string>? Metadata = null, bool? Available = null);
+
+public sealed record ItemInput(string ItemId, Dictionary<string, string>? Features = null, Dictionary<string, string>? Metadata = null, bool? Available = null);
 
 public sealed record ItemBatchInput(ItemInput[] Items);
 

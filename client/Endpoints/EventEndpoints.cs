@@ -101,7 +101,7 @@ public static partial class EventEndpoints
         JsonElement events;
         string prefix = "events";
         if (root.ValueKind == JsonValueKind.Array) events = root;
-        else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var e) && e.ValueKind == JsonValueKind.Array) events = e;
+        else if (root.ValueKind == JsonValueKind.Object && fields.Has(root, "events", "events", out var e) && e.ValueKind == JsonValueKind.Array) events = e;
         else
         {
             fields.Add("events", root.ValueKind == JsonValueKind.Object
@@ -137,7 +137,7 @@ public static partial class EventEndpoints
             string? eventId = fields.String(element, "event_id", path + ".event_id", required: false);
             double? value = fields.Number(element, "value", path + ".value");
             long? timestamp = fields.Timestamp(element, "timestamp", path + ".timestamp");
-            if (JsonFields.TryGet(element, "context", out var context) && context.ValueKind != JsonValueKind.Object)
+            if (fields.Has(element, "context", path + ".context", out var context) && context.ValueKind != JsonValueKind.Object)
                 fields.Add(path + ".context", $"Expected an object, got {JsonFields.Kind(context)}.");
             var typed = fields.Errors.Skip(before).Select(f => f.Field).ToHashSet(StringComparer.Ordinal);
             float v = value is { } d ? (float)d : 1f;

@@ -23,7 +23,7 @@ public static class ItemEndpoints
 
         var write = app.MapGroup("/v1/items").RequireScope(ApiScope.Catalogue).WithTags("items");
         write.MapPut("/{id}", PutAsync).WithSummary("Add or replace an item (searchable when the call returns)")
-            .Accepts<ItemInput>("application/json").Produces<ItemUpserted>().Produces<ItemUpserted>(StatusCodes.Status201Created).ProducesValidationProblem();
+            .Accepts<ItemPutInput>("application/json").Produces<ItemUpserted>().Produces<ItemUpserted>(StatusCodes.Status201Created).ProducesValidationProblem();
         write.MapPost("/", PostAsync).WithSummary("Add or replace many items (all or nothing on validation)")
             .Accepts<ItemBatchInput>("application/json").Produces<ItemsUpserted>().ProducesValidationProblem();
         write.MapDelete("/{id}", DeleteAsync).WithSummary("Remove an item").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
@@ -62,7 +62,7 @@ public static class ItemEndpoints
         using var _ = document;
         var fields = new JsonFields();
         RecommendationEndpoints.CheckId(id, "id", fields.Errors);
-        var item = fields.RequireObject(document!.RootElement, "body") ? ParseItem(document.RootElement, id, "", fields) : null;
+        var item = ReadItem(document!.RootElement, id, fields);
         if (fields.HasErrors) return Problems.Validation(fields.Errors);
         var result = await Catalog(grains).UpsertItemsAsync([item!]);
         if (result.Rejected > 0) return ShardFull(result);
@@ -76,24 +76,8 @@ public static class ItemEndpoints
         var (document, error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes);
         if (error is not null) return error;
         using var _ = document;
-        var root = document!.RootElement;
         var fields = new JsonFields();
-        JsonElement array = root;
-        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out var inner)) array = inner;
-        if (array.ValueKind != JsonValueKind.Array)
-            return Problems.Field("items", $"Expected {{\"items\": [...]}} or a JSON array of items, got {JsonFields.Kind(array)}.");
-        int count = array.GetArrayLength();
-        if (count == 0 || count > o.MaxBatch) return Problems.Field("items", $"Send 1 to {o.MaxBatch} items (Reco:Gateway:MaxBatch), not {count}.");
-        var items = new List<CatalogItem>(count);
-        int i = 0;
-        foreach (var element in array.EnumerateArray())
-        {
-            string path = $"items[{i++}]";
-            if (!fields.RequireObject(element, path)) continue;
-            string? itemId = fields.String(element, "item_id", path + ".item_id", required: true);
-            if (itemId is not null) RecommendationEndpoints.CheckId(itemId, path + ".item_id", fields.Errors);
-            if (ParseItem(element, itemId ?? "", path + ".", fields) is { } item) items.Add(item);
-        }
+        var items = ReadItems(document!.RootElement, o, fields);
         if (fields.HasErrors) return Problems.Validation(fields.Errors);
         var result = await Catalog(grains).UpsertItemsAsync(items.ToArray());
         return result.Rejected > 0 ? ShardFull(result) : Results.Ok(new ItemsUpserted(result.Added, result.Updated, 0));
@@ -106,6 +90,39 @@ public static class ItemEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
         int removed = await Catalog(grains).RemoveItemsAsync([id]);
         return removed == 0 ? Problems.NotFound($"Item '{id}' is not in the catalogue.") : Results.NoContent();
+    }
+
+    /// <summary>The body of <c>PUT /v1/items/{id}</c> (documented by <see cref="ItemPutInput"/>).</summary>
+    internal static CatalogItem? ReadItem(JsonElement root, string id, JsonFields fields) =>
+        fields.RequireObject(root, "body") ? ParseItem(root, id, "", fields) : null;
+
+    /// <summary>The body of <c>POST /v1/items</c> (documented by <see cref="ItemBatchInput"/>), or a bare array of items.</summary>
+    internal static List<CatalogItem> ReadItems(JsonElement root, GatewayOptions o, JsonFields fields)
+    {
+        var items = new List<CatalogItem>();
+        JsonElement array = root;
+        if (root.ValueKind == JsonValueKind.Object && fields.Has(root, "items", "items", out var inner)) array = inner;
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            fields.Add("items", $"Expected {{\"items\": [...]}} or a JSON array of items, got {JsonFields.Kind(array)}.");
+            return items;
+        }
+        int count = array.GetArrayLength();
+        if (count == 0 || count > o.MaxBatch)
+        {
+            fields.Add("items", $"Send 1 to {o.MaxBatch} items (Reco:Gateway:MaxBatch), not {count}.");
+            return items;
+        }
+        int i = 0;
+        foreach (var element in array.EnumerateArray())
+        {
+            string path = $"items[{i++}]";
+            if (!fields.RequireObject(element, path)) continue;
+            string? itemId = fields.String(element, "item_id", path + ".item_id", required: true);
+            if (itemId is not null) RecommendationEndpoints.CheckId(itemId, path + ".item_id", fields.Errors);
+            if (ParseItem(element, itemId ?? "", path + ".", fields) is { } item) items.Add(item);
+        }
+        return items;
     }
 
     private static CatalogItem? ParseItem(JsonElement element, string itemId, string prefix, JsonFields fields)

@@ -66,13 +66,20 @@ public static partial class ModelEndpoints
         if (error is not null) return error;
         using var _ = document;
         var fields = new JsonFields();
-        string? version = fields.RequireObject(document!.RootElement, "body") ? fields.String(document.RootElement, "version", "version", required: true) : null;
-        if (version is not null && (string.IsNullOrWhiteSpace(version) || version.Length > 256)) fields.Add("version", "version must have 1 to 256 characters.");
+        string? version = ReadPublish(document!.RootElement, fields);
         if (fields.HasErrors) return Problems.Validation(fields.Errors);
         string requestedBy = context.Items[ApiKeyMiddleware.KeyNameItem] as string ?? "anonymous";
         // An unknown version throws KeyNotFoundException in the registry → 404 by the exception handler.
         var info = await grains.Registry().RollbackAsync(version!, requestedBy);
         return Results.Ok(info);
+    }
+
+    /// <summary>The body of <c>POST /v1/model/publish</c> (documented by <see cref="PublishInput"/>).</summary>
+    internal static string? ReadPublish(JsonElement root, JsonFields fields)
+    {
+        string? version = fields.RequireObject(root, "body") ? fields.String(root, "version", "version", required: true) : null;
+        if (version is not null && (string.IsNullOrWhiteSpace(version) || version.Length > 256)) fields.Add("version", "version must have 1 to 256 characters.");
+        return version;
     }
 
     private static string TrainerUnavailable(Exception e) =>

@@ -16,12 +16,16 @@ public static class RecommendationEndpoints
     {
         var group = app.MapGroup("/v1").RequireScope(ApiScope.Read).WithTags("recommendations");
         group.MapGet("/users/{id}/recommendations", RecommendForUserAsync)
-            .WithSummary("Top-k items for a user (a user never seen gets a cold-start answer)")
+            .WithSummary("Top-k items for a user (a user never seen gets a cold-start answer); context.NAME=value query keys feed context rules")
             .Produces<RecommendationsOutput>().ProducesValidationProblem();
         group.MapPost("/recommendations", RecommendForProfileAsync)
             .WithSummary("Top-k items for an anonymous user described by profile features and/or recent events")
             .Accepts<ProfileRecommendInput>("application/json")
             .Produces<RecommendationsOutput>().ProducesValidationProblem();
+        group.MapPost("/users/encode", EncodeAsync)
+            .WithSummary("The user-tower embedding of a stored user (user_id) or of an anonymous one (profile and/or recent_events)")
+            .Accepts<EncodeInput>("application/json")
+            .Produces<EncodeOutput>().ProducesValidationProblem();
         group.MapGet("/items/{id}/similar", SimilarAsync)
             .WithSummary("Items nearest to an item (the item itself excluded)")
             .Produces<RecommendationsOutput>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
@@ -48,33 +52,86 @@ public static class RecommendationEndpoints
         return Results.Ok(RecommendationsOutput.From(answer, userId: id));
     }
 
-    private static async Task<IResult> RecommendForProfileAsync(HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)
+    private static async Task<IResult> RecommendForProfileAsync(HttpContext context, IGrainFactory grains, IOptions<GatewayOptions> options)
     {
         var o = options.Value;
-        var (document, error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes);
+        var (document, error) = await JsonBody.ReadAsync(context.Request, o.MaxRequestBytes);
         if (error is not null) return error;
         using var _ = document;
-        var root = document!.RootElement;
         var fields = new JsonFields();
-        if (!fields.RequireObject(root, "body")) return Problems.Validation(fields.Errors);
-        var profile = fields.StringMap(root, "profile", "profile");
-        UserEvent[]? recent = null;
-        if (JsonFields.TryGet(root, "recent_events", out var events))
-        {
-            if (events.ValueKind != JsonValueKind.Array) fields.Add("recent_events", $"Expected an array of events, got {JsonFields.Kind(events)}.");
-            else recent = ParseRecent(events, o.MaxBatch, EventValidation.Latest(DateTimeOffset.UtcNow, o.MaxFutureSkew), fields);
-        }
+        var (profile, recent, input) = ReadProfileRecommend(document!.RootElement, o, fields);
+        var query = input.ToQuery(o.MaxK, fields.Errors);
+        if (fields.HasErrors) return Problems.Validation(fields.Errors);
+        if (input.RulesJson is not null && !ApiKeyMiddleware.Grants(context, ApiScope.Admin))
+            return Problems.Status(StatusCodes.Status403Forbidden, "Scope too low",
+                "Per-query rules (rules) need a key with scope admin; silo-wide rules (Reco:Recommend:RulesJson) apply to every key.");
+        var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).RecommendForProfileAsync(profile, recent, query);
+        return Results.Ok(RecommendationsOutput.From(answer));
+    }
+
+    /// <summary>The body of <c>POST /v1/recommendations</c> (documented by <see cref="ProfileRecommendInput"/>).</summary>
+    internal static (Dictionary<string, string>? Profile, UserEvent[]? Recent, QueryInput Query) ReadProfileRecommend(JsonElement root, GatewayOptions o, JsonFields fields)
+    {
+        if (!fields.RequireObject(root, "body")) return (null, null, new QueryInput(null, null, null, null, null, null));
+        var (profile, recent) = ReadAnonymousUser(root, o, fields);
         var input = new QueryInput(
             fields.Integer(root, "k", "k", int.MinValue, int.MaxValue),
             fields.Boolean(root, "exclude_seen", "exclude_seen"),
             fields.StringList(root, "categories", "categories"),
             fields.StringList(root, "exclude_categories", "exclude_categories"),
             fields.String(root, "per_field", "per_field", required: false),
-            fields.Integer(root, "n_per", "n_per", int.MinValue, int.MaxValue));
-        var query = input.ToQuery(o.MaxK, fields.Errors);
+            fields.Integer(root, "n_per", "n_per", int.MinValue, int.MaxValue),
+            fields.StringMap(root, "context", "context"),
+            fields.Rules(root, "rules", "rules"));
+        return (profile, recent, input);
+    }
+
+    /// <summary>An anonymous user as a body describes it: <c>profile</c> and/or <c>recent_events</c>.</summary>
+    internal static (Dictionary<string, string>? Profile, UserEvent[]? Recent) ReadAnonymousUser(JsonElement root, GatewayOptions o, JsonFields fields)
+    {
+        var profile = fields.StringMap(root, "profile", "profile");
+        UserEvent[]? recent = null;
+        if (fields.Has(root, "recent_events", "recent_events", out var events))
+        {
+            if (events.ValueKind != JsonValueKind.Array) fields.Add("recent_events", $"Expected an array of events, got {JsonFields.Kind(events)}.");
+            else recent = ParseRecent(events, o.MaxBatch, EventValidation.Latest(DateTimeOffset.UtcNow, o.MaxFutureSkew), fields);
+        }
+        return (profile, recent);
+    }
+
+    private static async Task<IResult> EncodeAsync(HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)
+    {
+        var o = options.Value;
+        var (document, error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes);
+        if (error is not null) return error;
+        using var _ = document;
+        var fields = new JsonFields();
+        var (userId, profile, recent) = ReadEncode(document!.RootElement, o, fields);
         if (fields.HasErrors) return Problems.Validation(fields.Errors);
-        var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).RecommendForProfileAsync(profile, recent, query);
-        return Results.Ok(RecommendationsOutput.From(answer));
+        var embedding = userId is not null
+            ? await grains.GetGrain<IUserGrain>(userId).GetEmbeddingAsync()
+            : await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).EncodeProfileAsync(profile, recent);
+        return Results.Ok(new EncodeOutput(embedding.Vector, embedding.ModelVersion));
+    }
+
+    /// <summary>
+    /// The body of <c>POST /v1/users/encode</c> (documented by <see cref="EncodeInput"/>): <c>user_id</c> (a stored user;
+    /// one never seen gets the cold-start embedding, as its recommendations do), or <c>profile</c> and/or
+    /// <c>recent_events</c> (an anonymous user), never both.
+    /// </summary>
+    internal static (string? UserId, Dictionary<string, string>? Profile, UserEvent[]? Recent) ReadEncode(JsonElement root, GatewayOptions o, JsonFields fields)
+    {
+        if (!fields.RequireObject(root, "body")) return (null, null, null);
+        string? userId = fields.String(root, "user_id", "user_id", required: false);
+        if (userId is not null) CheckId(userId, "user_id", fields.Errors);
+        var (profile, recent) = ReadAnonymousUser(root, o, fields);
+        bool anonymous = JsonFields.TryGet(root, "profile", out _) || JsonFields.TryGet(root, "recent_events", out _);
+        bool stored = JsonFields.TryGet(root, "user_id", out _);
+        if (stored && anonymous)
+            fields.Add("user_id", "Send either user_id (a stored user) or profile and/or recent_events (an anonymous user), not both.");
+        else if (!stored && !anonymous)
+            fields.Add("user_id", "Send user_id (a stored user), or profile and/or recent_events (an anonymous user).");
+        return (userId, profile, recent);
     }
 
     /// <summary>Recent events of an anonymous user: as in an event batch, without <c>user_id</c>.</summary>
@@ -124,13 +181,21 @@ public static class RecommendationEndpoints
         var (document, error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes);
         if (error is not null) return error;
         using var _ = document;
-        var root = document!.RootElement;
         var fields = new JsonFields();
-        if (!fields.RequireObject(root, "body")) return Problems.Validation(fields.Errors);
+        var (userId, itemIds) = ReadScores(document!.RootElement, o, fields);
+        if (fields.HasErrors) return Problems.Validation(fields.Errors);
+        var scores = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).ScoreAsync(userId!, itemIds!);
+        return Results.Ok(new ScoresOutput(userId!, scores.Select(s => new ScoreOutput(s.ItemId, s.Score, s.Rating)).ToArray()));
+    }
+
+    /// <summary>The body of <c>POST /v1/scores</c> (documented by <see cref="ScoresInput"/>).</summary>
+    internal static (string? UserId, string[]? ItemIds) ReadScores(JsonElement root, GatewayOptions o, JsonFields fields)
+    {
+        if (!fields.RequireObject(root, "body")) return (null, null);
         string? userId = fields.String(root, "user_id", "user_id", required: true);
         if (userId is not null) CheckId(userId, "user_id", fields.Errors);
         string[]? itemIds = null;
-        if (!JsonFields.TryGet(root, "item_ids", out var ids)) fields.Add("item_ids", "item_ids is required.");
+        if (!fields.Has(root, "item_ids", "item_ids", out var ids)) fields.Add("item_ids", "item_ids is required.");
         else if (ids.ValueKind != JsonValueKind.Array) fields.Add("item_ids", $"Expected an array of item ids, got {JsonFields.Kind(ids)}.");
         else if (ids.GetArrayLength() == 0 || ids.GetArrayLength() > o.MaxBatch) fields.Add("item_ids", $"Send 1 to {o.MaxBatch} item ids (Reco:Gateway:MaxBatch).");
         else
@@ -144,9 +209,7 @@ public static class RecommendationEndpoints
                 i++;
             }
         }
-        if (fields.HasErrors) return Problems.Validation(fields.Errors);
-        var scores = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).ScoreAsync(userId!, itemIds!);
-        return Results.Ok(new ScoresOutput(userId!, scores.Select(s => new ScoreOutput(s.ItemId, s.Score, s.Rating)).ToArray()));
+        return (userId, itemIds);
     }
 
     /// <summary>Ids: 1 to 256 characters, not only white space.</summary>

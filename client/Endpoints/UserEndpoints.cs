@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.GrainInterfaces.Events;
@@ -41,14 +42,18 @@ public static class UserEndpoints
         using var _ = document;
         var fields = new JsonFields();
         RecommendationEndpoints.CheckId(id, "id", fields.Errors);
-        Dictionary<string, string>? features = null;
-        if (fields.RequireObject(document!.RootElement, "body"))
-        {
-            features = fields.StringMap(document.RootElement, "features", "features");
-            if (features is null && !fields.HasErrors) fields.Add("features", "features is required (an object of name → value).");
-        }
+        var features = ReadProfile(document!.RootElement, fields);
         if (fields.HasErrors) return Problems.Validation(fields.Errors);
         var saved = await grains.GetGrain<IUserGrain>(id).SetProfileAsync(features!);
         return Results.Ok(new ProfileSaved(id, features!, saved.ModelVersion));
+    }
+
+    /// <summary>The body of <c>PUT /v1/users/{id}</c> (documented by <see cref="ProfileInput"/>).</summary>
+    internal static Dictionary<string, string>? ReadProfile(JsonElement root, JsonFields fields)
+    {
+        if (!fields.RequireObject(root, "body")) return null;
+        var features = fields.StringMap(root, "features", "features");
+        if (features is null && !fields.HasErrors) fields.Add("features", "features is required (an object of name → value).");
+        return features;
     }
 }

@@ -49,7 +49,7 @@ public static class GatewayHostingExtensions
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<GatewayExceptionHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddRecoOpenApi();
         builder.Services.AddRateLimiter(r => ConfigureRateLimits(r, options));
         if (options.JsonLogs) builder.Logging.AddRecoJsonLogs();
         AddTelemetry(builder.Services);

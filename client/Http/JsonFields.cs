@@ -17,6 +17,19 @@ public sealed class JsonFields(List<FieldError> errors)
 
     public bool HasErrors => Errors.Count > 0;
 
+    /// <summary>
+    /// Every field path a reader asked for, present or not (e.g. <c>events[0].user_id</c>): what the reader accepts, which
+    /// a test compares with the request record that documents it.
+    /// </summary>
+    public HashSet<string> Asked { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Like <see cref="TryGet"/>, and records <paramref name="path"/> in <see cref="Asked"/>.</summary>
+    public bool Has(JsonElement obj, string name, string path, out JsonElement value)
+    {
+        Asked.Add(path);
+        return TryGet(obj, name, out value);
+    }
+
     public void Add(string field, string message) => Errors.Add(new FieldError(field, message));
 
     /// <summary>True when the body is an object; otherwise records an error on <paramref name="path"/>.</summary>
@@ -29,7 +42,7 @@ public sealed class JsonFields(List<FieldError> errors)
 
     public string? String(JsonElement obj, string name, string path, bool required)
     {
-        if (!TryGet(obj, name, out var value))
+        if (!Has(obj, name, path, out var value))
         {
             if (required) Add(path, $"{Leaf(path)} is required.");
             return null;
@@ -42,7 +55,7 @@ public sealed class JsonFields(List<FieldError> errors)
     /// <summary>A finite number; strings (even "1", "NaN", "Infinity") are refused.</summary>
     public double? Number(JsonElement obj, string name, string path)
     {
-        if (!TryGet(obj, name, out var value)) return null;
+        if (!Has(obj, name, path, out var value)) return null;
         if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var d) && double.IsFinite(d)) return d;
         Add(path, value.ValueKind == JsonValueKind.Number ? "The number is out of range." : $"Expected a number, got {Kind(value)}.");
         return null;
@@ -51,7 +64,7 @@ public sealed class JsonFields(List<FieldError> errors)
     /// <summary>An integer in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public int? Integer(JsonElement obj, string name, string path, int min, int max)
     {
-        if (!TryGet(obj, name, out var value)) return null;
+        if (!Has(obj, name, path, out var value)) return null;
         if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n >= min && n <= max) return (int)n;
         Add(path, value.ValueKind == JsonValueKind.Number ? $"Expected an integer from {min} to {max}, got {Clip(value.GetRawText())}." : $"Expected an integer, got {Kind(value)}.");
         return null;
@@ -59,7 +72,7 @@ public sealed class JsonFields(List<FieldError> errors)
 
     public bool? Boolean(JsonElement obj, string name, string path)
     {
-        if (!TryGet(obj, name, out var value)) return null;
+        if (!Has(obj, name, path, out var value)) return null;
         if (value.ValueKind is JsonValueKind.True or JsonValueKind.False) return value.GetBoolean();
         Add(path, $"Expected true or false, got {Kind(value)}.");
         return null;
@@ -68,7 +81,7 @@ public sealed class JsonFields(List<FieldError> errors)
     /// <summary>An array of non-empty strings, or one comma-separated string.</summary>
     public string[]? StringList(JsonElement obj, string name, string path)
     {
-        if (!TryGet(obj, name, out var value)) return null;
+        if (!Has(obj, name, path, out var value)) return null;
         if (value.ValueKind == JsonValueKind.String) return SplitList(value.GetString());
         if (value.ValueKind != JsonValueKind.Array)
         {
@@ -92,7 +105,7 @@ public sealed class JsonFields(List<FieldError> errors)
     /// </summary>
     public Dictionary<string, string>? StringMap(JsonElement obj, string name, string path)
     {
-        if (!TryGet(obj, name, out var value)) return null;
+        if (!Has(obj, name, path, out var value)) return null;
         if (value.ValueKind != JsonValueKind.Object)
         {
             Add(path, $"Expected an object of name → value, got {Kind(value)}.");
@@ -134,10 +147,35 @@ public sealed class JsonFields(List<FieldError> errors)
         return map;
     }
 
+    /// <summary>
+    /// Business rules as data (an array of <c>{name, when, require | exclude}</c>, see <c>RuleSet</c>), returned as JSON
+    /// text once they parse; a malformed rule is an error on <paramref name="path"/> naming the rule.
+    /// </summary>
+    public string? Rules(JsonElement obj, string name, string path)
+    {
+        if (!Has(obj, name, path, out var value)) return null;
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            Add(path, $"Expected an array of rules, got {Kind(value)}.");
+            return null;
+        }
+        string json = value.GetRawText();
+        try
+        {
+            _ = Core.Serving.RuleSet.Parse(json);
+            return json;
+        }
+        catch (FormatException e)
+        {
+            Add(path, e.Message);
+            return null;
+        }
+    }
+
     /// <summary>Unix seconds (a number, fractions dropped) or an ISO 8601 string; null when absent.</summary>
     public long? Timestamp(JsonElement obj, string name, string path)
     {
-        if (!TryGet(obj, name, out var value)) return null;
+        if (!Has(obj, name, path, out var value)) return null;
         if (value.ValueKind == JsonValueKind.Number)
         {
             if (value.TryGetInt64(out var n)) return n;

@@ -55,6 +55,11 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore k
 {
     public const string Header = "X-Api-Key";
     public const string KeyNameItem = "reco.api_key";
+    public const string KeyScopeItem = "reco.api_scope";
+
+    /// <summary>Whether the request's key holds <paramref name="scope"/> (with <c>RequireKeys=false</c> a request without a key holds every scope).</summary>
+    public static bool Grants(HttpContext context, ApiScope scope) =>
+        context.Items[KeyScopeItem] is ApiScope granted && (granted & scope) == scope;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -81,6 +86,7 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore k
             {
                 // Limited as one key named "anonymous" (Reco:Gateway:PermitsPerSecond).
                 context.Items[KeyNameItem] = "anonymous";
+                context.Items[KeyScopeItem] = ApiScope.Admin.WithImplied();
                 await next(context);
                 return;
             }
@@ -96,6 +102,7 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore k
             return;
         }
         context.Items[KeyNameItem] = match.Key.Name;
+        context.Items[KeyScopeItem] = match.Scope;
         if ((match.Scope & required.Scope) != required.Scope)
         {
             LogScopeTooLow(match.Key.Name, match.Scope.Name(), required.Scope.Name(), context.Request.Path);

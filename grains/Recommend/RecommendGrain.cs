@@ -40,13 +40,26 @@ public sealed class RecommendGrain(
     {
         QueryPlan.Validate(query, options.Value.MaxK);
         long start = Stopwatch.GetTimestamp();
+        var (vector, version, events) = EmbedProfile(profile, recentEvents);
+        var seen = query.ExcludeSeen ? events.Select(e => e.ItemId).ToArray() : [];
+        return AnswerAsync("profile", start, vector, version, seen, query, profile);
+    }
+
+    public Task<UserEmbedding> EncodeProfileAsync(Dictionary<string, string>? profile, UserEvent[]? recentEvents)
+    {
+        var (vector, version, _) = EmbedProfile(profile, recentEvents);
+        return Task.FromResult(new UserEmbedding(vector, version));
+    }
+
+    /// <summary>The current model's user vector from a profile and the newest recent events (as many as the model's history holds).</summary>
+    private (float[] Vector, string Version, HistoryEvent[] Events) EmbedProfile(Dictionary<string, string>? profile, UserEvent[]? recentEvents)
+    {
         var model = models.Current;
         var events = (recentEvents ?? []).OrderBy(e => e.Timestamp).TakeLast(model.Header.History.Length)
             .Select(e => new HistoryEvent(e.ItemId, e.EventType, e.Value, e.Timestamp)).ToArray();
         var vector = new float[model.Dimension];
         model.EmbedUser(FeatureRows.ToRow(model.UserColumns, profile), events, time.GetUtcNow().ToUnixTimeSeconds(), vector);
-        var seen = query.ExcludeSeen ? events.Select(e => e.ItemId).ToArray() : [];
-        return AnswerAsync("profile", start, vector, model.Version, seen, query, profile);
+        return (vector, model.Version, events);
     }
 
     public async Task<Recommendations> SimilarItemsAsync(string itemId, RecommendQuery query)

@@ -32,6 +32,52 @@ public sealed class CliProcessTests : IDisposable
         return output;
     }
 
+    /// <summary><c>--format json</c> and <c>--format parquet</c> hold the lists of the CSV (<paramref name="csv"/>), user by user.</summary>
+    private async Task RecommendFormats_SameListsAsTheCsv(string[] files, string[] csv)
+    {
+        var rows = csv.Skip(1).Select(l => l.Split(',')).ToArray();
+        var lists = rows.GroupBy(f => f[0]).ToDictionary(g => g.Key, g => g.Select(f => f[1]).ToArray());
+
+        await Succeeds("recommend json", ["recommend", "--model", At("model.bundle"), .. files, "--k", "5", "--format", "json", "--out", At("recs.json")]);
+        using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(At("recs.json"))))
+        {
+            var users = json.RootElement.EnumerateObject().ToArray();
+            Assert.Equal(lists.Keys.Order(), users.Select(u => u.Name).Order());
+            foreach (var user in users)
+            {
+                Assert.Equal(lists[user.Name], user.Value.EnumerateArray().Select(e => e.GetProperty("item_id").GetString()));
+                Assert.Equal([1, 2, 3, 4, 5], user.Value.EnumerateArray().Select(e => e.GetProperty("rank").GetInt32()));
+            }
+        }
+
+        await Succeeds("recommend parquet", ["recommend", "--model", At("model.bundle"), .. files, "--k", "5", "--format", "parquet", "--out", At("recs.parquet")]);
+        await using (var reader = await Parquet.ParquetReader.CreateAsync(At("recs.parquet")))
+        {
+            var fields = reader.Schema.GetDataFields();
+            Assert.Equal(["user_id", "item_id", "rank", "score"], fields.Select(f => f.Name));
+            var read = new List<string>();
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                int n = checked((int)group.RowCount);
+                string?[] users = new string?[n], items = new string?[n];
+                int[] ranks = new int[n];
+                float[] scores = new float[n];
+                await group.ReadAsync(fields[0], users.AsMemory());
+                await group.ReadAsync(fields[1], items.AsMemory());
+                await group.ReadAsync<int>(fields[2], ranks.AsMemory());
+                await group.ReadAsync<float>(fields[3], scores.AsMemory());
+                for (int i = 0; i < n; i++)
+                    read.Add($"{users[i]},{items[i]},{ranks[i]},{scores[i].ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+            Assert.Equal(csv.Skip(1), read);
+        }
+
+        var (refused, message) = await Reco("parquet to stdout", ["recommend", "--model", At("model.bundle"), .. files, "--format", "parquet"]);
+        Assert.True(refused == 2, $"exit code {refused}:\n{message}");
+        Assert.Contains("--format parquet needs --out", message);
+    }
+
     [Fact]
     public async Task Commands_GenerateTrainEvaluateRecommendScore_RunEndToEnd()
     {
@@ -62,6 +108,8 @@ public sealed class CliProcessTests : IDisposable
         var perUser = recs.Skip(1).Select(l => l.Split(',')).GroupBy(f => f[0]).ToList();
         Assert.True(perUser.Count >= 200, $"recommendations for {perUser.Count} users");
         Assert.All(perUser, g => Assert.Equal(["1", "2", "3", "4", "5"], g.Select(f => f[2])));
+
+        await RecommendFormats_SameListsAsTheCsv(files, recs);
 
         var pairs = new StringBuilder("user_id,item_id\n");
         foreach (var row in recs.Skip(1).Take(6)) pairs.Append(string.Join(',', row.Split(',')[..2])).Append('\n');

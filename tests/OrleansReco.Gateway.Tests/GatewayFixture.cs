@@ -17,6 +17,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// <summary>The user grains' event-id window: below <see cref="MaxBatch"/>, so that one batch can exceed it.</summary>
     public const int EventIdWindow = 40;
 
+    /// <summary>A silo-wide rule that only a request's context makes fire.</summary>
+    public const string SiloRules = """[{ "name": "kids-no-c", "when": { "context.channel": "kids" }, "exclude": { "category": ["c"] } }]""";
+
     public GatewayFactory Factory { get; private set; } = null!;
     public string ModelPath { get; private set; } = "";
     public IGrainFactory Grains => Factory.Services.GetRequiredService<IGrainFactory>();
@@ -33,6 +36,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         settings["Reco:Gateway:MaxK"] = MaxK.ToString();
         settings["Reco:Gateway:MaxRequestBytes"] = MaxRequestBytes.ToString();
         settings["Reco:Users:EventIdWindow"] = EventIdWindow.ToString();
+        settings["Reco:Recommend:RulesJson"] = SiloRules;
         Factory = new GatewayFactory(settings);
         var items = Enumerable.Range(0, ItemCount).Select(i => new CatalogItem(ItemId(i),
             new Dictionary<string, string> { ["category"] = CategoryOf(i), ["price"] = (5 + i % 10).ToString() })).ToArray();

@@ -12,7 +12,7 @@ namespace OrleansReco.Gateway.Tests;
 
 /// <summary>
 /// The web UI in a real headless browser (Debian's chromium, driven by Playwright) against the gateway listening on
-/// a real loopback port: clicking "purchase" on a recommended item changes the list.
+/// a real loopback port: clicking "purchase" on a recommended item changes the list; the API reference at /docs lists the operations.
 /// </summary>
 public sealed class WebUiTests : IAsyncLifetime
 {
@@ -52,14 +52,8 @@ public sealed class WebUiTests : IAsyncLifetime
     [Fact]
     public async Task ClickingPurchase_OnARecommendedItem_ChangesTheRecommendations()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does.");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         await page.GotoAsync($"{_url}/?user=ui-user#key={Key}");
 
@@ -90,6 +84,31 @@ public sealed class WebUiTests : IAsyncLifetime
         await page.DispatchEventAsync("#api-key", "change");
         Assert.Equal(Key, await page.EvaluateAsync<string>("() => sessionStorage.getItem('reco.apiKey')"));
         Assert.Equal(0, await page.EvaluateAsync<int>("() => localStorage.length"));
+    }
+
+    [Fact]
+    public async Task DocsPage_ListsTheOperationsAndTheKeyScheme()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"{_url}/docs");
+
+        // The page renders from the OpenAPI document in the browser, which takes a while on a busy machine.
+        var rendered = new LocatorAssertionsToBeVisibleOptions { Timeout = 60_000 };
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Record a batch of user events (all or nothing)" })).ToBeVisibleAsync(rendered);
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Selected Auth Type: ApiKey" })).ToBeVisibleAsync(rendered);
+    }
+
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright)
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does.");
+        return playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
     }
 
     private static async Task<List<string>> IdsAsync(ILocator items)
