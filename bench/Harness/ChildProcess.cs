@@ -5,7 +5,7 @@ namespace OrleansReco.Harness;
 
 /// <summary>
 /// A process started by the harness and owned by it: output kept (the last lines in memory, all of it in a log
-/// file), waits on a line it prints, and teardown by PID — SIGKILL, SIGTERM, and SIGKILL of the whole process tree
+/// file), waits on a line it prints, and signals by PID — SIGKILL, SIGTERM, SIGSTOP/SIGCONT, and SIGKILL of the whole process tree
 /// on dispose if it is still running (so a failed test or bench never leaves a silo behind).
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
@@ -89,6 +89,12 @@ public sealed class ChildProcess : IAsyncDisposable
         await Exited.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>SIGSTOP: the process is frozen (no thread runs, its sockets stay open) until <see cref="Resume"/>.</summary>
+    public void Pause() => Signal(SigStop);
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal(SigCont);
+
     /// <summary>SIGTERM, then waits for the exit; SIGKILL if it takes longer than <paramref name="timeout"/>. Returns the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
@@ -163,7 +169,7 @@ public sealed class ChildProcess : IAsyncDisposable
         _exited.TrySetResult(_process.ExitCode);
     }
 
-    private const int SigTerm = 15, SigKill = 9;
+    private const int SigTerm = 15, SigKill = 9, SigStop = 19, SigCont = 18;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);

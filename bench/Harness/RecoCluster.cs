@@ -30,6 +30,12 @@ public sealed record ClusterOptions
     /// <summary>Extra environment for every silo (e.g. trainer settings).</summary>
     public IReadOnlyDictionary<string, string> SiloEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Silos (by name, e.g. <c>silo-2-serve</c>) started under Debian's <c>faketime</c> with this offset (e.g.
+    /// <c>+1h</c>): <c>faketime -f '+1h' dotnet silo.dll</c>, so that silo's clock runs that far ahead of the others.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SiloClockOffsets { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Keeps the work folder (logs, Redis data, bundle) after dispose; otherwise it is deleted.</summary>
     public bool KeepWorkDirectory { get; init; }
 
@@ -65,6 +71,7 @@ public sealed class SiloHandle
 public sealed class RecoCluster : IAsyncDisposable
 {
     public static readonly TimeSpan SiloStartTimeout = TimeSpan.FromSeconds(120);
+    private const string FakeTime = "/usr/bin/faketime";
     private readonly ClusterOptions _options;
     private readonly List<SiloHandle> _silos = [];
     private readonly string _clusterId = "rel-" + Guid.NewGuid().ToString("N")[..8];
@@ -121,7 +128,7 @@ public sealed class RecoCluster : IAsyncDisposable
         // The first silo creates the membership table; the others join it together.
         await AddSiloAsync(roles[0]);
         await Task.WhenAll(roles.Skip(1).Select(AddSiloAsync));
-        await StartGatewayAsync(cancellation);
+        await StartGatewayAsync(new Uri($"http://127.0.0.1:{Ports.Free()}"), cancellation);
         // Each chunk rewrites every shard's stored state: small chunks and a long timeout keep a large catalogue loading on a busy machine.
         using var client = CreateClient(TimeSpan.FromSeconds(120));
         var categories = SmallModel.Categories;
@@ -159,6 +166,53 @@ public sealed class RecoCluster : IAsyncDisposable
         await silo.Process.KillAsync();
     }
 
+    /// <summary>SIGSTOP of a silo: it stops answering (probes and calls) but keeps its connections open.</summary>
+    public void PauseSilo(SiloHandle silo)
+    {
+        Log($"SIGSTOP {silo.Name} (pid {silo.Process!.Pid})");
+        silo.Process.Pause();
+    }
+
+    /// <summary>SIGCONT of a silo paused with <see cref="PauseSilo"/>.</summary>
+    public void ResumeSilo(SiloHandle silo)
+    {
+        Log($"SIGCONT {silo.Name} (pid {silo.Process!.Pid})");
+        silo.Process.Resume();
+    }
+
+    /// <summary>
+    /// Waits until some running silo prints a line containing <paramref name="text"/> (or has printed it) and returns
+    /// that silo; fails after <paramref name="timeout"/> or when every silo has exited without printing it.
+    /// </summary>
+    public async Task<SiloHandle> WaitForSiloLineAsync(string text, TimeSpan timeout, string phase)
+    {
+        var waits = Silos.Where(s => s.Running).ToDictionary(s => (Task)s.Process!.WaitForLineAsync(text, timeout, phase), s => s);
+        Exception? last = null;
+        while (waits.Count > 0)
+        {
+            var done = await Task.WhenAny(waits.Keys);
+            if (done.IsCompletedSuccessfully) return waits[done];
+            last = done.Exception?.GetBaseException();
+            waits.Remove(done);
+        }
+        throw new TimeoutException($"{phase}: no silo printed '{text}' within {timeout.TotalSeconds:F0} s ({last?.Message.Split('\n')[0]}).");
+    }
+
+    /// <summary>kill -9 of the gateway process (requests in flight get no answer).</summary>
+    public async Task KillGatewayAsync()
+    {
+        Log($"kill -9 gateway (pid {Gateway.Pid})");
+        await Gateway.KillAsync();
+    }
+
+    /// <summary>Starts the gateway again after <see cref="KillGatewayAsync"/>, on the same URL, and waits until it is ready.</summary>
+    public async Task RestartGatewayAsync(CancellationToken cancellation = default)
+    {
+        if (!Gateway.HasExited) throw new InvalidOperationException($"the gateway is still running (pid {Gateway.Pid}).");
+        await Gateway.DisposeAsync();
+        await StartGatewayAsync(GatewayUrl, cancellation);
+    }
+
     /// <summary>SIGTERM of a silo and wait until it has left (graceful: its grains are handed off).</summary>
     public async Task<int> StopSiloAsync(SiloHandle silo)
     {
@@ -178,16 +232,20 @@ public sealed class RecoCluster : IAsyncDisposable
         env["Reco__Users__EventIdWindow"] = Math.Max(1000, _options.HistoryLength).ToString(CultureInfo.InvariantCulture);
         env["Reco__Trainer__Interval"] = "00:00:00";
         foreach (var (key, value) in _options.SiloEnvironment) env[key] = value;
-        var process = ChildProcess.Start(silo.Name, "dotnet", [BuildOutput.SiloDll], env, Path.Combine(WorkDirectory, silo.Name + ".log"));
+        if (_options.SiloClockOffsets.ContainsKey(silo.Name) && !File.Exists(FakeTime))
+            throw new InvalidOperationException($"{FakeTime} is missing (needed to start {silo.Name} with a skewed clock); install it with 'apt-get install faketime'.");
+        // faketime forks: the process the harness holds is faketime, the silo its child (dispose kills the tree).
+        var process = _options.SiloClockOffsets.TryGetValue(silo.Name, out var offset)
+            ? ChildProcess.Start(silo.Name, FakeTime, ["-f", offset, "dotnet", BuildOutput.SiloDll], env, Path.Combine(WorkDirectory, silo.Name + ".log"))
+            : ChildProcess.Start(silo.Name, "dotnet", [BuildOutput.SiloDll], env, Path.Combine(WorkDirectory, silo.Name + ".log"));
         silo.Process = process;
         await process.WaitForLineAsync("Application started", SiloStartTimeout, $"starting {silo.Name}");
-        Log($"{silo.Name} pid {process.Pid} started (silo port {silo.SiloPort}, gateway port {silo.GatewayPort})");
+        Log($"{silo.Name} pid {process.Pid} started (silo port {silo.SiloPort}, gateway port {silo.GatewayPort}{(offset is null ? "" : $", clock {offset}")})");
     }
 
-    private async Task StartGatewayAsync(CancellationToken cancellation)
+    private async Task StartGatewayAsync(Uri url, CancellationToken cancellation)
     {
-        int port = Ports.Free();
-        GatewayUrl = new Uri($"http://127.0.0.1:{port}");
+        GatewayUrl = url;
         var env = CommonEnvironment();
         env["Reco__Gateway__Mode"] = "Client";
         env["Reco__Gateway__PermitsPerSecond"] = "100000";
