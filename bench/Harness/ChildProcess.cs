@@ -65,13 +65,16 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    /// <summary>Waits for a line containing <paramref name="text"/> (printed after this call or already kept); fails if the process exits first.</summary>
-    public async Task WaitForLineAsync(string text, TimeSpan timeout, string phase)
+    /// <summary>
+    /// Waits for a line containing <paramref name="text"/> (printed after this call or, unless <paramref name="newOnly"/>,
+    /// already kept); fails if the process exits first.
+    /// </summary>
+    public async Task WaitForLineAsync(string text, TimeSpan timeout, string phase, bool newOnly = false)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lines)
         {
-            if (_lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return;
+            if (!newOnly && _lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return;
             _waiters.Add((l => l.Contains(text, StringComparison.Ordinal), seen));
         }
         var finished = await Task.WhenAny(seen.Task, _exited.Task, Task.Delay(timeout));

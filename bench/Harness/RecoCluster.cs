@@ -30,12 +30,6 @@ public sealed record ClusterOptions
     /// <summary>Extra environment for every silo (e.g. trainer settings).</summary>
     public IReadOnlyDictionary<string, string> SiloEnvironment { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>
-    /// Silos (by name, e.g. <c>silo-2-serve</c>) started under Debian's <c>faketime</c> with this offset (e.g.
-    /// <c>+1h</c>): <c>faketime -f '+1h' dotnet silo.dll</c>, so that silo's clock runs that far ahead of the others.
-    /// </summary>
-    public IReadOnlyDictionary<string, string> SiloClockOffsets { get; init; } = new Dictionary<string, string>();
-
     /// <summary>Keeps the work folder (logs, Redis data, bundle) after dispose; otherwise it is deleted.</summary>
     public bool KeepWorkDirectory { get; init; }
 
@@ -46,18 +40,25 @@ public sealed record ClusterOptions
 /// <summary>One silo process and the ports it keeps across restarts.</summary>
 public sealed class SiloHandle
 {
-    internal SiloHandle(string name, string role, int siloPort, int gatewayPort)
+    internal SiloHandle(string name, string role, int siloPort, int gatewayPort, string? clockOffset)
     {
         Name = name;
         Role = role;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
+        ClockOffset = clockOffset;
     }
 
     public string Name { get; }
     public string Role { get; }
     public int SiloPort { get; }
     public int GatewayPort { get; }
+
+    /// <summary>
+    /// The <c>faketime</c> offset the silo runs under (e.g. <c>+1h</c>: <c>faketime -f '+1h' dotnet silo.dll</c>, its
+    /// clock that far ahead of the others); null: the machine's clock.
+    /// </summary>
+    public string? ClockOffset { get; }
     public ChildProcess? Process { get; internal set; }
     public bool Running => Process is { HasExited: false };
 }
@@ -127,7 +128,7 @@ public sealed class RecoCluster : IAsyncDisposable
         var roles = Enumerable.Repeat("serve", _options.ServingSilos).Concat(_options.TrainSilo ? ["train"] : Array.Empty<string>()).ToArray();
         // The first silo creates the membership table; the others join it together.
         await AddSiloAsync(roles[0]);
-        await Task.WhenAll(roles.Skip(1).Select(AddSiloAsync));
+        await Task.WhenAll(roles.Skip(1).Select(role => AddSiloAsync(role)));
         await StartGatewayAsync(new Uri($"http://127.0.0.1:{Ports.Free()}"), cancellation);
         // Each chunk rewrites every shard's stored state: small chunks and a long timeout keep a large catalogue loading on a busy machine.
         using var client = CreateClient(TimeSpan.FromSeconds(120));
@@ -142,10 +143,13 @@ public sealed class RecoCluster : IAsyncDisposable
     /// <summary>A client of the gateway with this cluster's admin key.</summary>
     public GatewayClient CreateClient(TimeSpan timeout) => new(GatewayUrl, ApiKey, timeout);
 
-    /// <summary>Starts a new silo of <paramref name="role"/> (<c>serve</c> or <c>train</c>) and waits until it reports started.</summary>
-    public async Task<SiloHandle> AddSiloAsync(string role)
+    /// <summary>
+    /// Starts a new silo of <paramref name="role"/> (<c>serve</c> or <c>train</c>), under <c>faketime</c> with
+    /// <paramref name="clockOffset"/> when given, and waits until it reports started.
+    /// </summary>
+    public async Task<SiloHandle> AddSiloAsync(string role, string? clockOffset = null)
     {
-        var silo = new SiloHandle($"silo-{Interlocked.Increment(ref _siloCount)}-{role}", role, Ports.Free(), Ports.Free());
+        var silo = new SiloHandle($"silo-{Interlocked.Increment(ref _siloCount)}-{role}", role, Ports.Free(), Ports.Free(), clockOffset);
         lock (_silos) _silos.Add(silo);
         await LaunchSiloAsync(silo);
         return silo;
@@ -181,12 +185,11 @@ public sealed class RecoCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until some running silo prints a line containing <paramref name="text"/> (or has printed it) and returns
-    /// that silo; fails after <paramref name="timeout"/> or when every silo has exited without printing it.
+    /// Waits until some running silo prints a line containing <paramref name="text"/> from now on and returns that silo; fails after <paramref name="timeout"/> or when every silo has exited without printing it.
     /// </summary>
     public async Task<SiloHandle> WaitForSiloLineAsync(string text, TimeSpan timeout, string phase)
     {
-        var waits = Silos.Where(s => s.Running).ToDictionary(s => (Task)s.Process!.WaitForLineAsync(text, timeout, phase), s => s);
+        var waits = Silos.Where(s => s.Running).ToDictionary(s => (Task)s.Process!.WaitForLineAsync(text, timeout, phase, newOnly: true), s => s);
         Exception? last = null;
         while (waits.Count > 0)
         {
@@ -232,15 +235,15 @@ public sealed class RecoCluster : IAsyncDisposable
         env["Reco__Users__EventIdWindow"] = Math.Max(1000, _options.HistoryLength).ToString(CultureInfo.InvariantCulture);
         env["Reco__Trainer__Interval"] = "00:00:00";
         foreach (var (key, value) in _options.SiloEnvironment) env[key] = value;
-        if (_options.SiloClockOffsets.ContainsKey(silo.Name) && !File.Exists(FakeTime))
+        if (silo.ClockOffset is not null && !File.Exists(FakeTime))
             throw new InvalidOperationException($"{FakeTime} is missing (needed to start {silo.Name} with a skewed clock); install it with 'apt-get install faketime'.");
         // faketime forks: the process the harness holds is faketime, the silo its child (dispose kills the tree).
-        var process = _options.SiloClockOffsets.TryGetValue(silo.Name, out var offset)
+        var process = silo.ClockOffset is { } offset
             ? ChildProcess.Start(silo.Name, FakeTime, ["-f", offset, "dotnet", BuildOutput.SiloDll], env, Path.Combine(WorkDirectory, silo.Name + ".log"))
             : ChildProcess.Start(silo.Name, "dotnet", [BuildOutput.SiloDll], env, Path.Combine(WorkDirectory, silo.Name + ".log"));
         silo.Process = process;
         await process.WaitForLineAsync("Application started", SiloStartTimeout, $"starting {silo.Name}");
-        Log($"{silo.Name} pid {process.Pid} started (silo port {silo.SiloPort}, gateway port {silo.GatewayPort}{(offset is null ? "" : $", clock {offset}")})");
+        Log($"{silo.Name} pid {process.Pid} started (silo port {silo.SiloPort}, gateway port {silo.GatewayPort}{(silo.ClockOffset is null ? "" : $", clock {silo.ClockOffset}")})");
     }
 
     private async Task StartGatewayAsync(Uri url, CancellationToken cancellation)
