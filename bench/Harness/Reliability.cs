@@ -258,7 +258,7 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
             f.Log($"{registry.Name} started again");
             var trainer = (await client.ModelAsync(f.Cancellation))["trainer"];
             var last = trainer?["current"] ?? trainer?["recent"]?.AsArray().FirstOrDefault();
-            f.Notes.Add($"the trainer then reported {Describe(last)}{((string?)last?["reason"] is { } reason ? $" ({First(reason)})" : "")}");
+            f.Notes.Add($"the trainer then reported {Describe(last)}{((string?)last?["reason"] is { } reason ? $" ({Shorten(First(reason), 120)})" : "")}");
         })
         {
             ChangesModel = true,
@@ -516,6 +516,8 @@ public sealed class ReliabilityRunner(LoadOptions load, ClusterOptions cluster, 
     }
 
     private static string First(string message) => message.Split('\n')[0];
+
+    private static string Shorten(string text, int length) => text.Length <= length ? text : text[..length] + "…";
 
     /// <summary>Writes <paramref name="path"/> (JSON) and the Markdown report (default: <c>reliability-report.md</c> beside it).</summary>
     public static void WriteReport(string path, IReadOnlyList<ScenarioResult> scenarios, LoadOptions load, ClusterOptions cluster, double seconds, string? markdownPath = null)
