@@ -5,7 +5,7 @@ namespace OrleansReco.Harness;
 
 /// <summary>
 /// A process started by the harness and owned by it: output kept (the last lines in memory, all of it in a log
-/// file), waits on a line it prints, and teardown by PID — SIGKILL, SIGTERM, and SIGKILL of the whole process tree
+/// file), waits on a line it prints, and signals by PID — SIGKILL, SIGTERM, SIGSTOP/SIGCONT, and SIGKILL of the whole process tree
 /// on dispose if it is still running (so a failed test or bench never leaves a silo behind).
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
@@ -65,13 +65,16 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    /// <summary>Waits for a line containing <paramref name="text"/> (printed after this call or already kept); fails if the process exits first.</summary>
-    public async Task WaitForLineAsync(string text, TimeSpan timeout, string phase)
+    /// <summary>
+    /// Waits for a line containing <paramref name="text"/> (printed after this call or, unless <paramref name="newOnly"/>,
+    /// already kept); fails if the process exits first.
+    /// </summary>
+    public async Task WaitForLineAsync(string text, TimeSpan timeout, string phase, bool newOnly = false)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lines)
         {
-            if (_lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return;
+            if (!newOnly && _lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return;
             _waiters.Add((l => l.Contains(text, StringComparison.Ordinal), seen));
         }
         var finished = await Task.WhenAny(seen.Task, _exited.Task, Task.Delay(timeout));
@@ -88,6 +91,12 @@ public sealed class ChildProcess : IAsyncDisposable
         Signal(SigKill);
         await Exited.WaitAsync(TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>SIGSTOP: the process is frozen (no thread runs, its sockets stay open) until <see cref="Resume"/>.</summary>
+    public void Pause() => Signal(SigStop);
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal(SigCont);
 
     /// <summary>SIGTERM, then waits for the exit; SIGKILL if it takes longer than <paramref name="timeout"/>. Returns the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
@@ -163,7 +172,7 @@ public sealed class ChildProcess : IAsyncDisposable
         _exited.TrySetResult(_process.ExitCode);
     }
 
-    private const int SigTerm = 15, SigKill = 9;
+    private const int SigTerm = 15, SigKill = 9, SigStop = 19, SigCont = 18;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);

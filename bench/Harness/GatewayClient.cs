@@ -9,6 +9,9 @@ namespace OrleansReco.Harness;
 /// <summary>One event as the load sends it (<c>POST /v1/events</c>).</summary>
 public sealed record LoadEvent(string EventId, string UserId, string ItemId, string Type, long Timestamp);
 
+/// <summary>The answer to <c>POST /v1/events</c>: its status and, for a 503, the users whose events were persisted.</summary>
+public sealed record EventsAnswer(HttpStatusCode Status, IReadOnlyList<string> PersistedUsers);
+
 /// <summary>A recommendation answer reduced to what the checks compare.</summary>
 public sealed record RecommendationAnswer(string[] ItemIds, string ModelVersion, bool Partial);
 
@@ -44,14 +47,31 @@ public sealed class GatewayClient : IDisposable
         && (url.IsLoopback || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip)));
 
     /// <summary>Sends a batch; returns the status code (202 = every event persisted).</summary>
-    public async Task<HttpStatusCode> PostEventsAsync(IReadOnlyList<LoadEvent> events, CancellationToken cancellation = default)
+    public async Task<HttpStatusCode> PostEventsAsync(IReadOnlyList<LoadEvent> events, CancellationToken cancellation = default) =>
+        (await PostEventsAnsweredAsync(events, cancellation)).Status;
+
+    /// <summary>
+    /// Sends a batch; returns the status code and, for a 503 (partly recorded), the users whose events the gateway
+    /// reports persisted (<c>persisted_users</c>).
+    /// </summary>
+    public async Task<EventsAnswer> PostEventsAnsweredAsync(IReadOnlyList<LoadEvent> events, CancellationToken cancellation = default)
     {
         var array = new JsonArray();
         foreach (var e in events)
             array.Add(new JsonObject { ["event_id"] = e.EventId, ["user_id"] = e.UserId, ["item_id"] = e.ItemId, ["type"] = e.Type, ["timestamp"] = e.Timestamp });
         using var response = await _http.PostAsync("/v1/events", Json(new JsonObject { ["events"] = array }), cancellation);
-        await response.Content.ReadAsByteArrayAsync(cancellation);
-        return response.StatusCode;
+        string body = await response.Content.ReadAsStringAsync(cancellation);
+        if (response.StatusCode != HttpStatusCode.ServiceUnavailable) return new EventsAnswer(response.StatusCode, []);
+        string[] persisted;
+        try
+        {
+            persisted = JsonNode.Parse(body)?["persisted_users"]?.AsArray().Select(u => (string?)u).OfType<string>().ToArray() ?? [];
+        }
+        catch (JsonException)
+        {
+            persisted = [];
+        }
+        return new EventsAnswer(response.StatusCode, persisted);
     }
 
     /// <summary>Top-k for a user; throws <see cref="HttpRequestException"/> for any answer but 200.</summary>

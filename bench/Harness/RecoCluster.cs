@@ -58,13 +58,14 @@ public sealed record ClusterOptions
 /// <summary>One silo process and the ports it keeps across restarts.</summary>
 public sealed class SiloHandle
 {
-    internal SiloHandle(string name, string role, int siloPort, int gatewayPort, int httpPort)
+    internal SiloHandle(string name, string role, int siloPort, int gatewayPort, int httpPort, string? clockOffset)
     {
         Name = name;
         Role = role;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
         HttpPort = httpPort;
+        ClockOffset = clockOffset;
     }
 
     public string Name { get; }
@@ -76,6 +77,12 @@ public sealed class SiloHandle
     public int HttpPort { get; }
 
     public Uri HttpUrl => new($"http://127.0.0.1:{HttpPort}");
+
+    /// <summary>
+    /// The <c>faketime</c> offset the silo runs under (e.g. <c>+1h</c>: <c>faketime -f '+1h' dotnet silo.dll</c>, its
+    /// clock that far ahead of the others); null: the machine's clock.
+    /// </summary>
+    public string? ClockOffset { get; }
     public ChildProcess? Process { get; internal set; }
     public bool Running => Process is { HasExited: false };
 }
@@ -89,6 +96,7 @@ public sealed class SiloHandle
 public sealed class RecoCluster : IAsyncDisposable
 {
     public static readonly TimeSpan SiloStartTimeout = TimeSpan.FromSeconds(120);
+    private const string FakeTime = "/usr/bin/faketime";
     private readonly ClusterOptions _options;
     private readonly List<SiloHandle> _silos = [];
     private readonly string _clusterId = "rel-" + Guid.NewGuid().ToString("N")[..8];
@@ -147,8 +155,8 @@ public sealed class RecoCluster : IAsyncDisposable
         var roles = Enumerable.Repeat("serve", _options.ServingSilos).Concat(_options.TrainSilo ? ["train"] : Array.Empty<string>()).ToArray();
         // The first silo creates the membership table; the others join it together.
         await AddSiloAsync(roles[0]);
-        await Task.WhenAll(roles.Skip(1).Select(AddSiloAsync));
-        await StartGatewayAsync(cancellation);
+        await Task.WhenAll(roles.Skip(1).Select(role => AddSiloAsync(role)));
+        await StartGatewayAsync(new Uri($"http://127.0.0.1:{(_options.GatewayPort > 0 ? _options.GatewayPort : Ports.Free())}"), cancellation);
         // Each chunk rewrites every shard's stored state: small chunks and a long timeout keep a large catalogue loading on a busy machine.
         using var client = CreateClient(TimeSpan.FromSeconds(120));
         var categories = SmallModel.Categories;
@@ -162,10 +170,13 @@ public sealed class RecoCluster : IAsyncDisposable
     /// <summary>A client of the gateway with this cluster's admin key.</summary>
     public GatewayClient CreateClient(TimeSpan timeout) => new(GatewayUrl, ApiKey, timeout);
 
-    /// <summary>Starts a new silo of <paramref name="role"/> (<c>serve</c> or <c>train</c>) and waits until it reports started.</summary>
-    public async Task<SiloHandle> AddSiloAsync(string role)
+    /// <summary>
+    /// Starts a new silo of <paramref name="role"/> (<c>serve</c> or <c>train</c>), under <c>faketime</c> with
+    /// <paramref name="clockOffset"/> when given, and waits until it reports started.
+    /// </summary>
+    public async Task<SiloHandle> AddSiloAsync(string role, string? clockOffset = null)
     {
-        var silo = new SiloHandle($"silo-{Interlocked.Increment(ref _siloCount)}-{role}", role, Ports.Free(), Ports.Free(), Ports.Free());
+        var silo = new SiloHandle($"silo-{Interlocked.Increment(ref _siloCount)}-{role}", role, Ports.Free(), Ports.Free(), Ports.Free(), clockOffset);
         lock (_silos) _silos.Add(silo);
         await LaunchSiloAsync(silo);
         return silo;
@@ -184,6 +195,52 @@ public sealed class RecoCluster : IAsyncDisposable
     {
         Log($"kill -9 {silo.Name} (pid {silo.Process!.Pid})");
         await silo.Process.KillAsync();
+    }
+
+    /// <summary>SIGSTOP of a silo: it stops answering (probes and calls) but keeps its connections open.</summary>
+    public void PauseSilo(SiloHandle silo)
+    {
+        Log($"SIGSTOP {silo.Name} (pid {silo.Process!.Pid})");
+        silo.Process.Pause();
+    }
+
+    /// <summary>SIGCONT of a silo paused with <see cref="PauseSilo"/>.</summary>
+    public void ResumeSilo(SiloHandle silo)
+    {
+        Log($"SIGCONT {silo.Name} (pid {silo.Process!.Pid})");
+        silo.Process.Resume();
+    }
+
+    /// <summary>
+    /// Waits until some running silo prints a line containing <paramref name="text"/> from now on and returns that silo; fails after <paramref name="timeout"/> or when every silo has exited without printing it.
+    /// </summary>
+    public async Task<SiloHandle> WaitForSiloLineAsync(string text, TimeSpan timeout, string phase)
+    {
+        var waits = Silos.Where(s => s.Running).ToDictionary(s => (Task)s.Process!.WaitForLineAsync(text, timeout, phase, newOnly: true), s => s);
+        Exception? last = null;
+        while (waits.Count > 0)
+        {
+            var done = await Task.WhenAny(waits.Keys);
+            if (done.IsCompletedSuccessfully) return waits[done];
+            last = done.Exception?.GetBaseException();
+            waits.Remove(done);
+        }
+        throw new TimeoutException($"{phase}: no silo printed '{text}' within {timeout.TotalSeconds:F0} s ({last?.Message.Split('\n')[0]}).");
+    }
+
+    /// <summary>kill -9 of the gateway process (requests in flight get no answer).</summary>
+    public async Task KillGatewayAsync()
+    {
+        Log($"kill -9 gateway (pid {Gateway.Pid})");
+        await Gateway.KillAsync();
+    }
+
+    /// <summary>Starts the gateway again after <see cref="KillGatewayAsync"/>, on the same URL, and waits until it is ready.</summary>
+    public async Task RestartGatewayAsync(CancellationToken cancellation = default)
+    {
+        if (!Gateway.HasExited) throw new InvalidOperationException($"the gateway is still running (pid {Gateway.Pid}).");
+        await Gateway.DisposeAsync();
+        await StartGatewayAsync(GatewayUrl, cancellation);
     }
 
     /// <summary>SIGTERM of a silo and wait until it has left (graceful: its grains are handed off).</summary>
@@ -207,17 +264,22 @@ public sealed class RecoCluster : IAsyncDisposable
         env["Reco__Users__EventIdWindow"] = Math.Max(1000, _options.HistoryLength).ToString(CultureInfo.InvariantCulture);
         env["Reco__Trainer__Interval"] = "00:00:00";
         foreach (var (key, value) in _options.SiloEnvironment) env[key] = value;
-        var process = ChildProcess.Start(silo.Name, "dotnet", [BuildOutput.SiloDll], env, Path.Combine(WorkDirectory, silo.Name + ".log"));
+        if (silo.ClockOffset is not null && !File.Exists(FakeTime))
+            throw new InvalidOperationException($"{FakeTime} is missing (needed to start {silo.Name} with a skewed clock); install it with 'apt-get install faketime'.");
+        // faketime forks: the process the harness holds is faketime, the silo its child (dispose kills the tree).
+        var process = silo.ClockOffset is { } offset
+            ? ChildProcess.Start(silo.Name, FakeTime, ["-f", offset, "dotnet", BuildOutput.SiloDll], env, Path.Combine(WorkDirectory, silo.Name + ".log"))
+            : ChildProcess.Start(silo.Name, "dotnet", [BuildOutput.SiloDll], env, Path.Combine(WorkDirectory, silo.Name + ".log"));
         silo.Process = process;
         await process.WaitForLineAsync("Application started", SiloStartTimeout, $"starting {silo.Name}");
-        Log($"{silo.Name} pid {process.Pid} started (silo port {silo.SiloPort}, gateway port {silo.GatewayPort})");
+        Log($"{silo.Name} pid {process.Pid} started (silo port {silo.SiloPort}, gateway port {silo.GatewayPort}{(silo.ClockOffset is null ? "" : $", clock {silo.ClockOffset}")})");
     }
 
-    private async Task StartGatewayAsync(CancellationToken cancellation)
+    private async Task StartGatewayAsync(Uri url, CancellationToken cancellation)
     {
-        int port = _options.GatewayPort > 0 ? _options.GatewayPort : Ports.Free();
-        GatewayUrl = new Uri($"http://127.0.0.1:{port}");
-        int managementPort = Ports.Free();
+        GatewayUrl = url;
+        // A restarted gateway keeps its management port, as it keeps its API port.
+        int managementPort = GatewayManagementUrl is null ? Ports.Free() : GatewayManagementUrl.Port;
         GatewayManagementUrl = new Uri($"http://127.0.0.1:{managementPort}");
         var env = CommonEnvironment();
         env["Reco__Gateway__Mode"] = "Client";

@@ -57,7 +57,10 @@ public sealed class RedisProcess : IAsyncDisposable
     /// <summary>SIGTERM and wait for the exit.</summary>
     public Task StopAsync() => _process.TerminateAsync(StartTimeout);
 
-    /// <summary>Starts the server again after <see cref="StopAsync"/> (same port, same data).</summary>
+    /// <summary>kill -9: Redis gets no chance to flush; what it had not yet written to the AOF is lost.</summary>
+    public Task KillAsync() => _process.KillAsync();
+
+    /// <summary>Starts the server again after <see cref="StopAsync"/> or <see cref="KillAsync"/> (same port, same data).</summary>
     public async Task StartAgainAsync()
     {
         await _process.DisposeAsync();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The full reliability run: every fault scenario on a fresh real cluster (redis-server with appendfsync always,
-# two serving silos + one train silo, the gateway in Client mode) under 200 events/s and 50 queries/s for 20 s,
+# The full reliability run: every fault scenario on a fresh real cluster (redis-server with appendfsync always, or
+# the scenario's own, two serving silos + one train silo, the gateway in Client mode) under 200 events/s and 50
+# queries/s for 20 s (longer where a scenario needs it),
 # then kill -9 once more with Orleans' default failure detection for comparison.
 # Writes bench/results/reliability.{json,md} and bench/results/reliability-default-detection.{json,md}.
 set -euo pipefail

@@ -22,6 +22,13 @@ public sealed class ModelOptions
 
     /// <summary>How often a silo checks in with the registry (and catches up on a publication it missed). Default 30 s.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Fault drills only: a pause of the registry after it has recorded a publication (or rollback) and before it
+    /// tells the silos, so that a drill can kill its silo in between. It logs a warning naming this key when it
+    /// pauses. Zero (default) in production.
+    /// </summary>
+    public TimeSpan PublishNotifyDelay { get; set; } = TimeSpan.Zero;
 }
 
 /// <summary>Rejects a bundle path that does not exist, naming the key that fixes it.</summary>
@@ -38,6 +45,8 @@ public sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
             failures.Add($"Reco:Model:KeepVersions (env Reco__Model__KeepVersions) is {options.KeepVersions}; use 1 to 10000.");
         if (options.SyncInterval < TimeSpan.FromSeconds(1) || options.SyncInterval > TimeSpan.FromHours(1))
             failures.Add($"Reco:Model:SyncInterval (env Reco__Model__SyncInterval) is {options.SyncInterval}; use 00:00:01 to 01:00:00.");
+        if (options.PublishNotifyDelay < TimeSpan.Zero || options.PublishNotifyDelay > TimeSpan.FromMinutes(5))
+            failures.Add($"Reco:Model:PublishNotifyDelay (env Reco__Model__PublishNotifyDelay) is {options.PublishNotifyDelay}; use 0 to 5 minutes.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

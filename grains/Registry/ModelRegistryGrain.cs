@@ -203,6 +203,11 @@ public sealed partial class ModelRegistryGrain(
     /// </summary>
     private async Task NotifyAsync(ModelVersionInfo info)
     {
+        if (options.Value.PublishNotifyDelay > TimeSpan.Zero)
+        {
+            LogNotifyDelayed(info.Version, options.Value.PublishNotifyDelay);
+            await Task.Delay(options.Value.PublishNotifyDelay);
+        }
         var expired = time.GetUtcNow() - 4 * options.Value.SyncInterval;
         foreach (var (silo, entry) in _silos.Where(s => s.Value.Seen < expired).ToList()) _silos.Remove(silo);
         var silos = _silos.ToArray();
@@ -248,6 +253,9 @@ public sealed partial class ModelRegistryGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is current (by {PublishedBy}, {SizeBytes} bytes in {Chunks} chunks, rollback: {IsRollback})")]
     private partial void LogPublished(string version, string publishedBy, long sizeBytes, int chunks, bool isRollback);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Version} is recorded; the silos are told after a drill pause of {Delay} (Reco:Model:PublishNotifyDelay)")]
+    private partial void LogNotifyDelayed(string version, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} did not load model {Version}; it catches up at its next check-in")]
     private partial void LogSiloMissed(Exception error, string silo, string version);

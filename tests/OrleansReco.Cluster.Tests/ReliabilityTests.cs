@@ -32,6 +32,44 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task GatewayKill9MidBatch_RetriedEventsStoredOnce_EveryOperationClassified()
+    {
+        var load = new LoadOptions { EventRate = 100, QueryRate = 10, Duration = TimeSpan.FromSeconds(10), Users = 50 };
+        var result = await RunScenarioAsync("gateway-kill9-mid-batch", load, pauseS: 15);
+
+        AssertClassifiedAndPassed(result);
+        Assert.True(result.EventBatchErrors > 0, $"no batch send failed, so the gateway was not down while the load ran:\n{Json(result)}");
+        Assert.True(result.EventSendsUnanswered > 0, $"no batch send was cut off by the kill:\n{Json(result)}");
+    }
+
+    [Fact]
+    public async Task SiloPause_UnderLoad_NoAcknowledgedEventLostOrDuplicated()
+    {
+        var load = new LoadOptions { EventRate = 100, QueryRate = 10, Duration = TimeSpan.FromSeconds(10), Users = 50 };
+        var result = await RunScenarioAsync("silo-pause", load, pauseS: 6);
+
+        AssertClassifiedAndPassed(result);
+        Assert.True(result.DurationS >= 3 + 6, $"the load ended before the silo was resumed:\n{Json(result)}");
+    }
+
+    [Theory]
+    [InlineData(503, 503)]
+    [InlineData(400, 400)]
+    public void StatusOf_AnsweredError_IsItsStatus(int status, int expected) =>
+        Assert.Equal(expected, LoadGenerator.StatusOf(new HttpRequestException("answered", null, (System.Net.HttpStatusCode)status)));
+
+    [Fact]
+    public void StatusOf_RefusedConnection_IsDefinite_ResetAndTimeout_AreUnanswered()
+    {
+        var refused = new HttpRequestException(HttpRequestError.ConnectionError, "refused", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused));
+        var reset = new HttpRequestException(HttpRequestError.ResponseEnded, "reset", new IOException("connection reset by peer",
+            new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset)));
+        Assert.Equal(LoadGenerator.Refused, LoadGenerator.StatusOf(refused));
+        Assert.Equal(LoadGenerator.NoAnswer, LoadGenerator.StatusOf(reset));
+        Assert.Equal(LoadGenerator.NoAnswer, LoadGenerator.StatusOf(new TaskCanceledException("timeout")));
+    }
+
+    [Fact]
     public async Task RecoCluster_Dispose_KillsEveryProcessItStarted()
     {
         int[] pids;
@@ -85,6 +123,31 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
         var error = Record.Exception(() => GatewayClient.RequireLoopback(new Uri(url)));
         Assert.Null(error);
     }
+
+    private async Task<ScenarioResult> RunScenarioAsync(string name, LoadOptions load, double pauseS)
+    {
+        var scenario = ReliabilityRunner.All(faultAt: 3, restartAfter: 3, pauseS).Single(s => s.Name == name);
+        var clock = Stopwatch.StartNew();
+        var result = await new ReliabilityRunner(load, new ClusterOptions(), Log).RunAsync(scenario);
+        output.WriteLine(Json(result));
+        output.WriteLine($"scenario took {clock.Elapsed.TotalSeconds:F1} s");
+        return result;
+    }
+
+    /// <summary>Every event sent has one outcome; ok ones are stored exactly once, the others at most once.</summary>
+    private static void AssertClassifiedAndPassed(ScenarioResult result)
+    {
+        string report = Json(result);
+        Assert.True(result.Ok + result.Failed + result.Indeterminate == result.EventsSent, $"outcomes do not add up to the events sent:\n{report}");
+        Assert.True(result.Ok == result.EventsAcked && result.Ok >= 500, $"too few events acknowledged for the check to mean much:\n{report}");
+        Assert.True(result.EventsMissing == 0, $"acknowledged events lost:\n{report}");
+        Assert.True(result.EventsDuplicated == 0, $"events stored twice:\n{report}");
+        Assert.True(result.IndeterminateFound <= result.Indeterminate && result.FailedFound <= result.Failed, $"found counts exceed their outcome:\n{report}");
+        Assert.True(result.FaultsAtS.Length == 1, $"the fault did not run:\n{report}");
+        Assert.True(result.Passed, $"scenario failed:\n{report}");
+    }
+
+    private static string Json(ScenarioResult result) => JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
 
     private void Log(string line)
     {

@@ -43,6 +43,10 @@ public sealed class OptionsValidationTests
         AssertFails(new ModelOptionsValidator(), new ModelOptions { Path = "/no/such/model.bundle" }, "Reco__Model__Path");
 
     [Fact]
+    public void Validate_NegativePublishNotifyDelay_FailsNamingKey() =>
+        AssertFails(new ModelOptionsValidator(), new ModelOptions { PublishNotifyDelay = TimeSpan.FromSeconds(-1) }, "Reco__Model__PublishNotifyDelay");
+
+    [Fact]
     public void Validate_EmptyEventIdWindow_FailsNamingKey() =>
         AssertFails(new UserGrainOptionsValidator(), new UserGrainOptions { EventIdWindow = 0 }, "Reco__Users__EventIdWindow");
 
