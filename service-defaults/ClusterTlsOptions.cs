@@ -17,6 +17,12 @@ public sealed class ClusterTlsOptions
 
     public bool Enabled { get; set; }
 
+    /// <summary>
+    /// A folder laid out as a mounted Kubernetes TLS Secret (<c>tls.crt</c>, <c>tls.key</c>, <c>ca.crt</c>): the
+    /// default of <see cref="CertificatePath"/>, <see cref="KeyPath"/> and <see cref="CaPath"/>.
+    /// </summary>
+    public string? Directory { get; set; }
+
     /// <summary>This process's certificate: PEM (certificate, with the key in it or in <see cref="KeyPath"/>) or PKCS#12 (<c>.pfx</c>/<c>.p12</c>).</summary>
     public string? CertificatePath { get; set; }
 
@@ -34,9 +40,14 @@ public sealed class ClusterTlsOptions
     {
         var failures = new List<string>();
         if (!Enabled) return failures;
-        RequireFile(failures, CertificatePath, nameof(CertificatePath));
-        RequireFile(failures, CaPath, nameof(CaPath));
-        if (!string.IsNullOrWhiteSpace(KeyPath)) RequireFile(failures, KeyPath, nameof(KeyPath));
+        if (!string.IsNullOrWhiteSpace(Directory) && !System.IO.Directory.Exists(Directory))
+        {
+            failures.Add($"{Key(nameof(Directory))} names '{Directory}', which is not a folder (env {Env(nameof(Directory))}).");
+            return failures;
+        }
+        RequireFile(failures, Certificate, nameof(CertificatePath));
+        RequireFile(failures, Authority, nameof(CaPath));
+        if (!string.IsNullOrWhiteSpace(PrivateKey)) RequireFile(failures, PrivateKey, nameof(KeyPath));
         if (failures.Count > 0) return failures;
 
         X509Certificate2 certificate;
@@ -46,13 +57,13 @@ public sealed class ClusterTlsOptions
         }
         catch (CryptographicException e)
         {
-            failures.Add($"{Key(nameof(CertificatePath))} '{CertificatePath}' (with {Key(nameof(KeyPath))} and {Key(nameof(CertificatePassword))}) could not be read as a certificate with its private key: {e.Message}");
+            failures.Add($"{Key(nameof(CertificatePath))} '{Certificate}' (with {Key(nameof(KeyPath))} and {Key(nameof(CertificatePassword))}) could not be read as a certificate with its private key: {e.Message}");
             return failures;
         }
         using (certificate)
         {
             if (!certificate.HasPrivateKey)
-                failures.Add($"{Key(nameof(CertificatePath))} '{CertificatePath}' holds no private key; put it in the file or name it in {Key(nameof(KeyPath))}.");
+                failures.Add($"{Key(nameof(CertificatePath))} '{Certificate}' holds no private key; put it in the file or name it in {Key(nameof(KeyPath))}.");
             X509Certificate2Collection authorities;
             try
             {
@@ -60,13 +71,13 @@ public sealed class ClusterTlsOptions
             }
             catch (CryptographicException e)
             {
-                failures.Add($"{Key(nameof(CaPath))} '{CaPath}' could not be read as PEM certificates: {e.Message}");
+                failures.Add($"{Key(nameof(CaPath))} '{Authority}' could not be read as PEM certificates: {e.Message}");
                 return failures;
             }
             if (authorities.Count == 0)
-                failures.Add($"{Key(nameof(CaPath))} '{CaPath}' holds no PEM certificate.");
+                failures.Add($"{Key(nameof(CaPath))} '{Authority}' holds no PEM certificate.");
             else if (!ClusterCertificates.ChainsTo(certificate, authorities, out var status))
-                failures.Add($"{Key(nameof(CertificatePath))} '{CertificatePath}' ({certificate.Subject}) does not chain to a certificate authority of {Key(nameof(CaPath))} '{CaPath}' or is not valid now: {status}.");
+                failures.Add($"{Key(nameof(CertificatePath))} '{Certificate}' ({certificate.Subject}) does not chain to a certificate authority of {Key(nameof(CaPath))} '{Authority}' or is not valid now: {status}.");
         }
         return failures;
     }
@@ -74,32 +85,45 @@ public sealed class ClusterTlsOptions
     /// <summary>Loads the certificate and the authorities (call after <see cref="Failures"/> found none).</summary>
     public ClusterCertificates Load() => new(LoadCertificate(), LoadAuthorities());
 
+    private string? Certificate => FromDirectory(CertificatePath, "tls.crt");
+
+    /// <summary>The key file: <see cref="KeyPath"/>, else <c>tls.key</c> of <see cref="Directory"/> when it is there.</summary>
+    private string? PrivateKey => !string.IsNullOrWhiteSpace(KeyPath) || string.IsNullOrWhiteSpace(Directory) || !File.Exists(Path.Combine(Directory, "tls.key"))
+        ? KeyPath : Path.Combine(Directory, "tls.key");
+
+    private string? Authority => FromDirectory(CaPath, "ca.crt");
+
+    private string? FromDirectory(string? path, string file) =>
+        string.IsNullOrWhiteSpace(path) && !string.IsNullOrWhiteSpace(Directory) ? Path.Combine(Directory, file) : path;
+
     private X509Certificate2 LoadCertificate()
     {
-        string path = CertificatePath!;
+        string path = Certificate!;
         string? password = string.IsNullOrEmpty(CertificatePassword) ? null : CertificatePassword;
         if (!File.ReadAllText(path).Contains("-----BEGIN", StringComparison.Ordinal))
             return X509CertificateLoader.LoadPkcs12FromFile(path, password);
-        string? key = string.IsNullOrWhiteSpace(KeyPath) ? null : KeyPath;
+        string? key = string.IsNullOrWhiteSpace(PrivateKey) ? null : PrivateKey;
         return password is null ? X509Certificate2.CreateFromPemFile(path, key) : X509Certificate2.CreateFromEncryptedPemFile(path, password, key);
     }
 
     private X509Certificate2Collection LoadAuthorities()
     {
         var authorities = new X509Certificate2Collection();
-        authorities.ImportFromPemFile(CaPath!);
+        authorities.ImportFromPemFile(Authority!);
         return authorities;
     }
 
     private static void RequireFile(List<string> failures, string? path, string property)
     {
         if (string.IsNullOrWhiteSpace(path))
-            failures.Add($"{Key(property)} (env {Key(property).Replace(":", "__", StringComparison.Ordinal)}) is required when {Key(nameof(Enabled))} is true.");
+            failures.Add($"{Key(property)} (env {Env(property)}) or {Key(nameof(Directory))} is required when {Key(nameof(Enabled))} is true.");
         else if (!File.Exists(path))
-            failures.Add($"{Key(property)} names '{path}', which does not exist (env {Key(property).Replace(":", "__", StringComparison.Ordinal)}).");
+            failures.Add($"{Key(property)} names '{path}', which does not exist (env {Env(property)}; set it or {Key(nameof(Directory))}).");
     }
 
     private static string Key(string property) => $"{Section}:{property}";
+
+    private static string Env(string property) => Key(property).Replace(":", "__", StringComparison.Ordinal);
 }
 
 /// <summary>The loaded certificate of this process and the authorities a remote certificate must chain to.</summary>

@@ -6,13 +6,14 @@ namespace OrleansReco.Harness;
 /// <summary>PEM files of one member certificate and the CA it is issued by (as a Kubernetes TLS Secret mounts them).</summary>
 public sealed record ClusterCertificateFiles(string CertificatePath, string KeyPath, string CaPath)
 {
-    /// <summary>The <c>Reco:Cluster:Tls</c> settings (as environment variables) that make a silo or client use these files.</summary>
+    /// <summary>
+    /// The <c>Reco:Cluster:Tls</c> settings (as environment variables) that make a silo or client use these files: the
+    /// folder, as the Kubernetes manifests mount Secret <c>cluster-tls</c>.
+    /// </summary>
     public Dictionary<string, string> Environment() => new()
     {
         ["Reco__Cluster__Tls__Enabled"] = "true",
-        ["Reco__Cluster__Tls__CertificatePath"] = CertificatePath,
-        ["Reco__Cluster__Tls__KeyPath"] = KeyPath,
-        ["Reco__Cluster__Tls__CaPath"] = CaPath,
+        ["Reco__Cluster__Tls__Directory"] = Path.GetDirectoryName(CertificatePath)!,
     };
 
     /// <summary>

@@ -122,14 +122,45 @@ public sealed class ClusterSecurityTests(ITestOutputHelper output)
         Assert.Contains("missing.crt", error.Message);
     }
 
+    [Fact]
+    public async Task Silo_ReachesRedisOverTls_WithTheCaOfRedisCaPath()
+    {
+        string work = Path.Combine(Path.GetTempPath(), "reco-sec-" + Guid.NewGuid().ToString("N")[..8]);
+        var files = ClusterCertificateFiles.Create(Path.Combine(work, "redis-tls"), "Redis test CA");
+        int port = Ports.Free();
+        await using var redis = ChildProcess.Start("redis-tls", RedisProcess.Executable,
+        [
+            "--port", "0", "--tls-port", port.ToString(), "--bind", "127.0.0.1", "--dir", work, "--save", "", "--appendonly", "no",
+            "--tls-cert-file", files.CertificatePath, "--tls-key-file", files.KeyPath, "--tls-ca-cert-file", files.CaPath, "--tls-auth-clients", "no",
+        ], new Dictionary<string, string>(), logPath: null);
+        await redis.WaitForLineAsync("Ready to accept connections", StartTimeout, "starting redis-server with TLS only");
+        string cluster = "tls-redis-" + Guid.NewGuid().ToString("N")[..6];
+        await using var silo = StartSilo(new()
+        {
+            ["Reco__Cluster__Provider"] = "Redis",
+            ["Reco__Cluster__RedisConnectionString"] = $"127.0.0.1:{port},abortConnect=false",
+            ["Reco__Cluster__RedisCaPath"] = files.CaPath,
+            ["Reco__Cluster__ClusterId"] = cluster,
+            ["Reco__Cluster__ServiceId"] = cluster,
+        }, out int gatewayPort);
+        await silo.WaitForLineAsync("Application started", StartTimeout, "silo start against Redis over TLS");
+
+        // The silo joined through the membership table in that Redis, and serves grain calls.
+        var hosts = await CallGrainAsync(cluster, cluster, gatewayPort, certificate: null);
+        Assert.Single(hosts);
+    }
+
     /// <summary>An Orleans client of one silo's gateway port (TLS with <paramref name="certificate"/>, or none) asking for the active silos.</summary>
-    private static async Task<SiloAddress[]> CallGrainAsync(RecoCluster cluster, int gatewayPort, X509Certificate2? certificate)
+    private static Task<SiloAddress[]> CallGrainAsync(RecoCluster cluster, int gatewayPort, X509Certificate2? certificate) =>
+        CallGrainAsync(cluster.ClusterId, cluster.ServiceId, gatewayPort, certificate);
+
+    private static async Task<SiloAddress[]> CallGrainAsync(string clusterId, string serviceId, int gatewayPort, X509Certificate2? certificate)
     {
         using var host = Host.CreateDefaultBuilder()
             .UseOrleansClient(c =>
             {
                 c.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gatewayPort));
-                c.Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = cluster.ClusterId; o.ServiceId = cluster.ServiceId; });
+                c.Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; });
                 if (certificate is not null)
                     c.UseTls(certificate, o =>
                     {
@@ -151,10 +182,13 @@ public sealed class ClusterSecurityTests(ITestOutputHelper output)
         }
     }
 
-    private static ChildProcess StartSilo(Dictionary<string, string> environment)
+    private static ChildProcess StartSilo(Dictionary<string, string> environment) => StartSilo(environment, out _);
+
+    private static ChildProcess StartSilo(Dictionary<string, string> environment, out int gatewayPort)
     {
+        gatewayPort = Ports.Free();
         environment["Reco__Cluster__SiloPort"] = Ports.Free().ToString();
-        environment["Reco__Cluster__GatewayPort"] = Ports.Free().ToString();
+        environment["Reco__Cluster__GatewayPort"] = gatewayPort.ToString();
         environment["DOTNET_ENVIRONMENT"] = "Development";
         return ChildProcess.Start("silo", "dotnet", [BuildOutput.SiloDll], environment, logPath: null);
     }
