@@ -27,6 +27,18 @@ public sealed record ClusterOptions
     /// <summary>Events kept per user (<c>Reco:Users:HistoryLength</c>).</summary>
     public int HistoryLength { get; init; } = 1000;
 
+    /// <summary>
+    /// Mutual TLS on every Orleans connection (silo to silo, gateway to silo) with a throwaway cluster CA and member
+    /// certificate (<see cref="RecoCluster.Certificates"/>).
+    /// </summary>
+    public bool Tls { get; init; }
+
+    /// <summary>
+    /// Redis with the deployed ACL users (<see cref="RedisUsers"/>): silos connect as the silo user, the gateway as the
+    /// gateway user, and unauthenticated connections may only PING.
+    /// </summary>
+    public bool RedisUsers { get; init; }
+
     /// <summary>Extra environment for every silo (e.g. trainer settings).</summary>
     public IReadOnlyDictionary<string, string> SiloEnvironment { get; init; } = new Dictionary<string, string>();
 
@@ -99,7 +111,6 @@ public sealed class RecoCluster : IAsyncDisposable
     private const string FakeTime = "/usr/bin/faketime";
     private readonly ClusterOptions _options;
     private readonly List<SiloHandle> _silos = [];
-    private readonly string _clusterId = "rel-" + Guid.NewGuid().ToString("N")[..8];
     private int _siloCount;
 
     private RecoCluster(ClusterOptions options, string workDirectory)
@@ -107,7 +118,15 @@ public sealed class RecoCluster : IAsyncDisposable
         _options = options;
         WorkDirectory = workDirectory;
         ApiKey = options.ApiKey ?? "rel-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        // The deployed ACL rules name the manifests' ServiceId in their key patterns.
+        ServiceId = options.RedisUsers ? Harness.RedisUsers.ServiceId : options.ServiceId ?? ClusterId;
     }
+
+    public string ClusterId { get; } = "rel-" + Guid.NewGuid().ToString("N")[..8];
+    public string ServiceId { get; }
+
+    /// <summary>The cluster CA and member certificate when <see cref="ClusterOptions.Tls"/> is on.</summary>
+    public ClusterCertificateFiles? Certificates { get; private set; }
 
     public string WorkDirectory { get; }
     public string ApiKey { get; }
@@ -150,8 +169,9 @@ public sealed class RecoCluster : IAsyncDisposable
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (_options.ModelPath is null && !_options.NoModel) SmallModel.Create(ModelVersion, seed: 1).Write(ModelPath!);
-        Redis = await RedisProcess.StartAsync(Path.Combine(WorkDirectory, "redis"), _options.Fsync);
-        Log($"redis-server pid {Redis.Pid} on port {Redis.Port} (appendonly yes, appendfsync {_options.Fsync})");
+        if (_options.Tls) Certificates = ClusterCertificateFiles.Create(Path.Combine(WorkDirectory, "tls"));
+        Redis = await RedisProcess.StartAsync(Path.Combine(WorkDirectory, "redis"), _options.Fsync, _options.RedisUsers ? new RedisUsers() : null);
+        Log($"redis-server pid {Redis.Pid} on port {Redis.Port} (appendonly yes, appendfsync {_options.Fsync}{(_options.RedisUsers ? ", ACL users" : "")}){(_options.Tls ? "; Orleans TLS on" : "")}");
         var roles = Enumerable.Repeat("serve", _options.ServingSilos).Concat(_options.TrainSilo ? ["train"] : Array.Empty<string>()).ToArray();
         // The first silo creates the membership table; the others join it together.
         await AddSiloAsync(roles[0]);
@@ -263,6 +283,11 @@ public sealed class RecoCluster : IAsyncDisposable
         env["Reco__Users__HistoryLength"] = _options.HistoryLength.ToString(CultureInfo.InvariantCulture);
         env["Reco__Users__EventIdWindow"] = Math.Max(1000, _options.HistoryLength).ToString(CultureInfo.InvariantCulture);
         env["Reco__Trainer__Interval"] = "00:00:00";
+        if (Redis.Users is { } users)
+        {
+            env["Reco__Cluster__RedisUser"] = RedisUsers.SiloUser;
+            env["Reco__Cluster__RedisPassword"] = users.SiloPassword;
+        }
         foreach (var (key, value) in _options.SiloEnvironment) env[key] = value;
         if (silo.ClockOffset is not null && !File.Exists(FakeTime))
             throw new InvalidOperationException($"{FakeTime} is missing (needed to start {silo.Name} with a skewed clock); install it with 'apt-get install faketime'.");
@@ -288,6 +313,11 @@ public sealed class RecoCluster : IAsyncDisposable
         env["ASPNETCORE_URLS"] = GatewayUrl.ToString();
         env["Reco__Gateway__ManagementPort"] = managementPort.ToString(CultureInfo.InvariantCulture);
         env["Reco__Gateway__ManagementHost"] = "127.0.0.1";
+        if (Redis.Users is { } users)
+        {
+            env["Reco__Cluster__RedisUser"] = RedisUsers.GatewayUser;
+            env["Reco__Cluster__RedisPassword"] = users.GatewayPassword;
+        }
         Gateway = ChildProcess.Start("gateway", "dotnet", [BuildOutput.GatewayDll], env, Path.Combine(WorkDirectory, "gateway.log"));
         await Gateway.WaitForLineAsync("Application started", SiloStartTimeout, "starting the gateway");
         if (ModelPath is null)
@@ -331,9 +361,11 @@ public sealed class RecoCluster : IAsyncDisposable
             ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information",
             ["Reco__Cluster__Provider"] = "Redis",
             ["Reco__Cluster__RedisConnectionString"] = Redis.ConnectionString,
-            ["Reco__Cluster__ClusterId"] = _clusterId,
-            ["Reco__Cluster__ServiceId"] = _options.ServiceId ?? _clusterId,
+            ["Reco__Cluster__ClusterId"] = ClusterId,
+            ["Reco__Cluster__ServiceId"] = ServiceId,
         };
+        if (Certificates is not null)
+            foreach (var (key, value) in Certificates.Environment()) env[key] = value;
         if (_options.FastFailureDetection)
         {
             env["Reco__Cluster__ProbeTimeout"] = "00:00:02";

@@ -17,16 +17,22 @@ public sealed class RedisProcess : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly string _directory;
     private readonly string _fsync;
+    private readonly string? _aclFile;
     private ChildProcess _process;
     private int _starts;
 
-    private RedisProcess(ChildProcess process, int port, string directory, string fsync)
+    private RedisProcess(ChildProcess process, int port, string directory, string fsync, RedisUsers? users, string? aclFile)
     {
         _process = process;
         Port = port;
         _directory = directory;
         _fsync = fsync;
+        Users = users;
+        _aclFile = aclFile;
     }
+
+    /// <summary>The ACL users the server was started with (null: the default user, no password).</summary>
+    public RedisUsers? Users { get; }
 
     public int Port { get; }
 
@@ -35,15 +41,20 @@ public sealed class RedisProcess : IAsyncDisposable
     /// <summary>StackExchange.Redis configuration string; <c>abortConnect=false</c> so clients reconnect after a restart.</summary>
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
 
-    /// <summary>Starts a server storing its data (AOF) under <paramref name="directory"/>; <paramref name="fsync"/> is <c>always</c> or <c>everysec</c>.</summary>
-    public static async Task<RedisProcess> StartAsync(string directory, string fsync = "always")
+    /// <summary>
+    /// Starts a server storing its data (AOF) under <paramref name="directory"/>; <paramref name="fsync"/> is <c>always</c>
+    /// or <c>everysec</c>; with <paramref name="users"/> it runs with those ACL users (<c>--aclfile</c>) and the harness's
+    /// own commands authenticate as their administrator.
+    /// </summary>
+    public static async Task<RedisProcess> StartAsync(string directory, string fsync = "always", RedisUsers? users = null)
     {
         if (!File.Exists(Executable))
             throw new InvalidOperationException($"{Executable} is missing; install it with 'apt-get install redis-server'.");
         Directory.CreateDirectory(directory);
         int port = Ports.Free();
-        var process = await LaunchAsync(port, directory, fsync, 0);
-        return new RedisProcess(process, port, directory, fsync);
+        string? aclFile = users?.WriteAclFile(directory);
+        var process = await LaunchAsync(port, directory, fsync, aclFile, 0);
+        return new RedisProcess(process, port, directory, fsync, users, aclFile);
     }
 
     /// <summary>SIGTERM (Redis flushes the AOF and exits), then a new server on the same port and data directory.</summary>
@@ -64,21 +75,42 @@ public sealed class RedisProcess : IAsyncDisposable
     public async Task StartAgainAsync()
     {
         await _process.DisposeAsync();
-        _process = await LaunchAsync(Port, _directory, _fsync, ++_starts);
+        _process = await LaunchAsync(Port, _directory, _fsync, _aclFile, ++_starts);
     }
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-    /// <summary>Runs one command (RESP over a fresh loopback connection) and returns its reply as text.</summary>
-    public async Task<string> CommandAsync(params string[] args)
+    /// <summary>Runs one command (RESP over a fresh loopback connection, as the administrator when there are ACL users) and returns its reply as text.</summary>
+    public Task<string> CommandAsync(params string[] args) =>
+        Users is { } users ? CommandAsAsync(RedisUsers.AdminUser, users.AdminPassword, args) : SendAsync(null, args);
+
+    /// <summary>Runs one command as ACL user <paramref name="user"/>; a refusal (WRONGPASS, NOPERM) throws <see cref="InvalidOperationException"/> with Redis' error.</summary>
+    public Task<string> CommandAsAsync(string user, string password, params string[] args) => SendAsync(["AUTH", user, password], args);
+
+    private async Task<string> SendAsync(string[]? auth, string[] args)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", Port);
         var stream = tcp.GetStream();
-        var request = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
-        foreach (var arg in args) request.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
+        var request = new StringBuilder();
+        foreach (var command in auth is null ? [args] : new[] { auth, args })
+        {
+            request.Append('*').Append(command.Length).Append("\r\n");
+            foreach (var arg in command) request.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
+        }
         await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()));
         using var reader = new StreamReader(stream, Encoding.UTF8);
+        if (auth is not null)
+        {
+            string reply = await reader.ReadLineAsync() ?? throw new IOException($"redis-server on port {Port} closed the connection.");
+            if (reply != "+OK") throw new InvalidOperationException($"redis-server on port {Port}: AUTH {auth[1]}: {reply.TrimStart('-')}");
+        }
+        return await ReadReplyAsync(reader, args);
+    }
+
+    /// <summary>One RESP reply as text (the elements of an array on separate lines).</summary>
+    private async Task<string> ReadReplyAsync(StreamReader reader, string[] args)
+    {
         string line = await reader.ReadLineAsync() ?? throw new IOException($"redis-server on port {Port} closed the connection.");
         switch (line[0])
         {
@@ -87,18 +119,23 @@ public sealed class RedisProcess : IAsyncDisposable
                 return line[1..];
             case '-':
                 throw new InvalidOperationException($"redis-server on port {Port}: {string.Join(' ', args)}: {line[1..]}");
+            case '*':
+                int count = int.Parse(line.AsSpan(1), CultureInfo.InvariantCulture);
+                var elements = new List<string>();
+                for (int i = 0; i < count; i++) elements.Add(await ReadReplyAsync(reader, args));
+                return string.Join('\n', elements);
             case '$':
                 int length = int.Parse(line.AsSpan(1), CultureInfo.InvariantCulture);
                 if (length < 0) return "";
-                var buffer = new char[length];
+                var buffer = new char[length + 2]; // the value and its CRLF
                 int read = 0;
-                while (read < length)
+                while (read < buffer.Length)
                 {
-                    int n = await reader.ReadAsync(buffer.AsMemory(read, length - read));
+                    int n = await reader.ReadAsync(buffer.AsMemory(read, buffer.Length - read));
                     if (n == 0) throw new IOException($"redis-server on port {Port} closed the connection mid-reply.");
                     read += n;
                 }
-                return new string(buffer);
+                return new string(buffer, 0, length);
             default:
                 throw new InvalidOperationException($"redis-server on port {Port}: unexpected reply '{line}' to {args[0]}.");
         }
@@ -117,12 +154,13 @@ public sealed class RedisProcess : IAsyncDisposable
         return info;
     }
 
-    private static async Task<ChildProcess> LaunchAsync(int port, string directory, string fsync, int start)
+    private static async Task<ChildProcess> LaunchAsync(int port, string directory, string fsync, string? aclFile, int start)
     {
         string[] args =
         [
             "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", directory, "--save", "",
             "--appendonly", "yes", "--appendfsync", fsync, "--protected-mode", "yes",
+            .. aclFile is null ? Array.Empty<string>() : ["--aclfile", aclFile],
         ];
         var process = ChildProcess.Start("redis", Executable, args, new Dictionary<string, string>(), Path.Combine(directory, $"redis-{start}.log"));
         try

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Connections.Security;
 using OrleansReco.ServiceDefaults;
 using StackExchange.Redis;
 
@@ -9,7 +10,7 @@ namespace OrleansReco.Gateway.Hosting;
 /// <summary>
 /// How the gateway reaches the grains on its own: an Orleans client to a cluster found through Redis
 /// (<c>Reco:Cluster:RedisConnectionString</c>), or to a silo on this machine (<c>Reco:Cluster:GatewayPort</c>) when no
-/// Redis is configured. A silo in the same process is the single-process host's business (<c>embedded/</c>), which adds
+/// Redis is configured, with mutual TLS when <c>Reco:Cluster:Tls:Enabled</c>. A silo in the same process is the single-process host's business (<c>embedded/</c>), which adds
 /// the gateway next to a silo instead. Either way endpoints take <see cref="IGrainFactory"/>.
 /// </summary>
 public static class ClusterConnectionExtensions
@@ -24,6 +25,8 @@ public static class ClusterConnectionExtensions
                  + "for this gateway set Mode to Client or leave it empty."]);
         var cluster = builder.Configuration.ReadValidated<ClusterConnectionOptions, ClusterConnectionOptionsValidator>(ClusterConnectionOptions.Section);
         builder.Services.AddSingleton(Options.Create(cluster));
+        builder.Services.AddRedisCredentialCheck(cluster);
+        var certificates = cluster.Tls.Enabled ? cluster.Tls.Load() : null;
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -32,10 +35,17 @@ public static class ClusterConnectionExtensions
                 o.ServiceId = cluster.ServiceId;
             });
             if (!string.IsNullOrWhiteSpace(cluster.RedisConnectionString))
-                client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(cluster.RedisConnectionString));
+                client.UseRedisClustering(o => o.ConfigurationOptions = cluster.RedisConfiguration());
             else
                 client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
             if (cluster.ResponseTimeout is { } response) client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = response);
+            // Mutual TLS to the silos' gateway ports: this certificate is presented, theirs must chain to the cluster's CA.
+            if (certificates is not null)
+                client.UseTls(certificates.Certificate, o =>
+                {
+                    o.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    o.RemoteCertificateValidation = certificates.IsTrusted;
+                });
             client.AddActivityPropagation();
             if (cluster.Dashboard) client.AddDashboard();
         });

@@ -19,12 +19,12 @@ public static class EventHostingExtensions
     /// and, when <c>Reco:Events:Stream:Enabled</c> (default true), the <see cref="EventStreamConsumer"/> on silos
     /// whose role serves (or that published no role).
     /// </summary>
-    public static ISiloBuilder AddRecoRedisEvents(this ISiloBuilder silo, string redisConnectionString)
+    public static ISiloBuilder AddRecoRedisEvents(this ISiloBuilder silo, ConfigurationOptions redis)
     {
         var services = silo.Services;
         services.TryAddSingleton<IConnectionMultiplexer>(_ =>
         {
-            var configuration = ConfigurationOptions.Parse(redisConnectionString);
+            var configuration = redis.Clone();
             // Keep trying in the background when Redis is not up yet; calls fail until it is.
             configuration.AbortOnConnectFail = false;
             return ConnectionMultiplexer.Connect(configuration);

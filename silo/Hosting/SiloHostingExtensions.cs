@@ -8,6 +8,7 @@ using Orleans.Configuration;
 using Orleans.Storage;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Dashboard;
+using Orleans.Connections.Security;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using OrleansReco.Grains;
@@ -35,6 +36,7 @@ public static class SiloHostingExtensions
         // Graceful shutdown: on SIGTERM the host stops the silo, which deactivates its grains (their state is
         // already persisted: events and items are acknowledged only after the write) and leaves the cluster.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        if (options.IsRedis) builder.Services.AddRedisCredentialCheck(options);
         builder.UseOrleans(silo => silo.AddRecoSilo(options));
         // Orleans' placement retries log every attempt at Information through Polly; keep only their warnings.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
@@ -47,7 +49,10 @@ public static class SiloHostingExtensions
     public static ClusterHostingOptions ReadValidated(IConfiguration configuration) =>
         configuration.ReadValidated<ClusterHostingOptions, ClusterHostingOptionsValidator>(ClusterHostingOptions.Section);
 
-    /// <summary>Configures clustering, storage and reminders for the chosen provider, and the silo's role metadata.</summary>
+    /// <summary>
+    /// Configures clustering, storage and reminders for the chosen provider, TLS of the silo and gateway ports
+    /// (<c>Reco:Cluster:Tls</c>), and the silo's role metadata.
+    /// </summary>
     public static ISiloBuilder AddRecoSilo(this ISiloBuilder silo, ClusterHostingOptions options)
     {
         silo.Configure<ClusterOptions>(o =>
@@ -58,7 +63,7 @@ public static class SiloHostingExtensions
         bool kubernetes = options.UsesKubernetes(Environment.GetEnvironmentVariable);
         if (options.IsRedis)
         {
-            silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
+            silo.UseRedisClustering(o => o.ConfigurationOptions = options.RedisConfiguration());
             // In a pod the endpoints come from Kubernetes hosting (POD_IP); elsewhere silos share this machine.
             if (kubernetes) silo.Configure<EndpointOptions>(o => { o.SiloPort = options.SiloPort; o.GatewayPort = options.GatewayPort; });
             else silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort);
@@ -68,6 +73,7 @@ public static class SiloHostingExtensions
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         }
         if (kubernetes) silo.UseKubernetesHosting();
+        if (options.Tls.Enabled) silo.UseRecoTls(options.Tls.Load());
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             if (options.ProbeTimeout is { } probe) o.ProbeTimeout = probe;
@@ -94,7 +100,7 @@ public static class SiloHostingExtensions
     {
         if (options.IsRedis)
         {
-            var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
+            var redis = options.RedisConfiguration();
             silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
             foreach (var name in StorageNames.Current) silo.AddRedisGrainStorage(name, o => o.ConfigurationOptions = redis);
             // The previous layout of users and shards: read once per grain to move it to the stores, then deleted.
@@ -103,7 +109,7 @@ public static class SiloHostingExtensions
             if (options.BinaryState)
                 silo.Services.AddSingleton<IPostConfigureOptions<Orleans.Persistence.RedisStorageOptions>>(sp => new PostConfigureOptions<Orleans.Persistence.RedisStorageOptions>(
                     name: null, o => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
-            silo.AddRecoRedisEvents(options.RedisConnectionString!).AddRecoRedisStores();
+            silo.AddRecoRedisEvents(redis).AddRecoRedisStores();
         }
         else
         {
@@ -118,6 +124,17 @@ public static class SiloHostingExtensions
         }
         return silo;
     }
+
+    /// <summary>
+    /// Mutual TLS on the silo-to-silo and client gateway ports: the silo presents <paramref name="certificates"/>'
+    /// certificate and requires one from every peer and client, accepted only if it chains to the cluster's CA.
+    /// </summary>
+    public static ISiloBuilder UseRecoTls(this ISiloBuilder silo, ClusterCertificates certificates) =>
+        silo.UseTls(certificates.Certificate, o =>
+        {
+            o.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+            o.RemoteCertificateValidation = certificates.IsTrusted;
+        });
 
     /// <summary>Publishes the silo's role (<c>serve</c>, <c>train</c>, <c>all</c>) as silo metadata for placement.</summary>
     public static ISiloBuilder AddRecoRole(this ISiloBuilder silo, string role)

@@ -139,7 +139,7 @@ public sealed class ClusterManifestTests
             }
             return;
         }
-        var c = redis.Containers.Single();
+        var c = redis.Containers.Single(x => Resource.Str(x, "name") == "redis");
         var args = string.Join(' ', Resource.Items(c["command"]).Concat(Resource.Items(c["args"])).Select(a => a!.ToString()));
         Assert.Contains("--appendonly yes", args);
         Assert.Contains("--appendfsync everysec", args);
