@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansReco.Core.Runtime;
 
 namespace OrleansReco.Core.Evaluation;
 
@@ -79,8 +80,7 @@ public static class Evaluator
         int done = 0, reportEvery = Math.Max(1, cases.Count / 10);
         var gate = new object();
         var clock = Stopwatch.StartNew();
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads ?? Environment.ProcessorCount };
-        Parallel.For(0, cases.Count, parallel,
+        Parallel.For(0, cases.Count, LowPriority.LoopOptions(options.Threads),
             () => new Worker(new float[catalogueSize], new int[topLength], new MetricAccumulator(options.Ks, catalogueSize, options.CurveLength)),
             (i, _, worker) =>
             {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
+using OrleansReco.Core.Runtime;
 
 namespace OrleansReco.Core.Index;
 
@@ -694,8 +695,7 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
         int done = 0;
         int reportEvery = Math.Max(1, total / 100);
         Add(idArray[0], vectorArray.AsSpan(0, _dim));
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
-        Parallel.For(1, total, parallel, i =>
+        Parallel.For(1, total, LowPriority.LoopOptions(threads), i =>
         {
             Add(idArray[i], vectorArray.AsSpan(i * _dim, _dim));
             int now = Interlocked.Increment(ref done);

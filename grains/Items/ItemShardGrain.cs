@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansReco.Core.Runtime;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Model;
 using OrleansReco.Grains.Placement;
@@ -11,9 +12,9 @@ namespace OrleansReco.Grains.Items;
 /// <summary>
 /// One shard of a catalogue (key: shard index, extension: catalogue). Items are embedded by the current item tower
 /// when upserted and are searchable when the call returns. The index is built from the stored items on activation.
-/// When the silo's model changes, the shard re-embeds a snapshot of its items and builds the new index on the thread
-/// pool, replays the changes made meanwhile, and swaps it in within one turn; until then queries use the old index.
-/// The replaced index is kept (and kept current) for queries whose vector still comes from the older model.
+/// When the silo's model changes, the shard re-embeds a snapshot of its items and builds the new index on threads of
+/// lowered priority (<see cref="ItemShardOptions.RebuildNice"/>), replays the changes made meanwhile, and swaps it in
+/// within one turn; until then queries use the old index (see <see cref="ShardIndexes"/>).
 /// </summary>
 [ServingSilosOnly]
 public sealed partial class ItemShardGrain(
@@ -28,19 +29,19 @@ public sealed partial class ItemShardGrain(
     private static readonly TimeSpan ModelCatchUp = TimeSpan.FromSeconds(5);
 
     private readonly Dictionary<string, StoredItem> _items = new(StringComparer.Ordinal);
-    private ShardIndex? _index;
+    private ShardIndexes? _indexes;
     private string[]? _idOrder;
-    private ShardIndex? _previous;
-    private Task? _pending;
-    private string? _pendingVersion;
-    private HashSet<string>? _changedDuringBuild;
     private TaskScheduler? _scheduler;
+    private string _storeKey = "";
+    private TimeSpan _simulatedDelay;
 
     private int Shard => (int)this.GetPrimaryKeyLong(out _);
     private string Catalog { get { this.GetPrimaryKeyLong(out var catalog); return catalog ?? ItemSharding.DefaultCatalog; } }
 
-    /// <summary>The shard's key in its store: <c>catalogue/index</c>.</summary>
-    private string StoreKey => $"{Catalog}/{Shard}";
+    /// <summary>The shard's key in its store: <c>catalogue/index</c> (set on activation).</summary>
+    private string StoreKey => _storeKey;
+
+    private ShardIndexes Indexes => _indexes ??= new ShardIndexes(_items);
 
     public async Task<UpsertResult> UpsertAsync(CatalogItem[] items)
     {
@@ -64,8 +65,7 @@ public sealed partial class ItemShardGrain(
             _items[item.ItemId] = stored;
             changed.Add(new(item.ItemId, stored));
             _idOrder = null;
-            _previous?.TryUpsert(item.ItemId, stored, out _);
-            _changedDuringBuild?.Add(item.ItemId);
+            Indexes.Upserted(item.ItemId, stored);
             if (isNew) added++; else updated++;
         }
         if (rejected > 0) LogShardFull(Catalog, shard, rejected, options.Value.MaxItemsPerShard);
@@ -102,7 +102,7 @@ public sealed partial class ItemShardGrain(
     public async Task<int> RemoveAsync(string[] itemIds)
     {
         ArgumentNullException.ThrowIfNull(itemIds);
-        if (!models.IsLoaded && _index is null)
+        if (!models.IsLoaded && Indexes.Current is null)
         {
             var gone = itemIds.Where(id => id is not null && _items.Remove(id)).ToList();
             _idOrder = null;
@@ -117,8 +117,7 @@ public sealed partial class ItemShardGrain(
             _items.Remove(id);
             removed.Add(id);
             _idOrder = null;
-            _previous?.Remove(id);
-            _changedDuringBuild?.Add(id);
+            Indexes.Removed(id);
         }
         if (index.Maintain() is { } built) IndexBuilt(index, built);
         if (removed.Count > 0) await PersistAsync(() => store.RemoveAsync(StoreKey, removed));
@@ -142,21 +141,19 @@ public sealed partial class ItemShardGrain(
 
     private async Task<ShardAnswer> SearchCoreAsync(ShardQuery query, CancellationToken cancellation)
     {
-        if (options.Value.SimulatedSearchDelay.TryGetValue($"{Catalog}/{Shard}", out var delay) && delay > TimeSpan.Zero)
-            await Task.Delay(delay, cancellation);
+        if (_simulatedDelay > TimeSpan.Zero) await Task.Delay(_simulatedDelay, cancellation);
         var index = Index();
         string? wanted = query.ModelVersion;
         if (wanted is not null && !string.Equals(wanted, index.ModelVersion, StringComparison.Ordinal))
         {
-            if (_previous is not null && string.Equals(wanted, _previous.ModelVersion, StringComparison.Ordinal)) index = _previous;
+            if (Indexes.For(wanted) is { } matching) index = matching;
             else
             {
                 // The query's model is newer than this index: wait for the rebuild under way, or first for this silo
                 // to load that model (a publication reaches the silos one by one). The fan-out deadline bounds it.
-                if (!string.Equals(wanted, _pendingVersion, StringComparison.Ordinal)
-                    && await models.WaitForVersionAsync(wanted, ModelCatchUp).WaitAsync(cancellation))
-                    Index();
-                if (_pending is { } pending && string.Equals(wanted, _pendingVersion, StringComparison.Ordinal)) await pending.WaitAsync(cancellation);
+                if (Indexes.Building(wanted) is null && await models.WaitForVersionAsync(wanted, ModelCatchUp).WaitAsync(cancellation))
+                    CatchUp(models.Current);
+                if (Indexes.Building(wanted) is { } building) await building.WaitAsync(cancellation);
                 index = Index();
             }
         }
@@ -199,7 +196,7 @@ public sealed partial class ItemShardGrain(
 
     public Task<ShardStats> GetStatsAsync()
     {
-        if (!models.IsLoaded && _index is null)
+        if (!models.IsLoaded && Indexes.Current is null)
             return Task.FromResult(new ShardStats(Shard, _items.Count, 0, "none", ""));
         var index = Index();
         Report(index);
@@ -208,6 +205,8 @@ public sealed partial class ItemShardGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _storeKey = $"{Catalog}/{Shard}";
+        _simulatedDelay = options.Value.SimulatedSearchDelay.GetValueOrDefault(_storeKey);
         try
         {
             await store.LoadAsync(StoreKey, _items);
@@ -242,92 +241,58 @@ public sealed partial class ItemShardGrain(
     {
         models.Changed -= OnModelChanged;
         metrics.ShardGone(Catalog, Shard);
-        _pendingVersion = null;
-        _index?.Dispose();
-        _previous?.Dispose();
-        _index = _previous = null;
+        _indexes?.Dispose();
         return Task.CompletedTask;
     }
 
     /// <summary>
     /// The index queries use: built in this call only when the activation has none yet; when the silo's model has
-    /// moved, the current index is returned and a background rebuild is started (if not already under way).
+    /// moved, the current index is returned and a rebuild is started (see <see cref="CatchUp"/>).
     /// </summary>
     private ShardIndex Index()
     {
         var model = models.Current;
-        if (_index is null)
+        if (Indexes.Current is { } index)
         {
-            _index = ShardIndex.Build(model, options.Value, _items, out var elapsed);
-            LogIndexBuilt(Catalog, Shard, _index.Count, _index.Kind, model.Version, "(none)", elapsed.TotalMilliseconds);
-            IndexBuilt(_index, elapsed);
+            CatchUp(model);
+            return index;
         }
-        else if (!string.Equals(_index.ModelVersion, model.Version, StringComparison.Ordinal)) BeginSwap(model);
-        return _index;
+        var built = ShardIndex.Build(model, options.Value, _items, out var elapsed);
+        Indexes.Start(built);
+        LogIndexBuilt(Catalog, Shard, built.Count, built.Kind, model.Version, "(none)", elapsed.TotalMilliseconds);
+        IndexBuilt(built, elapsed);
+        return built;
     }
 
     /// <summary>Raised on the thread that published the model: moves into the activation's turn-based scheduler.</summary>
     private void OnModelChanged(Core.Model.TwoTowerModel model)
     {
         if (_scheduler is { } scheduler)
-            _ = Task.Factory.StartNew(() => BeginSwap(model), CancellationToken.None, TaskCreationOptions.None, scheduler);
+            _ = Task.Factory.StartNew(() => CatchUp(model), CancellationToken.None, TaskCreationOptions.None, scheduler);
     }
 
-    /// <summary>Starts re-embedding and building for <paramref name="model"/> unless that is current or under way.</summary>
-    private void BeginSwap(Core.Model.TwoTowerModel model)
+    /// <summary>
+    /// Starts re-embedding and building for <paramref name="model"/> unless the shard has no index yet (the first call
+    /// builds one with the current model), or that model is current or being built for. The build runs on threads of
+    /// <see cref="ItemShardOptions.RebuildNice"/> over a snapshot of the items.
+    /// </summary>
+    private void CatchUp(Core.Model.TwoTowerModel model)
     {
-        if (_index is null) return; // No index yet: the first call builds one with the current model.
-        if (string.Equals(_index.ModelVersion, model.Version, StringComparison.Ordinal)
-            || string.Equals(_pendingVersion, model.Version, StringComparison.Ordinal)) return;
-        _pendingVersion = model.Version;
-        _changedDuringBuild = new HashSet<string>(StringComparer.Ordinal);
-        _pending = SwapAsync(model, new Dictionary<string, StoredItem>(_items, StringComparer.Ordinal));
-    }
-
-    private async Task SwapAsync(Core.Model.TwoTowerModel model, Dictionary<string, StoredItem> snapshot)
-    {
+        if (!Indexes.IsBehind(model)) return;
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        ShardIndex built;
-        TimeSpan buildTime;
-        try
-        {
-            (built, buildTime) = await Task.Run(() => (ShardIndex.Build(model, options.Value, snapshot, out var t), t));
-        }
-        catch (Exception e)
-        {
-            LogSwapFailed(e, Catalog, Shard, model.Version);
-            if (string.Equals(_pendingVersion, model.Version, StringComparison.Ordinal)) ClearPending();
-            return;
-        }
-        // Back in the activation's turn: nothing else touches the indexes until this method returns.
-        if (!string.Equals(_pendingVersion, model.Version, StringComparison.Ordinal) || _index is null)
-        {
-            built.Dispose(); // A newer model arrived meanwhile (or the shard deactivated).
-            return;
-        }
-        foreach (var id in _changedDuringBuild!)
-        {
-            if (_items.TryGetValue(id, out var item)) built.TryUpsert(id, item, out _);
-            else built.Remove(id);
-        }
-        built.Maintain();
-        var replaced = _index;
-        _previous?.Dispose();
-        _previous = replaced;
-        _index = built;
-        ClearPending();
-        double swapMs = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        metrics.IndexSwapped(Catalog, Shard, swapMs);
-        LogIndexBuilt(Catalog, Shard, built.Count, built.Kind, model.Version, replaced.ModelVersion, buildTime.TotalMilliseconds);
-        LogSwapped(Catalog, Shard, model.Version, swapMs);
-        IndexBuilt(built, buildTime);
-    }
-
-    private void ClearPending()
-    {
-        _pending = null;
-        _pendingVersion = null;
-        _changedDuringBuild = null;
+        var snapshot = new Dictionary<string, StoredItem>(_items, StringComparer.Ordinal);
+        var settings = options.Value;
+        Indexes.BeginSwap(model,
+            () => LowPriority.RunAsync(settings.RebuildNice, "reco-shard-build", () => (ShardIndex.Build(model, settings, snapshot, out var t), t)),
+            swapped: (built, replaced, buildTime) =>
+            {
+                double swapMs = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                metrics.IndexSwapped(Catalog, Shard, swapMs);
+                LogIndexBuilt(Catalog, Shard, built.Count, built.Kind, model.Version, replaced, buildTime.TotalMilliseconds);
+                LogSwapped(Catalog, Shard, model.Version, swapMs);
+                IndexBuilt(built, buildTime);
+            },
+            failed: e => LogSwapFailed(e, Catalog, Shard, model.Version));
     }
 
     private void IndexBuilt(ShardIndex index, TimeSpan elapsed)

@@ -21,6 +21,13 @@ public sealed class ItemShardOptions
     public HnswOptions Hnsw { get; set; } = new();
 
     /// <summary>
+    /// Linux nice value (0 to 19) of the threads that re-embed a shard and build its new index after a model change.
+    /// The rebuild then takes only the CPU that serving leaves, and queries keep the old index meanwhile; 0 builds at
+    /// the silo's own priority. Default 10.
+    /// </summary>
+    public int RebuildNice { get; set; } = 10;
+
+    /// <summary>
     /// Fault drills and tests only: an artificial delay before a shard answers a search, keyed by
     /// <c>catalogue/shard</c> (e.g. <c>"slow/3": "00:00:05"</c>). Empty in production.
     /// </summary>
@@ -38,6 +45,8 @@ public sealed class ItemShardOptionsValidator : IValidateOptions<ItemShardOption
             failures.Add($"Reco:Shards:MaxItemsPerShard (env Reco__Shards__MaxItemsPerShard) must be positive, not {o.MaxItemsPerShard}.");
         if (o.HnswThreshold < 0)
             failures.Add($"Reco:Shards:HnswThreshold (env Reco__Shards__HnswThreshold) must not be negative, not {o.HnswThreshold}.");
+        if (o.RebuildNice is < 0 or > 19)
+            failures.Add($"Reco:Shards:RebuildNice (env Reco__Shards__RebuildNice) must be in [0, 19], not {o.RebuildNice}.");
         try { o.Hnsw.Validate(); }
         catch (ArgumentException e) { failures.Add($"Reco:Shards:Hnsw: {e.Message}"); }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -26,6 +26,12 @@ public sealed class OptionsValidationTests
     public void Validate_ShardCountZero_FailsNamingKey() =>
         AssertFails(new ItemShardOptionsValidator(), new ItemShardOptions { Count = 0 }, "Reco__Shards__Count");
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(20)]
+    public void Validate_RebuildNiceOutside0To19_FailsNamingKey(int nice) =>
+        AssertFails(new ItemShardOptionsValidator(), new ItemShardOptions { RebuildNice = nice }, "Reco__Shards__RebuildNice");
+
     [Fact]
     public void Validate_BadHnswOption_FailsNamingKey() =>
         AssertFails(new ItemShardOptionsValidator(), new ItemShardOptions { Hnsw = new() { M = 1 } }, "Reco:Shards:Hnsw");

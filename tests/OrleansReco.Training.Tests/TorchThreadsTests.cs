@@ -1,3 +1,4 @@
+using OrleansReco.Core.Runtime;
 using OrleansReco.Training.Torch;
 using OrleansReco.Training.TwoTower;
 using static TorchSharp.torch;

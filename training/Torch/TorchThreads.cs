@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using OrleansReco.Core.Runtime;
 using static TorchSharp.torch;
 
 namespace OrleansReco.Training.Torch;
@@ -133,54 +134,19 @@ public static class TorchThreads
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> on a new thread named <paramref name="name"/> whose nice value is the budget's
-    /// (Linux), with the budget configured on it first. A nice value can be raised but not lowered again without
-    /// privileges, hence a thread of its own rather than a pool thread.
-    /// <para>
-    /// A thread inherits the nice value of the thread that creates it. That is wanted for libtorch's OpenMP workers,
-    /// but a .NET pool thread created while this thread queues work would serve grains at the lower priority for the
-    /// rest of its life. So nothing here queues to the pool: tasks the work starts on the current scheduler (such as
-    /// <c>Parallel.ForEach</c>'s) get threads of their own, of the same name and priority, and the result is handed
-    /// back by a thread the caller created.
-    /// </para>
+    /// Runs <paramref name="work"/> on a thread of its own named <paramref name="name"/>, at the budget's nice value and
+    /// with the budget configured on it first (see <see cref="LowPriority.RunAsync{T}"/>; libtorch's OpenMP workers,
+    /// created by that thread, inherit its priority).
     /// </summary>
     public static Task<T> RunAsync<T>(TorchThreadBudget budget, string name, Func<T> work)
     {
         ArgumentNullException.ThrowIfNull(budget);
         ArgumentNullException.ThrowIfNull(work);
-        Task<T>? run = null;
-        var training = new Thread(() =>
+        return LowPriority.RunAsync(budget.Nice, name, () =>
         {
-            run = new Task<T>(() =>
-            {
-                NativeThreads.SetNice(budget.Nice);
-                Configure(budget);
-                return work();
-            });
-            run.RunSynchronously(new OwnThreadScheduler(name));
-        })
-        {
-            Name = name,
-            IsBackground = true,
-        };
-        training.Start();
-        // Completes from a thread created here, at the caller's priority, once the training thread has ended.
-        return Task.Factory.StartNew(() =>
-        {
-            training.Join();
-            return run!.GetAwaiter().GetResult();
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-    }
-
-    /// <summary>Runs each task inline or on a new thread started by the thread that queues it (so with its priority); never on the pool.</summary>
-    private sealed class OwnThreadScheduler(string name) : TaskScheduler
-    {
-        protected override void QueueTask(Task task) =>
-            new Thread(() => TryExecuteTask(task)) { Name = name, IsBackground = true }.Start();
-
-        protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) => TryExecuteTask(task);
-
-        protected override IEnumerable<Task> GetScheduledTasks() => [];
+            Configure(budget);
+            return work();
+        });
     }
 
     /// <summary>The calling thread's libtorch intra-op thread count.</summary>

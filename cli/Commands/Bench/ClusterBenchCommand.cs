@@ -110,7 +110,7 @@ internal static class ClusterBenchCommand
         {
             var grains = host.Services.GetRequiredService<IGrainFactory>();
             var client = new RecoClient(grains);
-            var (userIds, loadItems, loadUsers) = await LoadAsync(client, data, cancellation);
+            var (userIds, ingestUserIds, loadItems, loadUsers) = await LoadAsync(client, data, cancellation);
             var target = new GrainTarget(client);
             using var probe = new RuntimeProbe { SampleAllocations = settings.AllocationTypes };
             var runs = new List<JsonObject>();
@@ -120,7 +120,7 @@ internal static class ClusterBenchCommand
                 // A newer model for the swap measure (its version stamp is a later second than the current one).
                 await Task.Delay(TimeSpan.FromSeconds(1.1), cancellation);
                 byte[] nextBundle = Train(99 + run).ToBytes();
-                var result = await MeasureAsync(grains, client, target, probe, data.Items!.Keys, userIds, settings, nextBundle, run, cancellation);
+                var result = await MeasureAsync(grains, client, target, probe, data.Items!.Keys, userIds, ingestUserIds, settings, nextBundle, run, cancellation);
                 result["items"] = data.Items.Count;
                 result["users"] = userIds.Length;
                 result["history_events"] = data.Interactions.Count;
@@ -139,7 +139,8 @@ internal static class ClusterBenchCommand
                 $"In-process silo (role all), memory providers, {data.Items!.Count:N0} items in {(double?)combined["shards"]} shards, {userIds.Length:N0} users with " +
                 $"{data.Interactions.Count:N0} history events; {Environment.ProcessorCount} cores; GC: {GcSettings()}. Open-loop load: latency counts from each " +
                 "request's scheduled start. The runtime columns are this process's (silo and load generator together) during each rate: garbage-collection " +
-                "pauses from the runtime's GC events, bytes allocated per request on all threads, and the largest thread-pool queue sampled every 5 ms.");
+                "pauses from the runtime's GC events, bytes allocated per request on all threads, and the largest thread-pool queue sampled every 5 ms. " +
+                "Ingest and freshness write to a copy of each user, so every run queries the same histories.");
             return 0;
         }
         finally
@@ -158,7 +159,13 @@ internal static class ClusterBenchCommand
         return $"{mode}, concurrent {(concurrent ? "on" : "off")}, DATAS {datas}, latency mode {System.Runtime.GCSettings.LatencyMode}";
     }
 
-    private static async Task<(string[] Users, double ItemsSeconds, double UsersSeconds)> LoadAsync(RecoClient client, InteractionDataset data, CancellationToken cancellation)
+    /// <summary>
+    /// Loads the catalogue and the users' histories. Every user is loaded twice: under its own id, for the queries,
+    /// and under <see cref="IngestUserId"/>, for the ingest and freshness runs. So the events those runs add never
+    /// reach the users that are queried, and each of the <c>--repeat</c> runs queries the same state.
+    /// </summary>
+    private static async Task<(string[] Users, string[] IngestUsers, double ItemsSeconds, double UsersSeconds)> LoadAsync(
+        RecoClient client, InteractionDataset data, CancellationToken cancellation)
     {
         var items = data.Items!;
         var clock = Stopwatch.StartNew();
@@ -170,21 +177,27 @@ internal static class ClusterBenchCommand
         clock.Restart();
         var histories = data.Interactions.GroupBy(e => e.UserId).ToDictionary(g => g.Key, g => g.ToArray());
         var userIds = data.Users!.Keys.Where(histories.ContainsKey).ToArray();
+        var ingestUserIds = userIds.Select(IngestUserId).ToArray();
         await Parallel.ForEachAsync(userIds, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellation },
             async (user, _) => await client.SendEventsAsync(user, histories[user].Select(UserEvent.From).ToArray()));
         double loadUsers = clock.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"bench cluster: {userIds.Length:N0} users with {data.Interactions.Count:N0} history events loaded in {loadUsers:F1} s");
+        await Parallel.ForEachAsync(userIds, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellation },
+            async (user, _) => await client.SendEventsAsync(IngestUserId(user), histories[user].Select(UserEvent.From).ToArray()));
 
         // Warm up every path (user activations are already warm from loading).
         var random = new Random(11);
         for (int i = 0; i < 500; i++) await client.RecommendAsync(userIds[random.Next(userIds.Length)], Query);
-        return (userIds, loadItems, loadUsers);
+        return (userIds, ingestUserIds, loadItems, loadUsers);
     }
+
+    /// <summary>The id under which a user's copy for the ingest runs is loaded.</summary>
+    private static string IngestUserId(string user) => $"{user}~ingest";
 
     private static readonly RecommendQuery Query = new(K: 10);
 
     private static async Task<Dictionary<string, object?>> MeasureAsync(IGrainFactory grains, RecoClient client, GrainTarget target, RuntimeProbe probe,
-        IReadOnlyList<string> items, string[] userIds, ClusterBenchSettings settings, byte[] nextBundle, int run, CancellationToken cancellation)
+        IReadOnlyList<string> items, string[] userIds, string[] ingestUserIds, ClusterBenchSettings settings, byte[] nextBundle, int run, CancellationToken cancellation)
     {
         var duration = settings.Duration;
         var recommend = await ServingMeasures.RecommendAtRatesAsync(target, userIds, settings.Rates, duration, probe, seed: run, cancellation);
@@ -194,16 +207,16 @@ internal static class ClusterBenchCommand
         (double EventsPerSecond, long Events, int Errors) ingestSingle, ingestBatched;
         using (var window = probe.Start())
         {
-            ingestSingle = await ServingMeasures.IngestAsync(target, userIds, items, 1, 128, duration, runId);
+            ingestSingle = await ServingMeasures.IngestAsync(target, ingestUserIds, items, 1, 128, duration, runId);
             single = window.Stop();
         }
         using (var window = probe.Start())
         {
-            ingestBatched = await ServingMeasures.IngestAsync(target, userIds, items, 10, 128, duration, runId);
+            ingestBatched = await ServingMeasures.IngestAsync(target, ingestUserIds, items, 10, 128, duration, runId);
             batched = window.Stop();
         }
         Console.Error.WriteLine($"  ingest: {ingestSingle.EventsPerSecond:N0} events/s one per call, {ingestBatched.EventsPerSecond:N0} events/s ten per call");
-        var freshness = await ServingMeasures.FreshnessAsync(target, userIds, 300, runId, seed: run);
+        var freshness = await ServingMeasures.FreshnessAsync(target, ingestUserIds, 300, runId, seed: run);
 
         // Publish a new version under a steady query load: time until every shard serves it, p99 before and during.
         const double swapRate = 500;

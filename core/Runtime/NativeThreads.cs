@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace OrleansReco.Training.Torch;
+namespace OrleansReco.Core.Runtime;
 
 /// <summary>
-/// The few libc calls training needs on Linux: the native environment (which libgomp reads when libtorch loads;
+/// The few libc calls background work needs on Linux: the native environment (which libgomp reads when libtorch loads;
 /// .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not change it on Linux) and the nice
 /// value of one thread. Elsewhere the priority calls do nothing.
 /// </summary>
-internal static class NativeThreads
+public static class NativeThreads
 {
     private const int PrioProcess = 0;
 
