@@ -101,6 +101,7 @@ public sealed partial class TrainerGrain(
     {
         long start = Stopwatch.GetTimestamp();
         TrainingRunInfo ended;
+        TrainingRunInfo? publishing = null;
         try
         {
             Phase(run, "reading");
@@ -138,15 +139,30 @@ public sealed partial class TrainerGrain(
                 Phase(run, "publishing");
                 if (options.Value.DrillPublishDelay > TimeSpan.Zero) await Task.Delay(options.Value.DrillPublishDelay, stop);
                 stop.ThrowIfCancellationRequested();
+                publishing = ended;
                 await registry.PublishUploadedAsync(version, bytes.Length, chunks, $"trainer:{run.RunId} ({run.RequestedBy})", outcome.Metrics);
             }
             ended = ended with { State = outcome.State };
         }
         catch (Exception e)
         {
-            ended = run with { State = TrainingRunState.Failed, Reason = $"{e.GetType().Name}: {e.Message}" };
-            LogFailed(e, run.RunId);
-            await DiscardUploadAsync(run.RunId, version);
+            if (publishing is not null && await RecordedAsync(version))
+            {
+                // The publish call failed after the registry recorded the version (its silo died before answering):
+                // the version is the cluster's model, so the run published it.
+                ended = publishing with
+                {
+                    State = TrainingRunState.Published,
+                    Reason = $"{publishing.Reason} The registry recorded {version} although the publish call failed ({e.GetType().Name}: {e.Message}).".TrimStart(),
+                };
+                LogPublishAnswerLost(e, run.RunId, version);
+            }
+            else
+            {
+                ended = run with { State = TrainingRunState.Failed, Reason = $"{e.GetType().Name}: {e.Message}" };
+                LogFailed(e, run.RunId);
+                await DiscardUploadAsync(run.RunId, version);
+            }
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         ended = ended with { Phase = null, FinishedAt = time.GetUtcNow(), Metrics = new(ended.Metrics ?? [], StringComparer.Ordinal) { ["runSeconds"] = seconds } };
@@ -164,6 +180,35 @@ public sealed partial class TrainerGrain(
     /// <summary>The version a run publishes its candidate under (from its start time and number).</summary>
     private static string VersionOf(TrainingRunInfo run) =>
         $"twotower-{run.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-r{int.Parse(run.RunId.AsSpan("run-".Length), System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// Whether the registry has recorded <paramref name="version"/>, asked again while the registry is unreachable (its
+    /// grain moves to another silo once the cluster has declared the old one dead) for at most
+    /// <see cref="RegistryRecoveryWait"/>.
+    /// </summary>
+    private async Task<bool> RecordedAsync(string version)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var pause = TimeSpan.FromMilliseconds(250); ; pause *= 2)
+        {
+            try
+            {
+                var history = await GrainFactory.Registry().GetHistoryAsync();
+                return history.Any(v => string.Equals(v.Version, version, StringComparison.Ordinal));
+            }
+            catch (Exception) when (clock.Elapsed + pause < RegistryRecoveryWait)
+            {
+                await Task.Delay(pause);
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>How long a run whose publish call failed keeps asking the registry whether it recorded the version.</summary>
+    private static readonly TimeSpan RegistryRecoveryWait = TimeSpan.FromSeconds(60);
 
     /// <summary>Asks the registry to delete what a failed run uploaded (nothing when the registry recorded it).</summary>
     private async Task DiscardUploadAsync(string runId, string version)
@@ -192,6 +237,9 @@ public sealed partial class TrainerGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Training {RunId} ended {State} (model {Version}) after {Seconds:F1} s: {Reason}")]
     private partial void LogEnded(string runId, TrainingRunState state, string? version, double seconds, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training {RunId}: the publish call failed, but the registry had recorded {Version}; the run published it")]
+    private partial void LogPublishAnswerLost(Exception error, string runId, string version);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Training {RunId} failed; the current model stays")]
     private partial void LogFailed(Exception error, string runId);
