@@ -31,9 +31,9 @@ public sealed partial class TwoTowerTrainer
     /// start's bucket count when its dimension agrees, else sized from the distinct items), the history weighting,
     /// and the item and user feature specs fitted to the feature tables.
     /// </summary>
-    private static BundleHeader FitSchema(InteractionDataset data, TwoTowerOptions options, IReadOnlyList<string>? catalogue, ModelBundle? warmStart)
+    private static BundleHeader FitSchema(InteractionDataset data, TwoTowerOptions options, IReadOnlyList<string>? catalog, ModelBundle? warmStart)
     {
-        int distinctItems = data.Interactions.Select(e => e.ItemId).Concat(catalogue ?? []).Concat(data.Items?.Keys ?? [])
+        int distinctItems = data.Interactions.Select(e => e.ItemId).Concat(catalog ?? []).Concat(data.Items?.Keys ?? [])
             .Distinct(StringComparer.Ordinal).Count();
         int idBuckets = options.IdBuckets > 0 ? options.IdBuckets
             : warmStart is not null && warmStart.Header.Dimension == options.Dimension ? warmStart.Header.IdBuckets

@@ -57,10 +57,10 @@ public sealed partial class TwoTowerTrainer : IDisposable
 
     /// <param name="data">Training events and optional user and item feature tables.</param>
     /// <param name="options">Hyper-parameters (defaults if null).</param>
-    /// <param name="catalogue">Items that must be embeddable besides those in the data (may be null).</param>
+    /// <param name="catalog">Items that must be embeddable besides those in the data (may be null).</param>
     /// <param name="log">Where progress bars and the summary go (usually stderr); null for silence.</param>
     /// <param name="warmStart">A previous bundle whose weights start this training where they still fit (see <see cref="WarmStart"/>).</param>
-    public TwoTowerTrainer(InteractionDataset data, TwoTowerOptions? options = null, IReadOnlyList<string>? catalogue = null, TextWriter? log = null,
+    public TwoTowerTrainer(InteractionDataset data, TwoTowerOptions? options = null, IReadOnlyList<string>? catalog = null, TextWriter? log = null,
         ModelBundle? warmStart = null)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -72,8 +72,8 @@ public sealed partial class TwoTowerTrainer : IDisposable
         _log = log;
         _rng = new Random(SamplingSeed(_options.Seed));
         _device = TorchDevices.Pick(_options.PreferCpu);
-        _schema = FitSchema(data, _options, catalogue, warmStart);
-        _data = TrainingData.Build(data, catalogue, _schema, _options);
+        _schema = FitSchema(data, _options, catalog, warmStart);
+        _data = TrainingData.Build(data, catalog, _schema, _options);
         _net = TorchSeed.Create(_options.Seed, () => new TwoTowerNet(_schema.IdBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable,
             _schema.Attention, _options.HistoryLength));
         if (warmStart is not null)
