@@ -21,7 +21,7 @@ namespace OrleansReco.Cli.Commands;
 
 /// <summary>
 /// <c>reco demo</c>, the embedded default: data (synthetic, or your files), a model trained on CPU, then a silo and
-/// the HTTP gateway in this one process with the Memory providers; the catalogue is loaded and the events replayed
+/// the HTTP gateway in this one process with the Memory providers; the catalog is loaded and the events replayed
 /// through the grains, and the command prints the web UI's address and ready-to-paste curl commands. It serves
 /// until Ctrl-C or SIGTERM and then shuts down cleanly.
 /// </summary>
@@ -125,7 +125,7 @@ internal static class DemoCommand
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? BaseUrl(settings);
         url = url.Replace("://0.0.0.0:", "://127.0.0.1:").Replace("://[::]:", "://127.0.0.1:");
 
-        Console.WriteLine("4. Loading the catalogue and replaying the events through the grains...");
+        Console.WriteLine("4. Loading the catalog and replaying the events through the grains...");
         var grains = app.Services.GetRequiredService<IGrainFactory>();
         string sampleUser = await LoadAsync(grains, data, cancellationToken);
 
@@ -154,7 +154,7 @@ internal static class DemoCommand
             return candidate;
         }
         Console.WriteLine($"   {outcome.Reason} Training on every event instead.");
-        using var trainer = new TwoTowerTrainer(data, model, catalogue: null, log: Console.Error);
+        using var trainer = new TwoTowerTrainer(data, model, catalog: null, log: Console.Error);
         trainer.Train();
         return trainer.ExportBundle();
     }

@@ -9,7 +9,7 @@ namespace OrleansReco.Cli.Commands;
 
 /// <summary>
 /// <c>reco evaluate</c>: splits the events in time, fits every requested model on the training part, ranks the
-/// full catalogue for each held-out user and writes <c>report.md</c>, <c>report.json</c> and SVG figures.
+/// full catalog for each held-out user and writes <c>report.md</c>, <c>report.json</c> and SVG figures.
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -79,7 +79,7 @@ internal static class EvaluateCommand
             _ => throw new ArgumentException($"--split must be leave-last-out or global, not '{splitName}'."),
         };
         var s = evaluationSplit.Stats;
-        Console.Error.WriteLine($"{events.Count:N0} events; split {evaluationSplit.Name}: {s.TrainEvents:N0} training events, {s.TestUsers:N0} test users, {evaluationSplit.Catalogue.Count:N0} items");
+        Console.Error.WriteLine($"{events.Count:N0} events; split {evaluationSplit.Name}: {s.TrainEvents:N0} training events, {s.TestUsers:N0} test users, {evaluationSplit.Catalog.Count:N0} items");
 
         var options = new EvaluationOptions { Ks = ks, Threads = threads };
         var results = new List<ModelResult>();

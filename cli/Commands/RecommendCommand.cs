@@ -45,10 +45,10 @@ internal static class RecommendCommand
             var model = TwoTowerModel.Load(parse.GetValue(modelFile)!.FullName);
             var dataset = data.Load(parse);
             features.Check(parse, model.Header, dataset, checkUsers: parse.GetValue(userJson) is null);
-            var catalogue = CatalogueOf(dataset);
+            var catalog = CatalogOf(dataset);
             var clock = Stopwatch.StartNew();
-            var ranker = new CatalogueRanker(model, catalogue, dataset.Items, parse.GetValue(perField),
-                done => Progress($"embedding items {done:N0}/{catalogue.Count:N0}"));
+            var ranker = new CatalogRanker(model, catalog, dataset.Items, parse.GetValue(perField),
+                done => Progress($"embedding items {done:N0}/{catalog.Count:N0}"));
             Console.Error.WriteLine();
             string? field = parse.GetValue(perField);
             var single = parse.GetValue(userJson);
@@ -64,7 +64,7 @@ internal static class RecommendCommand
                 return 0;
             }
             int users = ExportAll(dataset, model, ranker, count, parse.GetValue(includeSeen), field, outFile, kind);
-            Console.Error.WriteLine($"Recommended for {users:N0} users over {catalogue.Count:N0} items in {clock.Elapsed.TotalSeconds:F1} s" +
+            Console.Error.WriteLine($"Recommended for {users:N0} users over {catalog.Count:N0} items in {clock.Elapsed.TotalSeconds:F1} s" +
                                     (outFile is null ? "." : $": {outFile.FullName}"));
             return 0;
         }));
@@ -72,16 +72,16 @@ internal static class RecommendCommand
     }
 
     /// <summary>Items of the items table, then any other item seen in the events.</summary>
-    internal static List<string> CatalogueOf(InteractionDataset data)
+    internal static List<string> CatalogOf(InteractionDataset data)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var catalogue = new List<string>();
+        var catalog = new List<string>();
         if (data.Items is not null)
             foreach (var id in data.Items.Keys)
-                if (seen.Add(id)) catalogue.Add(id);
+                if (seen.Add(id)) catalog.Add(id);
         foreach (var e in data.Interactions)
-            if (seen.Add(e.ItemId)) catalogue.Add(e.ItemId);
-        return catalogue;
+            if (seen.Add(e.ItemId)) catalog.Add(e.ItemId);
+        return catalog;
     }
 
     /// <summary>Every user's events, oldest first; users of the users table without events get an empty history.</summary>
@@ -105,7 +105,7 @@ internal static class RecommendCommand
         return (users, histories);
     }
 
-    private static int ExportAll(InteractionDataset data, TwoTowerModel model, CatalogueRanker ranker, int k, bool includeSeen, string? field, FileInfo? outFile, RecommendFormat format)
+    private static int ExportAll(InteractionDataset data, TwoTowerModel model, CatalogRanker ranker, int k, bool includeSeen, string? field, FileInfo? outFile, RecommendFormat format)
     {
         var (users, histories) = Histories(data);
         var profileMap = model.Header.User.MapColumns(data.Users);
@@ -146,7 +146,7 @@ internal static class RecommendCommand
     }
 
     /// <summary>Writes the recommendations to <paramref name="outFile"/> atomically, or to stdout when it is null.</summary>
-    private static void Write(FileInfo? outFile, RecommendFormat format, CatalogueRanker ranker, string? field, Action<RecommendationWriter> write)
+    private static void Write(FileInfo? outFile, RecommendFormat format, CatalogRanker ranker, string? field, Action<RecommendationWriter> write)
     {
         if (outFile is null)
         {

@@ -30,7 +30,7 @@ internal static class TrainCommand
             var dataset = filters.Apply(parse, data.Load(parse));
             var outFile = parse.GetValue(output)!;
             var previous = parse.GetValue(warm) is { } w ? Core.Model.ModelBundle.Read(w.FullName) : null;
-            using var trainer = new TwoTowerTrainer(dataset, options, catalogue: null, log: Console.Error, warmStart: previous);
+            using var trainer = new TwoTowerTrainer(dataset, options, catalog: null, log: Console.Error, warmStart: previous);
             var history = trainer.Train(checkpoints);
             var bundle = trainer.ExportBundle();
             bundle.Write(outFile.FullName);

@@ -95,7 +95,7 @@ public sealed record InteractionDataset(
     FeatureTable? Users,
     FeatureTable? Items);
 
-/// <summary>Feature tables from per-entity dictionaries (catalogue items, user profiles kept by the cluster).</summary>
+/// <summary>Feature tables from per-entity dictionaries (catalog items, user profiles kept by the cluster).</summary>
 public static class FeatureTables
 {
     /// <summary>

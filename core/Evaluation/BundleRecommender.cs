@@ -4,25 +4,25 @@ using OrleansReco.Core.Model;
 namespace OrleansReco.Core.Evaluation;
 
 /// <summary>
-/// A trained model bundle as an <see cref="IRecommender"/>: scores the whole catalogue with the plain C# forward
-/// pass, as serving does. <see cref="Fit"/> does nothing (the bundle is already trained); the catalogue order and the
+/// A trained model bundle as an <see cref="IRecommender"/>: scores the whole catalog with the plain C# forward
+/// pass, as serving does. <see cref="Fit"/> does nothing (the bundle is already trained); the catalog order and the
 /// feature tables are fixed at construction.
 /// </summary>
 public sealed class BundleRecommender : IRecommender
 {
     private readonly TwoTowerModel _model;
-    private readonly CatalogueRanker _ranker;
+    private readonly CatalogRanker _ranker;
     private readonly FeatureTable? _users;
     private readonly int[] _userColumns;
 
-    public BundleRecommender(TwoTowerModel model, IReadOnlyList<string> catalogue, FeatureTable? items, FeatureTable? users, string name = "TwoTower")
+    public BundleRecommender(TwoTowerModel model, IReadOnlyList<string> catalog, FeatureTable? items, FeatureTable? users, string name = "TwoTower")
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(catalogue);
+        ArgumentNullException.ThrowIfNull(catalog);
         _model = model;
-        _ranker = new CatalogueRanker(model, catalogue, items);
-        if (_ranker.ItemIds.Count != catalogue.Count)
-            throw new ArgumentException("The catalogue lists an item more than once.", nameof(catalogue));
+        _ranker = new CatalogRanker(model, catalog, items);
+        if (_ranker.ItemIds.Count != catalog.Count)
+            throw new ArgumentException("The catalog lists an item more than once.", nameof(catalog));
         _users = users;
         _userColumns = model.Header.User.MapColumns(users);
         Name = name;
@@ -30,7 +30,7 @@ public sealed class BundleRecommender : IRecommender
 
     public string Name { get; }
 
-    public void Fit(InteractionDataset train, IReadOnlyList<string> catalogue) { }
+    public void Fit(InteractionDataset train, IReadOnlyList<string> catalog) { }
 
     public void Score(string userId, IReadOnlyList<Interaction> history, Span<float> scores)
     {

@@ -11,7 +11,7 @@ public sealed record EvaluationReport(
     DatasetProfile Profile,
     string SplitName,
     SplitStats Split,
-    int CatalogueSize,
+    int CatalogSize,
     IReadOnlyList<int> Ks,
     IReadOnlyList<ModelResult> Models,
     TrainingHistory? History,
@@ -33,7 +33,7 @@ public static class EvaluationReportWriter
         ArgumentNullException.ThrowIfNull(split);
         var profile = DatasetProfile.Of(events);
         var figures = ReportFigures.WriteAll(directory, events, profile, models, history);
-        var report = new EvaluationReport(dataSource, profile, split.Name, split.Stats, split.Catalogue.Count, ks, models, history, figures, PairedAgainst(models));
+        var report = new EvaluationReport(dataSource, profile, split.Name, split.Stats, split.Catalog.Count, ks, models, history, figures, PairedAgainst(models));
         File.WriteAllText(Path.Combine(directory, "report.md"), ToMarkdown(report));
         File.WriteAllText(Path.Combine(directory, "report.json"), ToJson(report));
         return report;
@@ -89,7 +89,7 @@ public static class EvaluationReportWriter
         var md = new StringBuilder();
         md.AppendLine("# Offline evaluation");
         md.AppendLine();
-        md.AppendLine(Inv($"Data: `{report.DataSource}`. Split: **{report.SplitName}**. Full-catalogue ranking ({report.CatalogueSize:N0} items) with each user's seen items excluded; no sampled negatives."));
+        md.AppendLine(Inv($"Data: `{report.DataSource}`. Split: **{report.SplitName}**. Full-catalog ranking ({report.CatalogSize:N0} items) with each user's seen items excluded; no sampled negatives."));
         md.AppendLine();
         md.AppendLine("## Dataset");
         md.AppendLine();
@@ -109,7 +109,7 @@ public static class EvaluationReportWriter
         md.AppendLine();
         md.Append(MetricsTable(report.Models, report.Ks));
         md.AppendLine();
-        md.AppendLine("Recall@K = share of a user's held-out items in the top K; NDCG@K with binary gains; HitRate@K = share of users with a hit; coverage@K = share of the catalogue shown to at least one user; MRR over the full ranking. Fit and score times are wall-clock; scoring runs in parallel over users.");
+        md.AppendLine("Recall@K = share of a user's held-out items in the top K; NDCG@K with binary gains; HitRate@K = share of users with a hit; coverage@K = share of the catalog shown to at least one user; MRR over the full ranking. Fit and score times are wall-clock; scoring runs in parallel over users.");
         md.AppendLine();
         if (report.Paired is { Count: > 0 } paired)
         {
@@ -149,7 +149,7 @@ public static class EvaluationReportWriter
         {
             data = report.DataSource,
             dataset = new { p.Users, p.Items, p.Events, p.Density, p.FirstTimestamp, p.LastTimestamp, p.EventTypes },
-            split = new { name = report.SplitName, stats = report.Split, catalogue = report.CatalogueSize },
+            split = new { name = report.SplitName, stats = report.Split, catalogue = report.CatalogSize },
             ks = report.Ks,
             models = report.Models.Select(m => new
             {

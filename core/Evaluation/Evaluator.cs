@@ -31,7 +31,7 @@ public sealed record ModelResult(string Model, MetricSummary Metrics, TimeSpan F
 }
 
 /// <summary>
-/// Fits a model on a split's training part and ranks the full catalogue for every held-out user, excluding the
+/// Fits a model on a split's training part and ranks the full catalog for every held-out user, excluding the
 /// user's seen items. Users are scored in parallel, each worker with its own score buffer and accumulator.
 /// </summary>
 public static class Evaluator
@@ -41,15 +41,15 @@ public static class Evaluator
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(split);
-        log?.Invoke($"{model.Name}: fitting on {split.Train.Interactions.Count:N0} events, {split.Catalogue.Count:N0} items...");
+        log?.Invoke($"{model.Name}: fitting on {split.Train.Interactions.Count:N0} events, {split.Catalog.Count:N0} items...");
         var clock = Stopwatch.StartNew();
-        model.Fit(split.Train, split.Catalogue);
+        model.Fit(split.Train, split.Catalog);
         var fitTime = clock.Elapsed;
         log?.Invoke($"{model.Name}: fitted in {fitTime.TotalSeconds:F2} s");
         options ??= new EvaluationOptions();
         var cases = options.OnValidation ? split.Validation : split.Test;
         var perUser = new double[cases.Count];
-        var (metrics, scoreTime) = ScoreCases(model, cases, split.Catalogue.Count, options, log, perUser);
+        var (metrics, scoreTime) = ScoreCases(model, cases, split.Catalog.Count, options, log, perUser);
         log?.Invoke($"{model.Name}: scored {metrics.Users:N0} users in {scoreTime.TotalSeconds:F2} s");
         return new ModelResult(model.Name, metrics, fitTime, scoreTime, perUser, options.Ks[0]);
     }
@@ -59,14 +59,14 @@ public static class Evaluator
     {
         ArgumentNullException.ThrowIfNull(options);
         var cases = options.OnValidation ? split.Validation : split.Test;
-        return ScoreCases(model, cases, split.Catalogue.Count, options, log);
+        return ScoreCases(model, cases, split.Catalog.Count, options, log);
     }
 
     /// <summary>
-    /// Scores <paramref name="cases"/> with a fitted model over a catalogue of <paramref name="catalogueSize"/> items;
+    /// Scores <paramref name="cases"/> with a fitted model over a catalog of <paramref name="catalogSize"/> items;
     /// <paramref name="perCaseRecall"/>, when given (one slot per case), receives each case's Recall@K at the first cut-off.
     /// </summary>
-    public static (MetricSummary Metrics, TimeSpan Elapsed) ScoreCases(IRecommender model, IReadOnlyList<EvaluationCase> cases, int catalogueSize, EvaluationOptions options,
+    public static (MetricSummary Metrics, TimeSpan Elapsed) ScoreCases(IRecommender model, IReadOnlyList<EvaluationCase> cases, int catalogSize, EvaluationOptions options,
         Action<string>? log = null, double[]? perCaseRecall = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -75,13 +75,13 @@ public static class Evaluator
         if (perCaseRecall is not null && perCaseRecall.Length != cases.Count)
             throw new ArgumentException($"One slot per case is needed ({cases.Count}), not {perCaseRecall.Length}.", nameof(perCaseRecall));
         int firstK = options.Ks[0];
-        var total = new MetricAccumulator(options.Ks, catalogueSize, options.CurveLength);
-        int topLength = Math.Min(total.MaxK, catalogueSize);
+        var total = new MetricAccumulator(options.Ks, catalogSize, options.CurveLength);
+        int topLength = Math.Min(total.MaxK, catalogSize);
         int done = 0, reportEvery = Math.Max(1, cases.Count / 10);
         var gate = new object();
         var clock = Stopwatch.StartNew();
         Parallel.For(0, cases.Count, LowPriority.LoopOptions(options.Threads),
-            () => new Worker(new float[catalogueSize], new int[topLength], new MetricAccumulator(options.Ks, catalogueSize, options.CurveLength)),
+            () => new Worker(new float[catalogSize], new int[topLength], new MetricAccumulator(options.Ks, catalogSize, options.CurveLength)),
             (i, _, worker) =>
             {
                 var c = cases[i];

@@ -3,7 +3,7 @@ namespace OrleansReco.Core.Evaluation;
 /// <summary>Mean metrics at one cut-off K over the evaluated users.</summary>
 public sealed record MetricsAtK(int K, double Recall, double Ndcg, double HitRate, double Coverage);
 
-/// <summary>Means over users: metrics at each K, MRR over the full catalogue, and Recall@K for K = 1..curve length.</summary>
+/// <summary>Means over users: metrics at each K, MRR over the full catalog, and Recall@K for K = 1..curve length.</summary>
 public sealed record MetricSummary(int Users, IReadOnlyList<MetricsAtK> ByK, double Mrr, IReadOnlyList<double> RecallCurve)
 {
     /// <summary>The metrics at cut-off <paramref name="k"/>, or null when it was not computed.</summary>
@@ -16,7 +16,7 @@ public sealed record MetricSummary(int Users, IReadOnlyList<MetricsAtK> ByK, dou
 }
 
 /// <summary>
-/// Sums per-user metrics from the full-catalogue ranks of the relevant items and the shown top-K list. Not thread
+/// Sums per-user metrics from the full-catalog ranks of the relevant items and the shown top-K list. Not thread
 /// safe: give each worker its own accumulator and <see cref="Merge"/> them at the end (the sums are exact
 /// up to floating-point order).
 /// </summary>
@@ -31,14 +31,14 @@ public sealed class MetricAccumulator
     private int _users;
 
     /// <param name="ks">Cut-offs, e.g. 10 and 20.</param>
-    /// <param name="catalogueSize">Number of catalogue items (for coverage).</param>
+    /// <param name="catalogSize">Number of catalog items (for coverage).</param>
     /// <param name="curveLength">Largest K of the Recall@K curve (at least the largest cut-off).</param>
-    public MetricAccumulator(IReadOnlyList<int> ks, int catalogueSize, int curveLength = 100)
+    public MetricAccumulator(IReadOnlyList<int> ks, int catalogSize, int curveLength = 100)
     {
         ArgumentNullException.ThrowIfNull(ks);
         if (ks.Count == 0) throw new ArgumentException("At least one cut-off K is needed.", nameof(ks));
         foreach (int k in ks) ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k, nameof(ks));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(catalogueSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(catalogSize);
         _ks = [.. ks];
         MaxK = _ks.Max();
         CurveLength = Math.Max(curveLength, MaxK);
@@ -46,7 +46,7 @@ public sealed class MetricAccumulator
         _ndcg = new double[_ks.Length];
         _hit = new double[_ks.Length];
         _shown = new bool[_ks.Length][];
-        for (int i = 0; i < _ks.Length; i++) _shown[i] = new bool[catalogueSize];
+        for (int i = 0; i < _ks.Length; i++) _shown[i] = new bool[catalogSize];
         _shownCount = new int[_ks.Length];
         _recallByRank = new double[CurveLength + 1];
     }
@@ -59,9 +59,9 @@ public sealed class MetricAccumulator
     public int Users => _users;
 
     /// <summary>
-    /// Adds one user. <paramref name="relevantRanks"/> are the 1-based full-catalogue ranks of the user's relevant
+    /// Adds one user. <paramref name="relevantRanks"/> are the 1-based full-catalog ranks of the user's relevant
     /// items (from <see cref="RankingMetrics.RankOf"/>); <paramref name="topItems"/> is the shown list, best first,
-    /// at least <see cref="MaxK"/> long unless the catalogue is smaller. Users with no relevant item are ignored.
+    /// at least <see cref="MaxK"/> long unless the catalog is smaller. Users with no relevant item are ignored.
     /// </summary>
     public void Add(ReadOnlySpan<int> relevantRanks, ReadOnlySpan<int> topItems)
     {
@@ -94,12 +94,12 @@ public sealed class MetricAccumulator
         }
     }
 
-    /// <summary>Adds another accumulator's users (same cut-offs and catalogue) into this one.</summary>
+    /// <summary>Adds another accumulator's users (same cut-offs and catalog) into this one.</summary>
     public void Merge(MetricAccumulator other)
     {
         ArgumentNullException.ThrowIfNull(other);
         if (!other._ks.AsSpan().SequenceEqual(_ks) || other._shown[0].Length != _shown[0].Length || other.CurveLength != CurveLength)
-            throw new ArgumentException("Accumulators differ in cut-offs, catalogue size or curve length.", nameof(other));
+            throw new ArgumentException("Accumulators differ in cut-offs, catalog size or curve length.", nameof(other));
         _users += other._users;
         _reciprocalRank += other._reciprocalRank;
         for (int r = 0; r < _recallByRank.Length; r++) _recallByRank[r] += other._recallByRank[r];

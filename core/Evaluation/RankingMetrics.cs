@@ -3,8 +3,8 @@ using System.Buffers;
 namespace OrleansReco.Core.Evaluation;
 
 /// <summary>
-/// Full-catalogue ranking metrics. Items are catalogue indices; a ranked list is best first; ranks are 1-based.
-/// Ties in score break towards the lower catalogue index, the same rule in <see cref="TopK"/> and
+/// Full-catalog ranking metrics. Items are catalog indices; a ranked list is best first; ranks are 1-based.
+/// Ties in score break towards the lower catalog index, the same rule in <see cref="TopK"/> and
 /// <see cref="RankOf"/>, so a list and a rank computed from the same scores always agree.
 /// <list type="bullet">
 /// <item>Recall@K = |relevant ∩ top K| / |relevant|.</item>
@@ -46,19 +46,19 @@ public static class RankingMetrics
         return 0;
     }
 
-    /// <summary>Share of the catalogue that appears in at least one of the lists (first <paramref name="k"/> of each).</summary>
-    public static double Coverage(IEnumerable<int[]> lists, int catalogueSize, int k)
+    /// <summary>Share of the catalog that appears in at least one of the lists (first <paramref name="k"/> of each).</summary>
+    public static double Coverage(IEnumerable<int[]> lists, int catalogSize, int k)
     {
         ArgumentNullException.ThrowIfNull(lists);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(catalogueSize);
-        var shown = new bool[catalogueSize];
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(catalogSize);
+        var shown = new bool[catalogSize];
         int distinct = 0;
         foreach (var list in lists)
         {
             for (int i = 0; i < Math.Min(k, list.Length); i++)
                 if (!shown[list[i]]) { shown[list[i]] = true; distinct++; }
         }
-        return (double)distinct / catalogueSize;
+        return (double)distinct / catalogSize;
     }
 
     /// <summary>The rank discount 1/log2(rank+1) of NDCG, for a 1-based rank.</summary>
@@ -73,14 +73,14 @@ public static class RankingMetrics
     }
 
     /// <summary>
-    /// 1-based rank of <paramref name="item"/> among all catalogue items not in <paramref name="excluded"/>
-    /// (ascending catalogue indices): 1 + the number of eligible items that score higher, or as high with a lower
+    /// 1-based rank of <paramref name="item"/> among all catalog items not in <paramref name="excluded"/>
+    /// (ascending catalog indices): 1 + the number of eligible items that score higher, or as high with a lower
     /// index. One pass over the scores, no allocation. NaN scores count as lowest.
     /// </summary>
     public static int RankOf(ReadOnlySpan<float> scores, int item, ReadOnlySpan<int> excluded)
     {
         if ((uint)item >= (uint)scores.Length)
-            throw new ArgumentOutOfRangeException(nameof(item), $"Item {item} is outside a catalogue of {scores.Length}.");
+            throw new ArgumentOutOfRangeException(nameof(item), $"Item {item} is outside a catalog of {scores.Length}.");
         float target = Clean(scores[item]);
         int above = 0;
         for (int j = 0; j < item; j++)
@@ -99,7 +99,7 @@ public static class RankingMetrics
 
     /// <summary>
     /// Writes the indices of the best <c>min(destination.Length, eligible)</c> items into
-    /// <paramref name="destination"/>, best first, skipping <paramref name="excluded"/> (ascending catalogue
+    /// <paramref name="destination"/>, best first, skipping <paramref name="excluded"/> (ascending catalog
     /// indices, duplicates allowed). Partial selection with a min-heap of size K: O(n log K), no per-call
     /// allocation for K ≤ 512. Returns the number written. Scalar equivalent: sort all eligible items by
     /// (score descending, index ascending) and take the first K.

@@ -4,7 +4,7 @@ namespace OrleansReco.Core.Evaluation;
 
 /// <summary>
 /// One user to rank for: what the model may see (<see cref="History"/>, oldest first), the items to find
-/// (<see cref="Targets"/>) and the items not to rank (<see cref="Seen"/>). Items are catalogue indices;
+/// (<see cref="Targets"/>) and the items not to rank (<see cref="Seen"/>). Items are catalog indices;
 /// <see cref="Seen"/> is ascending and distinct and never contains a target.
 /// </summary>
 public sealed record EvaluationCase(string UserId, IReadOnlyList<Interaction> History, int[] Targets, int[] Seen);
@@ -18,18 +18,18 @@ public sealed record SplitStats(int TrainEvents, int ValidationUsers, int Valida
     bool TiesByArrival = false);
 
 /// <summary>
-/// A train/validation/test split ready for full-catalogue ranking. <see cref="Catalogue"/> is every item in the
+/// A train/validation/test split ready for full-catalog ranking. <see cref="Catalog"/> is every item in the
 /// data (and in the item table, when given) in a fixed order; models score all of it.
 /// </summary>
 public sealed record EvaluationSplit(
     string Name,
     InteractionDataset Train,
-    IReadOnlyList<string> Catalogue,
+    IReadOnlyList<string> Catalog,
     IReadOnlyList<EvaluationCase> Validation,
     IReadOnlyList<EvaluationCase> Test,
     SplitStats Stats);
 
-/// <summary>Temporal splits. Neither samples negatives: every model ranks the whole catalogue.</summary>
+/// <summary>Temporal splits. Neither samples negatives: every model ranks the whole catalog.</summary>
 public static class Splits
 {
     /// <summary>
@@ -49,7 +49,7 @@ public static class Splits
     public static EvaluationSplit LeaveLastOut(InteractionDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var (catalogue, indexOf) = BuildCatalogue(data);
+        var (catalog, indexOf) = BuildCatalog(data);
         var train = new List<Interaction>(data.Interactions.Count);
         var validation = new List<EvaluationCase>();
         var test = new List<EvaluationCase>();
@@ -79,7 +79,7 @@ public static class Splits
             test.Add(new EvaluationCase(user, testHistory, [indexOf[events[testAt].ItemId]], Indices(testHistory, indexOf)));
         }
         var stats = new SplitStats(train.Count, validation.Count, validation.Count, test.Count, test.Count, dropped, trainOnly);
-        return new EvaluationSplit("leave-last-out", data with { Interactions = train }, catalogue, validation, test, stats);
+        return new EvaluationSplit("leave-last-out", data with { Interactions = train }, catalog, validation, test, stats);
     }
 
     /// <summary>
@@ -98,7 +98,7 @@ public static class Splits
         ArgumentNullException.ThrowIfNull(data);
         if (!(validationFraction >= 0) || !(testFraction > 0) || validationFraction + testFraction >= 1)
             throw new ArgumentOutOfRangeException(nameof(testFraction), $"Fractions must satisfy 0 <= validation, 0 < test, validation + test < 1 (got {validationFraction}, {testFraction}).");
-        var (catalogue, indexOf) = BuildCatalogue(data);
+        var (catalog, indexOf) = BuildCatalog(data);
         var events = data.Interactions;
         var times = events.Select(e => e.Timestamp).Order().ToArray();
         if (times.Length == 0) throw new ArgumentException("No interactions to split.", nameof(data));
@@ -153,20 +153,20 @@ public static class Splits
         int heldOut = data.Interactions.Count - train.Count;
         int used = validationTargets + testTargets;
         var stats = new SplitStats(train.Count, validation.Count, validationTargets, test.Count, testTargets, Math.Max(0, heldOut - used), trainOnly, byArrival);
-        return new EvaluationSplit("global-temporal", data with { Interactions = train }, catalogue, validation, test, stats);
+        return new EvaluationSplit("global-temporal", data with { Interactions = train }, catalog, validation, test, stats);
     }
 
     /// <summary>Every item in the events, then any extra ids of the item table, in first-appearance order.</summary>
-    internal static (string[] Catalogue, Dictionary<string, int> IndexOf) BuildCatalogue(InteractionDataset data)
+    internal static (string[] Catalog, Dictionary<string, int> IndexOf) BuildCatalog(InteractionDataset data)
     {
         var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
-        var catalogue = new List<string>();
+        var catalog = new List<string>();
         foreach (var e in data.Interactions)
-            if (indexOf.TryAdd(e.ItemId, catalogue.Count)) catalogue.Add(e.ItemId);
+            if (indexOf.TryAdd(e.ItemId, catalog.Count)) catalog.Add(e.ItemId);
         if (data.Items is { } items)
             foreach (var id in items.Keys)
-                if (indexOf.TryAdd(id, catalogue.Count)) catalogue.Add(id);
-        return ([.. catalogue], indexOf);
+                if (indexOf.TryAdd(id, catalog.Count)) catalog.Add(id);
+        return ([.. catalog], indexOf);
     }
 
     /// <summary>Events grouped by user (users in first-appearance order), each group stably sorted by timestamp.</summary>

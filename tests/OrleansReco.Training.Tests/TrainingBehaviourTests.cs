@@ -42,7 +42,7 @@ public sealed class TrainingBehaviourTests
             using var trainer = new TwoTowerTrainer(data, Small with { LogQCorrection = logQ, Epochs = 6 });
             trainer.Train();
             var model = new TwoTowerModel(trainer.ExportBundle());
-            var ranker = new CatalogueRanker(model, data.Items!.Keys, data.Items);
+            var ranker = new CatalogRanker(model, data.Items!.Keys, data.Items);
             var scratch = ranker.NewScratch();
             var rows = new List<(string? Group, int Item, float Score)>();
             double sum = 0;

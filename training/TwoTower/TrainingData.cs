@@ -41,7 +41,7 @@ internal sealed class TrainingData
 
     public int Items => ItemIds.Count;
 
-    public static TrainingData Build(InteractionDataset data, IReadOnlyList<string>? catalogue, BundleHeader schema, TwoTowerOptions options)
+    public static TrainingData Build(InteractionDataset data, IReadOnlyList<string>? catalog, BundleHeader schema, TwoTowerOptions options)
     {
         var itemIds = new List<string>();
         var itemRow = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -49,7 +49,7 @@ internal sealed class TrainingData
         {
             if (itemRow.TryAdd(id, itemIds.Count)) itemIds.Add(id);
         }
-        if (catalogue is not null) foreach (var id in catalogue) AddItem(id);
+        if (catalog is not null) foreach (var id in catalog) AddItem(id);
         if (data.Items is not null) foreach (var id in data.Items.Keys) AddItem(id);
         foreach (var e in data.Interactions) AddItem(e.ItemId);
 

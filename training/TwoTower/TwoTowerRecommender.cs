@@ -22,16 +22,16 @@ public sealed class TwoTowerRecommender(TwoTowerOptions? options = null, TextWri
     /// <summary>The bundle exported by the last <see cref="Fit"/>.</summary>
     public ModelBundle? Bundle { get; private set; }
 
-    public void Fit(InteractionDataset train, IReadOnlyList<string> catalogue)
+    public void Fit(InteractionDataset train, IReadOnlyList<string> catalog)
     {
         ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(catalogue);
-        using (var trainer = new TwoTowerTrainer(train, _options, catalogue, log))
+        ArgumentNullException.ThrowIfNull(catalog);
+        using (var trainer = new TwoTowerTrainer(train, _options, catalog, log))
         {
             History = trainer.Train();
             Bundle = trainer.ExportBundle();
         }
-        _scorer = new BundleRecommender(new TwoTowerModel(Bundle), catalogue, train.Items, train.Users, Name);
+        _scorer = new BundleRecommender(new TwoTowerModel(Bundle), catalog, train.Items, train.Users, Name);
     }
 
     public void Score(string userId, IReadOnlyList<Interaction> history, Span<float> scores) =>

@@ -19,7 +19,7 @@ using OrleansReco.Training.TwoTower;
 namespace OrleansReco.Cli.Commands.Bench;
 
 /// <summary>
-/// <c>reco bench cluster</c>: an in-process silo (role <c>all</c>) with memory providers, a synthetic catalogue spread
+/// <c>reco bench cluster</c>: an in-process silo (role <c>all</c>) with memory providers, a synthetic catalog spread
 /// over the item shards and users with histories; then recommendation latency at fixed request rates (open loop)
 /// with what the runtime did meanwhile (GC pauses, allocations, thread-pool queue), event ingest throughput (each
 /// event refreshes the user's embedding and is persisted before it is acknowledged), freshness (time from sending an
@@ -31,7 +31,7 @@ internal static class ClusterBenchCommand
 {
     public static Command Create()
     {
-        var items = new Option<int>("--items") { Description = "Catalogue size.", DefaultValueFactory = _ => 100_000 };
+        var items = new Option<int>("--items") { Description = "Catalog size.", DefaultValueFactory = _ => 100_000 };
         var users = new Option<int?>("--users") { Description = "Users with histories (default 100,000 in process, 20,000 with --storage redis)." };
         var events = new Option<int>("--events") { Description = "In process: history events in total (generated).", DefaultValueFactory = _ => 2_000_000 };
         var history = new Option<int>("--history") { Description = "With --storage redis: history events per user.", DefaultValueFactory = _ => 200 };
@@ -84,7 +84,7 @@ internal static class ClusterBenchCommand
         var sample = new InteractionDataset(data.Interactions.Take(200_000).ToList(), data.Users, data.Items);
         ModelBundle Train(long seed)
         {
-            using var trainer = new TwoTowerTrainer(sample, new TwoTowerOptions { Epochs = 1, MaxSteps = 60, Validate = false, Seed = seed, Aggregation = settings.Aggregation }, catalogue: data.Items!.Keys);
+            using var trainer = new TwoTowerTrainer(sample, new TwoTowerOptions { Epochs = 1, MaxSteps = 60, Validate = false, Seed = seed, Aggregation = settings.Aggregation }, catalog: data.Items!.Keys);
             trainer.Train();
             return trainer.ExportBundle();
         }

@@ -10,7 +10,7 @@ namespace OrleansReco.Cli.Commands.Bench;
 /// <summary>
 /// <c>reco bench cluster --storage redis</c>: the production path on this machine. A redis-server (AOF,
 /// <c>appendfsync everysec</c> or <c>always</c>), two serving silo processes with the Redis providers and the gateway in
-/// Client mode (<see cref="RecoCluster"/>); the catalogue and the users' histories are loaded over HTTP. Then, per run:
+/// Client mode (<see cref="RecoCluster"/>); the catalog and the users' histories are loaded over HTTP. Then, per run:
 /// durable ingest over HTTP (events acknowledged per second, one and ten events per call) with the Redis bytes
 /// written per event (growth of the append-only file, its automatic rewrite switched off), recommendation latency at
 /// fixed rates while events flow at half the sustained rate, and freshness.

@@ -8,7 +8,7 @@ namespace OrleansReco.Core.Data.Synthetic;
 /// under management, country), an item table (product type, category, brand, market, price, performance score,
 /// tags, title, description) and view → add_to_cart → purchase events sorted by timestamp. Users' choices follow
 /// latent taste vectors tied to their profile, and items' vectors are tied to their features, so a model can
-/// measurably recover both (see <see cref="SyntheticCatalogue"/>, <see cref="SyntheticPopulation"/> and
+/// measurably recover both (see <see cref="SyntheticCatalog"/>, <see cref="SyntheticPopulation"/> and
 /// <see cref="SyntheticSessions"/> for the generative story). Deterministic for given options, whatever the
 /// number of cores.
 /// </summary>
@@ -26,7 +26,7 @@ public static class SyntheticGenerator
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var clock = Stopwatch.StartNew();
-        var items = SyntheticCatalogue.Create(options);
+        var items = SyntheticCatalog.Create(options);
         log?.Invoke($"items: {items.Count:N0} in {SyntheticVocabulary.Categories.Length} categories, {options.Brands} brands ({clock.Elapsed.TotalSeconds:F2} s)");
         var users = SyntheticPopulation.Create(options, items);
         log?.Invoke($"users: {users.Count:N0} in {options.TasteClusters} taste clusters ({clock.Elapsed.TotalSeconds:F2} s)");

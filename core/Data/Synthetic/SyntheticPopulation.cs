@@ -37,7 +37,7 @@ internal sealed class SyntheticPopulation
         new("country", FeatureKind.Categorical),
     ];
 
-    public static SyntheticPopulation Create(SyntheticOptions options, SyntheticCatalogue catalogue)
+    public static SyntheticPopulation Create(SyntheticOptions options, SyntheticCatalog catalog)
     {
         int n = options.Users, dim = options.LatentDimension, k = options.TasteClusters;
         var categories = SyntheticVocabulary.Categories;
@@ -49,9 +49,9 @@ internal sealed class SyntheticPopulation
         {
             var centre = LatentVectors.Row(centres, c, dim);
             int first = basis.NextInt(categories.Length), second = basis.NextInt(categories.Length);
-            LatentVectors.AddScaled(centre, LatentVectors.Row(catalogue.CategoryVectors, first, dim), 1.0f);
-            LatentVectors.AddScaled(centre, LatentVectors.Row(catalogue.CategoryVectors, second, dim), 0.6f);
-            LatentVectors.AddScaled(centre, LatentVectors.Row(catalogue.TypeVectors, basis.NextInt(options.ProductTypes.Count), dim), 0.5f);
+            LatentVectors.AddScaled(centre, LatentVectors.Row(catalog.CategoryVectors, first, dim), 1.0f);
+            LatentVectors.AddScaled(centre, LatentVectors.Row(catalog.CategoryVectors, second, dim), 0.6f);
+            LatentVectors.AddScaled(centre, LatentVectors.Row(catalog.TypeVectors, basis.NextInt(options.ProductTypes.Count), dim), 0.5f);
             LatentVectors.AddGaussian(ref basis, centre, 0.3);
             LatentVectors.Normalise(centre);
         }
@@ -95,7 +95,7 @@ internal sealed class SyntheticPopulation
             var t = LatentVectors.Row(taste, u, dim);
             LatentVectors.AddScaled(t, LatentVectors.Row(centres, primary, dim), mix);
             LatentVectors.AddScaled(t, LatentVectors.Row(centres, secondary, dim), 1 - mix);
-            LatentVectors.AddScaled(t, LatentVectors.Row(catalogue.MarketVectors, countries[country].Market, dim), HomeMarketWeight);
+            LatentVectors.AddScaled(t, LatentVectors.Row(catalog.MarketVectors, countries[country].Market, dim), HomeMarketWeight);
             LatentVectors.AddGaussian(ref random, t, PersonalWeight);
             LatentVectors.Normalise(t);
 

@@ -11,7 +11,7 @@ internal struct SyntheticRandom
 
     public SyntheticRandom(ulong state) => _state = state;
 
-    /// <summary>An independent stream for one purpose (catalogue, users, events…) and one index (a user, an item).</summary>
+    /// <summary>An independent stream for one purpose (catalog, users, events…) and one index (a user, an item).</summary>
     public static SyntheticRandom For(int seed, ulong purpose, long index = 0)
     {
         ulong s = Mix((ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ purpose);

@@ -11,7 +11,7 @@ namespace OrleansReco.Core.Data.Synthetic;
 /// events therefore predict the next one better than old ones.</item>
 /// <item>Each view picks an item with probability ∝ <c>exp(TasteStrength · q·item + log popularity)</c>, where q
 /// is the current taste (items already seen by the user weigh a fifth). Instead of a softmax over the whole
-/// catalogue per view, <see cref="SyntheticOptions.Candidates"/> candidates are drawn from a proposal (the softmaxes
+/// catalog per view, <see cref="SyntheticOptions.Candidates"/> candidates are drawn from a proposal (the softmaxes
 /// of the user's two cluster centres, precomputed as alias tables, mixed with popularity) and one is resampled by
 /// importance weight target / proposal (sampling–importance–resampling). A share
 /// <see cref="SyntheticOptions.NoiseShare"/> of views follow popularity alone.</item>
@@ -37,12 +37,12 @@ internal sealed class SyntheticSessions
     private const int MinSessionGapSeconds = 60;
 
     private readonly SyntheticOptions _options;
-    private readonly SyntheticCatalogue _items;
+    private readonly SyntheticCatalog _items;
     private readonly SyntheticPopulation _users;
     private readonly AliasTable _popular;
     private readonly AliasTable[] _clusters;
 
-    private SyntheticSessions(SyntheticOptions options, SyntheticCatalogue items, SyntheticPopulation users, long[] offsets)
+    private SyntheticSessions(SyntheticOptions options, SyntheticCatalog items, SyntheticPopulation users, long[] offsets)
     {
         _options = options;
         _items = items;
@@ -70,7 +70,7 @@ internal sealed class SyntheticSessions
     /// <summary>Position of each event within its session (0-based).</summary>
     public int[] Position { get; }
 
-    public static SyntheticSessions Generate(SyntheticOptions options, SyntheticCatalogue items, SyntheticPopulation users, Action<string>? log)
+    public static SyntheticSessions Generate(SyntheticOptions options, SyntheticCatalog items, SyntheticPopulation users, Action<string>? log)
     {
         var budgets = Budgets(options);
         var offsets = new long[budgets.Length + 1];
@@ -125,7 +125,7 @@ internal sealed class SyntheticSessions
         return budgets;
     }
 
-    /// <summary>Alias table of the softmax of cluster k's centre over the catalogue, with popularity.</summary>
+    /// <summary>Alias table of the softmax of cluster k's centre over the catalog, with popularity.</summary>
     private AliasTable ClusterTable(int k)
     {
         int n = _items.Count, dim = _items.Dimension;

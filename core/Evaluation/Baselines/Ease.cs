@@ -10,11 +10,11 @@ namespace OrleansReco.Core.Evaluation.Baselines;
 /// <c>P = (XᵀX + λI)⁻¹</c>, <c>B = I − P·diag(1/diag(P))</c>, i.e. <c>B[i,j] = −P[i,j] / P[j,j]</c> for i ≠ j.
 /// A user's scores are <c>x·B</c>, the sum of the rows of B for the distinct items in the history.
 /// The inverse goes through a Cholesky factorisation in double precision (see <see cref="SymmetricInverse"/>);
-/// memory is two dense n × n double matrices while fitting, so the catalogue is capped at <see cref="MaxItems"/>.
+/// memory is two dense n × n double matrices while fitting, so the catalog is capped at <see cref="MaxItems"/>.
 /// </summary>
 public sealed class Ease(double lambda = 500) : IRecommender
 {
-    /// <summary>Largest catalogue EASE will fit (two 20,000² double matrices are 6.4 GB).</summary>
+    /// <summary>Largest catalog EASE will fit (two 20,000² double matrices are 6.4 GB).</summary>
     public const int MaxItems = 20_000;
 
     private ItemIndex? _index;
@@ -24,13 +24,13 @@ public sealed class Ease(double lambda = 500) : IRecommender
 
     public double Lambda { get; } = lambda > 0 ? lambda : throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "λ must be positive.");
 
-    public void Fit(InteractionDataset train, IReadOnlyList<string> catalogue)
+    public void Fit(InteractionDataset train, IReadOnlyList<string> catalog)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var index = new ItemIndex(catalogue);
+        var index = new ItemIndex(catalog);
         int n = index.Count;
         if (n > MaxItems)
-            throw new ArgumentException($"EASE keeps dense {n} × {n} matrices; catalogues above {MaxItems} items are not supported.", nameof(catalogue));
+            throw new ArgumentException($"EASE keeps dense {n} × {n} matrices; catalogs above {MaxItems} items are not supported.", nameof(catalog));
         var matrix = InteractionMatrix.Build(train.Interactions, index);
         var gram = new double[n * n];
         for (int u = 0; u < matrix.UserCount; u++)
@@ -63,7 +63,7 @@ public sealed class Ease(double lambda = 500) : IRecommender
         var index = _index ?? throw new InvalidOperationException("EASE: call Fit before Score.");
         int n = index.Count;
         if (scores.Length != n)
-            throw new ArgumentException($"Scores span has {scores.Length} slots for a catalogue of {n}.", nameof(scores));
+            throw new ArgumentException($"Scores span has {scores.Length} slots for a catalog of {n}.", nameof(scores));
         scores.Clear();
         var distinct = index.RentDistinct(history, out int count);
         for (int h = 0; h < count; h++)

@@ -4,7 +4,7 @@ using OrleansReco.Core.Data;
 namespace OrleansReco.Core.Evaluation.Baselines;
 
 /// <summary>
-/// Binarised user × item matrix in compressed rows (each user's distinct catalogue items, ascending), built from
+/// Binarised user × item matrix in compressed rows (each user's distinct catalog items, ascending), built from
 /// training events. Every event counts as a positive interaction, whatever its type or value.
 /// </summary>
 internal sealed class InteractionMatrix
@@ -23,7 +23,7 @@ internal sealed class InteractionMatrix
 
     public ReadOnlySpan<int> Row(int user) => Items.AsSpan(RowStart[user], RowStart[user + 1] - RowStart[user]);
 
-    /// <summary>Builds the matrix; events on items outside the catalogue are ignored.</summary>
+    /// <summary>Builds the matrix; events on items outside the catalog are ignored.</summary>
     public static InteractionMatrix Build(IReadOnlyList<Interaction> events, ItemIndex index)
     {
         var byUser = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
@@ -66,18 +66,18 @@ internal sealed class InteractionMatrix
     }
 }
 
-/// <summary>Catalogue item id ↔ index, fixed at fit time.</summary>
+/// <summary>Catalog item id ↔ index, fixed at fit time.</summary>
 internal sealed class ItemIndex
 {
     private readonly Dictionary<string, int> _indexOf;
 
-    public ItemIndex(IReadOnlyList<string> catalogue)
+    public ItemIndex(IReadOnlyList<string> catalog)
     {
-        ArgumentNullException.ThrowIfNull(catalogue);
-        _indexOf = new Dictionary<string, int>(catalogue.Count, StringComparer.Ordinal);
-        for (int i = 0; i < catalogue.Count; i++)
-            if (!_indexOf.TryAdd(catalogue[i], i))
-                throw new ArgumentException($"Catalogue lists item '{catalogue[i]}' twice.", nameof(catalogue));
+        ArgumentNullException.ThrowIfNull(catalog);
+        _indexOf = new Dictionary<string, int>(catalog.Count, StringComparer.Ordinal);
+        for (int i = 0; i < catalog.Count; i++)
+            if (!_indexOf.TryAdd(catalog[i], i))
+                throw new ArgumentException($"Catalog lists item '{catalog[i]}' twice.", nameof(catalog));
     }
 
     public int Count => _indexOf.Count;
@@ -85,7 +85,7 @@ internal sealed class ItemIndex
     public bool TryGet(string itemId, out int index) => _indexOf.TryGetValue(itemId, out index);
 
     /// <summary>
-    /// The distinct catalogue items of <paramref name="history"/>, ascending, in a buffer rented from
+    /// The distinct catalog items of <paramref name="history"/>, ascending, in a buffer rented from
     /// <see cref="ArrayPool{T}.Shared"/> (return it when done); unknown items are skipped. Keeps scoring free of
     /// per-call allocation.
     /// </summary>

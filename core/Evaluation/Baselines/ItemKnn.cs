@@ -20,10 +20,10 @@ public sealed class ItemKnn(int neighbours = 100) : IRecommender
 
     public int Neighbours { get; } = neighbours > 0 ? neighbours : throw new ArgumentOutOfRangeException(nameof(neighbours), neighbours, "Neighbours must be positive.");
 
-    public void Fit(InteractionDataset train, IReadOnlyList<string> catalogue)
+    public void Fit(InteractionDataset train, IReadOnlyList<string> catalog)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var index = new ItemIndex(catalogue);
+        var index = new ItemIndex(catalog);
         var matrix = InteractionMatrix.Build(train.Interactions, index);
         var (itemStart, itemUsers) = matrix.Transpose();
         var counts = matrix.ItemCounts();
@@ -65,7 +65,7 @@ public sealed class ItemKnn(int neighbours = 100) : IRecommender
     {
         var index = _index ?? throw new InvalidOperationException("ItemKNN: call Fit before Score.");
         if (scores.Length != index.Count)
-            throw new ArgumentException($"Scores span has {scores.Length} slots for a catalogue of {index.Count}.", nameof(scores));
+            throw new ArgumentException($"Scores span has {scores.Length} slots for a catalog of {index.Count}.", nameof(scores));
         scores.Clear();
         var distinct = index.RentDistinct(history, out int count);
         for (int h = 0; h < count; h++)

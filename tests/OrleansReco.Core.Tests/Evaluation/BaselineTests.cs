@@ -44,7 +44,7 @@ public sealed class BaselineTests
     {
         // X (users × items): u0 = {0,1}, u1 = {0,1,2}, u2 = {1,2}, u3 = {2,3}.
         var data = Data(E("u0", "a"), E("u0", "b"), E("u1", "a"), E("u1", "b"), E("u1", "c"), E("u2", "b"), E("u2", "c"), E("u3", "c"), E("u3", "d"));
-        string[] catalogue = ["a", "b", "c", "d"];
+        string[] catalog = ["a", "b", "c", "d"];
         int[][] x = [[1, 1, 0, 0], [1, 1, 1, 0], [0, 1, 1, 0], [0, 0, 1, 1]];
         const double lambda = 2;
         int n = 4;
@@ -54,7 +54,7 @@ public sealed class BaselineTests
                 g[i * n + j] = x.Sum(row => row[i] * row[j]) + (i == j ? lambda : 0);
         var p = GaussJordanInverse(g, n);
         var ease = new Ease(lambda);
-        ease.Fit(data, catalogue);
+        ease.Fit(data, catalog);
         // History {a, c} (with a repeat of a, which must not count twice): scores = B[a,:] + B[c,:].
         var scores = new float[n];
         ease.Score("u9", [E("u9", "a"), E("u9", "c"), E("u9", "a")], scores);

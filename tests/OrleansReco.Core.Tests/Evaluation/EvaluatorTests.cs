@@ -10,7 +10,7 @@ public sealed class EvaluatorTests
     private sealed class FixedScores(float[] scores) : IRecommender
     {
         public string Name => "Fixed";
-        public void Fit(InteractionDataset train, IReadOnlyList<string> catalogue) { }
+        public void Fit(InteractionDataset train, IReadOnlyList<string> catalog) { }
         public void Score(string userId, IReadOnlyList<Interaction> history, Span<float> destination) => scores.CopyTo(destination);
     }
 

@@ -78,7 +78,7 @@ public sealed class RankingMetricsTests
     }
 
     [Fact]
-    public void TopK_CatalogueSmallerThanK_ReturnsEligibleCount()
+    public void TopK_CatalogSmallerThanK_ReturnsEligibleCount()
     {
         var top = new int[5];
         Assert.Equal(2, RankingMetrics.TopK([1f, 2f, 3f], [1], top));
@@ -104,7 +104,7 @@ public sealed class RankingMetricsTests
     [Fact]
     public void Accumulator_MatchesHandComputation()
     {
-        var acc = new MetricAccumulator([10], catalogueSize: 20, curveLength: 20);
+        var acc = new MetricAccumulator([10], catalogSize: 20, curveLength: 20);
         acc.Add([2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
         acc.Add([15], [0, 1, 2, 3, 4, 5, 6, 7, 8, 10]);
         acc.Add([], [19]); // no relevant item: ignored

@@ -17,16 +17,16 @@ public sealed class SplitsTests
         Assert.Equal(120, split.Test.Count);
         foreach (var c in split.Test)
         {
-            string target = split.Catalogue[c.Targets.Single()];
+            string target = split.Catalog[c.Targets.Single()];
             long targetTime = eventOf[(c.UserId, target)].Timestamp;
             Assert.All(trainByUser[c.UserId], e => Assert.True(e.Timestamp < targetTime));
             Assert.All(c.History, e => Assert.True(e.Timestamp < targetTime));
             Assert.DoesNotContain(c.Targets[0], c.Seen);
-            Assert.Equal(c.History.Select(e => split.Catalogue.ToList().IndexOf(e.ItemId)).Distinct().Order(), c.Seen);
+            Assert.Equal(c.History.Select(e => split.Catalog.ToList().IndexOf(e.ItemId)).Distinct().Order(), c.Seen);
         }
         foreach (var c in split.Validation)
         {
-            long validationTime = eventOf[(c.UserId, split.Catalogue[c.Targets[0]])].Timestamp;
+            long validationTime = eventOf[(c.UserId, split.Catalog[c.Targets[0]])].Timestamp;
             Assert.All(trainByUser[c.UserId], e => Assert.True(e.Timestamp < validationTime));
         }
         // The test history is the validation history plus the validation event.
@@ -38,8 +38,8 @@ public sealed class SplitsTests
     public void LeaveLastOut_EqualTimestamps_KeepInputOrder()
     {
         var split = Splits.LeaveLastOut(new InteractionDataset([E("u", "a", 5), E("u", "b", 5), E("u", "c", 5), E("u", "d", 5)], null, null));
-        Assert.Equal("d", split.Catalogue[split.Test[0].Targets[0]]);
-        Assert.Equal("c", split.Catalogue[split.Validation[0].Targets[0]]);
+        Assert.Equal("d", split.Catalog[split.Test[0].Targets[0]]);
+        Assert.Equal("c", split.Catalog[split.Validation[0].Targets[0]]);
         Assert.Equal(["a", "b"], split.Train.Interactions.Select(e => e.ItemId));
     }
 
@@ -58,8 +58,8 @@ public sealed class SplitsTests
         // Distinct first events: a(1) b(2) c(3) d(5); b at 4 and c at 6 are repeats after the validation event.
         var events = new[] { E("u", "a", 1), E("u", "b", 2), E("u", "c", 3), E("u", "b", 4), E("u", "d", 5), E("u", "c", 6) };
         var split = Splits.LeaveLastOut(new InteractionDataset(events, null, null));
-        Assert.Equal("d", split.Catalogue[split.Test[0].Targets[0]]);
-        Assert.Equal("c", split.Catalogue[split.Validation[0].Targets[0]]);
+        Assert.Equal("d", split.Catalog[split.Test[0].Targets[0]]);
+        Assert.Equal("c", split.Catalog[split.Validation[0].Targets[0]]);
         Assert.Equal(["a", "b"], split.Train.Interactions.Select(e => e.ItemId));
         Assert.Equal(2, split.Stats.DroppedEvents);
     }
@@ -77,7 +77,7 @@ public sealed class SplitsTests
         Assert.All(split.Test, c => Assert.All(c.Targets, t => Assert.DoesNotContain(t, c.Seen)));
         foreach (var c in split.Test)
         {
-            var targets = c.Targets.Select(t => split.Catalogue[t]).ToHashSet();
+            var targets = c.Targets.Select(t => split.Catalog[t]).ToHashSet();
             long firstTarget = events.Where(x => x.UserId == c.UserId && targets.Contains(x.ItemId)).Min(x => x.Timestamp);
             Assert.All(c.History, e => Assert.True(e.Timestamp < firstTarget));
         }
@@ -104,7 +104,7 @@ public sealed class SplitsTests
         // The last ten arrivals are the test period: every test target is one of their items.
         var late = events.Skip(90).Select(e => e.ItemId).ToHashSet();
         Assert.NotEmpty(split.Test);
-        Assert.All(split.Test, c => Assert.All(c.Targets, t => Assert.Contains(split.Catalogue[t], late)));
+        Assert.All(split.Test, c => Assert.All(c.Targets, t => Assert.Contains(split.Catalog[t], late)));
     }
 
     [Fact]

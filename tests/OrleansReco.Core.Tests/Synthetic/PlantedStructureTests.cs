@@ -29,7 +29,7 @@ public sealed class PlantedStructureTests
     {
         var split = Split.Value;
         var knn = new ItemKnn();
-        knn.Fit(split.Train, split.Catalogue);
+        knn.Fit(split.Train, split.Catalog);
         var longHistories = split.Test.Where(c => c.History.Count >= 20).ToList();
         Assert.True(longHistories.Count > 300, $"only {longHistories.Count} users with 20+ events");
         double recent = RecallWith(knn, split, longHistories, h => h.Skip(h.Count - 5).ToList());
@@ -126,7 +126,7 @@ public sealed class PlantedStructureTests
     [Fact]
     public void Generate_TruthVectors_ExplainChoicesBetterThanChance()
     {
-        // A user's items score higher under their planted taste than the catalogue average.
+        // A user's items score higher under their planted taste than the catalog average.
         var data = SyntheticData.Small;
         var truth = SyntheticData.SmallTruth;
         int dim = truth.Dimension;
@@ -150,7 +150,7 @@ public sealed class PlantedStructureTests
     {
         // Seen items stay those of the full history, so both variants rank the same candidates.
         var trimmed = cases.Select(c => c with { History = keep(c.History) }).ToList();
-        return Evaluator.ScoreCases(fitted, trimmed, split.Catalogue.Count, AtTen).Metrics.At(10)!.Recall;
+        return Evaluator.ScoreCases(fitted, trimmed, split.Catalog.Count, AtTen).Metrics.At(10)!.Recall;
     }
 
     /// <summary>Mean Jaccard of distinct item sets over 3,000 random user pairs and over 3,000 pairs passing <paramref name="related"/>.</summary>

@@ -37,7 +37,7 @@ public sealed class SyntheticGeneratorTests
     }
 
     [Fact]
-    public void Generate_MoreEvents_KeepsCatalogueAndUsers()
+    public void Generate_MoreEvents_KeepsCatalogAndUsers()
     {
         var a = SyntheticGenerator.Generate(Tiny);
         var b = SyntheticGenerator.Generate(Tiny with { Events = 8_000 });

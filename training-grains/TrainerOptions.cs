@@ -34,7 +34,7 @@ public sealed class TrainerOptions
     /// <summary>Start from the current model's weights (new users and items get fresh rows). Default true.</summary>
     public bool WarmStart { get; set; } = true;
 
-    /// <summary>The catalogue whose items the trainer reads. Default <c>default</c>.</summary>
+    /// <summary>The catalog whose items the trainer reads. Default <c>default</c>.</summary>
     public string Catalog { get; set; } = "default";
 
     /// <summary>

@@ -5,25 +5,25 @@ using OrleansReco.Core.Evaluation;
 namespace OrleansReco.Core.Model;
 
 /// <summary>
-/// Exact ranking of a whole catalogue for offline work (batch export, scoring): every item embedded once with
+/// Exact ranking of a whole catalog for offline work (batch export, scoring): every item embedded once with
 /// the bundle's item tower into one flat matrix, then per user a dot product with every item and a partial top-K
 /// that skips seen items. With a group field, items are ordered by that field's value so that each value's items
 /// are one contiguous range, and top-N per value is a top-N over that range.
 /// Safe for concurrent callers: per-user state lives in the caller's <see cref="Scratch"/>.
 /// </summary>
-public sealed class CatalogueRanker
+public sealed class CatalogRanker
 {
     private readonly TwoTowerModel _model;
     private readonly float[] _vectors;
     private readonly Dictionary<string, int> _index;
     private readonly (string Value, int Start, int End)[] _groups;
 
-    /// <param name="model">The model whose item tower embeds the catalogue.</param>
-    /// <param name="itemIds">The catalogue.</param>
+    /// <param name="model">The model whose item tower embeds the catalog.</param>
+    /// <param name="itemIds">The catalog.</param>
     /// <param name="items">Item features (may be null or miss some items: those are embedded from their id).</param>
     /// <param name="groupField">Item column for top-N per value (e.g. <c>product_type</c>), or null.</param>
     /// <param name="progress">Called with the number of items embedded so far.</param>
-    public CatalogueRanker(TwoTowerModel model, IReadOnlyList<string> itemIds, FeatureTable? items, string? groupField = null, Action<int>? progress = null)
+    public CatalogRanker(TwoTowerModel model, IReadOnlyList<string> itemIds, FeatureTable? items, string? groupField = null, Action<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(itemIds);
@@ -72,27 +72,27 @@ public sealed class CatalogueRanker
         _groups = groups.ToArray();
     }
 
-    /// <summary>Catalogue in ranking order (grouped by the group field's value when one was given).</summary>
+    /// <summary>Catalog in ranking order (grouped by the group field's value when one was given).</summary>
     public IReadOnlyList<string> ItemIds { get; }
 
-    /// <summary>Catalogue index of an item id, or -1.</summary>
+    /// <summary>Catalog index of an item id, or -1.</summary>
     public int IndexOf(string itemId) => _index.TryGetValue(itemId, out int i) ? i : -1;
 
     /// <summary>Every item embedding, row after row in <see cref="ItemIds"/> order.</summary>
     public ReadOnlySpan<float> Vectors => _vectors;
 
-    /// <summary>The item embedding at catalogue index <paramref name="index"/>.</summary>
+    /// <summary>The item embedding at catalog index <paramref name="index"/>.</summary>
     public ReadOnlySpan<float> Vector(int index) => _vectors.AsSpan(index * _model.Dimension, _model.Dimension);
 
     /// <summary>
-    /// Scores every catalogue item (in <see cref="ItemIds"/> order) against a user embedding.
+    /// Scores every catalog item (in <see cref="ItemIds"/> order) against a user embedding.
     /// Scalar equivalent: <c>scores[i] = sum_j item_i[j] * user[j]</c>.
     /// </summary>
     public void Score(ReadOnlySpan<float> user, Span<float> scores)
     {
         int d = _model.Dimension;
         if (user.Length != d) throw new ArgumentException($"The user vector has length {user.Length}; the model's dimension is {d}.", nameof(user));
-        if (scores.Length != ItemIds.Count) throw new ArgumentException($"Scores has length {scores.Length}; the catalogue has {ItemIds.Count} items.", nameof(scores));
+        if (scores.Length != ItemIds.Count) throw new ArgumentException($"Scores has length {scores.Length}; the catalog has {ItemIds.Count} items.", nameof(scores));
         for (int i = 0; i < scores.Length; i++)
             scores[i] = TensorPrimitives.Dot(_vectors.AsSpan(i * d, d), user);
     }
@@ -109,7 +109,7 @@ public sealed class CatalogueRanker
     public Scratch NewScratch() => new(ItemIds.Count, _model.Dimension);
 
     /// <summary>
-    /// Ranks the catalogue for a user: top <paramref name="k"/> overall, or top <paramref name="k"/> per group value
+    /// Ranks the catalog for a user: top <paramref name="k"/> overall, or top <paramref name="k"/> per group value
     /// when the ranker was built with a group field. Items in <paramref name="history"/> are skipped unless
     /// <paramref name="includeSeen"/>. Results go to <paramref name="output"/> as (group value or null, item index, score),
     /// best first within each group.

@@ -6,8 +6,8 @@ using OrleansReco.Training.TwoTower;
 
 namespace OrleansReco.Trainer;
 
-/// <summary>What a run trains on: archived events (any order), the item and user feature tables, and every catalogue item id.</summary>
-public sealed record TrainingInputs(IReadOnlyList<Interaction> Events, FeatureTable? Items, FeatureTable? Users, IReadOnlyList<string> Catalogue);
+/// <summary>What a run trains on: archived events (any order), the item and user feature tables, and every catalog item id.</summary>
+public sealed record TrainingInputs(IReadOnlyList<Interaction> Events, FeatureTable? Items, FeatureTable? Users, IReadOnlyList<string> Catalog);
 
 /// <summary>The end of a run: the decision and why, the candidate bundle (when one was trained) and the run's figures.</summary>
 public sealed record TrainingOutcome(TrainingRunState State, string Reason, ModelBundle? Candidate, Dictionary<string, double> Metrics, string? Device);
@@ -38,7 +38,7 @@ public static class TrainingPipeline
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["events"] = inputs.Events.Count,
-            ["catalogueItems"] = inputs.Catalogue.Count,
+            ["catalogueItems"] = inputs.Catalog.Count,
             ["profiles"] = inputs.Users?.Count ?? 0,
         };
         if (inputs.Events.Count < options.MinEvents)
@@ -55,7 +55,7 @@ public static class TrainingPipeline
                 null, metrics, null);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var catalogue = split.Catalogue.Concat(inputs.Catalogue).Distinct(StringComparer.Ordinal).ToList();
+        var catalog = split.Catalog.Concat(inputs.Catalog).Distinct(StringComparer.Ordinal).ToList();
         var model = options.Model with
         {
             Epochs = overrides?.Epochs ?? options.Model.Epochs,
@@ -64,12 +64,12 @@ public static class TrainingPipeline
         };
         var train = split.Train;
         bool shuffle = overrides?.ShuffleLabels == true;
-        if (shuffle) train = train with { Interactions = RandomLabels(train.Interactions, catalogue, model.Seed) };
+        if (shuffle) train = train with { Interactions = RandomLabels(train.Interactions, catalog, model.Seed) };
         bool warm = current is not null && !shuffle && (overrides?.WarmStart ?? options.WarmStart);
 
         ModelBundle candidate;
         string device;
-        using (var trainer = new TwoTowerTrainer(train, model, catalogue, log, warm ? current : null))
+        using (var trainer = new TwoTowerTrainer(train, model, catalog, log, warm ? current : null))
         {
             var history = trainer.Train(cancellationToken: cancellationToken);
             int epochs = history.Epochs.Count;
@@ -96,20 +96,20 @@ public static class TrainingPipeline
             : new(TrainingRunState.Rejected, comparison + ": the new model regressed; the current model stays.", candidate, metrics, device);
     }
 
-    /// <summary>Recall@<paramref name="k"/> of a bundle on the split's held-out cases, ranking the whole catalogue.</summary>
+    /// <summary>Recall@<paramref name="k"/> of a bundle on the split's held-out cases, ranking the whole catalog.</summary>
     public static double HoldoutRecall(ModelBundle bundle, EvaluationSplit split, InteractionDataset data, int k)
     {
-        var recommender = new BundleRecommender(new TwoTowerModel(bundle), split.Catalogue, data.Items, data.Users);
-        var (summary, _) = Evaluator.ScoreCases(recommender, split.Test, split.Catalogue.Count, new EvaluationOptions { Ks = [k], CurveLength = k, Threads = Training.Torch.TorchThreads.Current?.IntraOp });
+        var recommender = new BundleRecommender(new TwoTowerModel(bundle), split.Catalog, data.Items, data.Users);
+        var (summary, _) = Evaluator.ScoreCases(recommender, split.Test, split.Catalog.Count, new EvaluationOptions { Ks = [k], CurveLength = k, Threads = Training.Torch.TorchThreads.Current?.IntraOp });
         return summary.At(k)?.Recall ?? 0;
     }
 
-    /// <summary>The events with each item replaced by one drawn uniformly from the catalogue (a model trained on them learns nothing).</summary>
-    private static List<Interaction> RandomLabels(IReadOnlyList<Interaction> events, IReadOnlyList<string> catalogue, long seed)
+    /// <summary>The events with each item replaced by one drawn uniformly from the catalog (a model trained on them learns nothing).</summary>
+    private static List<Interaction> RandomLabels(IReadOnlyList<Interaction> events, IReadOnlyList<string> catalog, long seed)
     {
         var random = new Random(unchecked((int)seed) ^ 0x5eed);
         var shuffled = new List<Interaction>(events.Count);
-        foreach (var e in events) shuffled.Add(e with { ItemId = catalogue[random.Next(catalogue.Count)] });
+        foreach (var e in events) shuffled.Add(e with { ItemId = catalog[random.Next(catalog.Count)] });
         return shuffled;
     }
 }

@@ -4,12 +4,12 @@ using OrleansReco.Training.TwoTower;
 
 namespace OrleansReco.Training.Tests;
 
-/// <summary>Exact catalogue ranking for batch export: seen items, top-N per field value, agreement with scoring.</summary>
-public sealed class CatalogueRankerTests : IClassFixture<CatalogueRankerTests.Trained>
+/// <summary>Exact catalog ranking for batch export: seen items, top-N per field value, agreement with scoring.</summary>
+public sealed class CatalogRankerTests : IClassFixture<CatalogRankerTests.Trained>
 {
     private readonly Trained _trained;
 
-    public CatalogueRankerTests(Trained trained) => _trained = trained;
+    public CatalogRankerTests(Trained trained) => _trained = trained;
 
     public sealed class Trained
     {
@@ -36,7 +36,7 @@ public sealed class CatalogueRankerTests : IClassFixture<CatalogueRankerTests.Tr
     public void Rank_ExcludesSeenItems_AndMatchesBruteForceOrder()
     {
         var data = _trained.Data;
-        var ranker = new CatalogueRanker(_trained.Model, data.Items!.Keys, data.Items);
+        var ranker = new CatalogRanker(_trained.Model, data.Items!.Keys, data.Items);
         var history = HistoryOf("u3");
         var rows = new List<(string? Group, int Item, float Score)>();
         ranker.Rank(null, default, history, 10, includeSeen: false, ranker.NewScratch(), rows);
@@ -58,7 +58,7 @@ public sealed class CatalogueRankerTests : IClassFixture<CatalogueRankerTests.Tr
     public void Rank_IncludeSeen_CanReturnHistoryItems()
     {
         var data = _trained.Data;
-        var ranker = new CatalogueRanker(_trained.Model, data.Items!.Keys, data.Items);
+        var ranker = new CatalogRanker(_trained.Model, data.Items!.Keys, data.Items);
         var history = HistoryOf("u3");
         var rows = new List<(string? Group, int Item, float Score)>();
         ranker.Rank(null, default, history, ranker.ItemIds.Count, includeSeen: true, ranker.NewScratch(), rows);
@@ -69,7 +69,7 @@ public sealed class CatalogueRankerTests : IClassFixture<CatalogueRankerTests.Tr
     public void Rank_PerField_GivesTopNForEveryValue()
     {
         var data = _trained.Data;
-        var ranker = new CatalogueRanker(_trained.Model, data.Items!.Keys, data.Items, groupField: "category");
+        var ranker = new CatalogRanker(_trained.Model, data.Items!.Keys, data.Items, groupField: "category");
         var rows = new List<(string? Group, int Item, float Score)>();
         ranker.Rank(null, default, HistoryOf("u5"), 3, includeSeen: false, ranker.NewScratch(), rows);
 
@@ -87,7 +87,7 @@ public sealed class CatalogueRankerTests : IClassFixture<CatalogueRankerTests.Tr
     public void Constructor_ThrowsNamingColumns_ForUnknownGroupField()
     {
         var data = _trained.Data;
-        var e = Assert.Throws<ArgumentException>(() => new CatalogueRanker(_trained.Model, data.Items!.Keys, data.Items, groupField: "product_type"));
+        var e = Assert.Throws<ArgumentException>(() => new CatalogRanker(_trained.Model, data.Items!.Keys, data.Items, groupField: "product_type"));
         Assert.Contains("product_type", e.Message);
         Assert.Contains("category", e.Message);
     }

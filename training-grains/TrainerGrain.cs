@@ -14,7 +14,7 @@ using OrleansReco.Training.Torch;
 namespace OrleansReco.Trainer;
 
 /// <summary>
-/// The trainer (key <see cref="Trainers.Key"/>), on training silos only. A run: read the archive and catalogues, train
+/// The trainer (key <see cref="Trainers.Key"/>), on training silos only. A run: read the archive and catalogs, train
 /// on a thread of its own within the silo's thread budget and below serving's priority (<see cref="TorchThreadBudget"/>;
 /// warm start from the current model), gate on the newest events, then upload the bundle in chunks and publish it
 /// through the registry, which makes it current in one recorded step. A run that dies at any

@@ -4,14 +4,14 @@ using System.Text;
 namespace OrleansReco.Core.Data.Synthetic;
 
 /// <summary>
-/// The generated item catalogue. Each item gets a category (weighted), a brand (usually one specialising in that
+/// The generated item catalog. Each item gets a category (weighted), a brand (usually one specialising in that
 /// category), a market (usually the brand's home market), a product type (usually one its category prefers), a
 /// price, a performance score, tags, and a title and description whose words come from its category's word list
 /// (in Arabic for a share of items from Arabic-speaking markets). Its planted vector is a normalised sum of its
 /// category's, product type's, brand's and market's vectors plus item-specific noise, so that the features alone
 /// place a new item close to similar ones.
 /// </summary>
-internal sealed class SyntheticCatalogue
+internal sealed class SyntheticCatalog
 {
     /// <summary>Weights of category, product type, brand, market and noise in an item's vector.</summary>
     private const float CategoryWeight = 1.0f, TypeWeight = 0.45f, BrandWeight = 0.4f, MarketWeight = 0.35f, NoiseWeight = 0.55f;
@@ -39,14 +39,14 @@ internal sealed class SyntheticCatalogue
     public required float[] TypeVectors { get; init; }
     public required float[] MarketVectors { get; init; }
 
-    public static SyntheticCatalogue Create(SyntheticOptions options)
+    public static SyntheticCatalog Create(SyntheticOptions options)
     {
         int n = options.Items, dim = options.LatentDimension;
         var categories = SyntheticVocabulary.Categories;
         var markets = SyntheticVocabulary.Markets;
         var types = options.ProductTypes;
 
-        var basis = SyntheticRandom.For(options.Seed, Streams.CatalogueBasis);
+        var basis = SyntheticRandom.For(options.Seed, Streams.CatalogBasis);
         var categoryVectors = LatentVectors.RandomUnits(ref basis, categories.Length, dim);
         var typeVectors = LatentVectors.RandomUnits(ref basis, types.Count, dim);
         var marketVectors = LatentVectors.RandomUnits(ref basis, markets.Length, dim);
@@ -138,7 +138,7 @@ internal sealed class SyntheticCatalogue
             ];
         }
         var table = new FeatureTable("item_id", Columns, ids, rows);
-        return new SyntheticCatalogue
+        return new SyntheticCatalog
         {
             Count = n, Dimension = dim, Vectors = vectors, Popularity = popularity, LogPopularity = logPopularity,
             Category = category, Market = market, Price = price, Performance = performance, Ids = ids, Table = table,
@@ -237,8 +237,8 @@ internal sealed class SyntheticCatalogue
     }
 }
 
-/// <summary>Purposes of the independent random streams; changing the events never changes the catalogue or the users.</summary>
+/// <summary>Purposes of the independent random streams; changing the events never changes the catalog or the users.</summary>
 internal static class Streams
 {
-    public const ulong CatalogueBasis = 1, Item = 2, Tastes = 3, User = 4, Activity = 5, Events = 6;
+    public const ulong CatalogBasis = 1, Item = 2, Tastes = 3, User = 4, Activity = 5, Events = 6;
 }

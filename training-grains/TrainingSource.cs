@@ -5,7 +5,7 @@ using OrleansReco.Grains.Events;
 
 namespace OrleansReco.Trainer;
 
-/// <summary>Reads what a run trains on from the cluster: the archived events, every item of the catalogue's shards, and the users' profiles.</summary>
+/// <summary>Reads what a run trains on from the cluster: the archived events, every item of the catalog's shards, and the users' profiles.</summary>
 public static class TrainingSource
 {
     private const int PageSize = 5_000;

@@ -1,0 +1,69 @@
+using OrleansReco.Core.Data;
+using OrleansReco.Core.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OrleansReco.Training.TwoTower;
+
+public sealed partial class TwoTowerTrainer
+{
+    /// <summary>TorchSharp's item embeddings for raw (id, features in spec order) pairs: the reference for parity tests.</summary>
+    internal float[][] TorchEmbedItems(IReadOnlyList<(string Id, IReadOnlyList<string?>? Features)> items)
+    {
+        _net.eval();
+        using var guard = no_grad();
+        using var scope = NewDisposeScope();
+        var arrays = TowerArrays.Encode(_schema.Item, items.Count, r => items[r].Features, []);
+        using var features = new FeatureTensors(arrays, _device);
+        var buckets = items.Select(i => (long)FeatureHashing.Bucket(i.Id, _schema.IdHashSeed, _schema.IdBuckets)).ToArray();
+        var result = _net.EmbedItems(tensor(buckets, device: _device), arange(items.Count, dtype: ScalarType.Int64, device: _device), features);
+        return Rows(result);
+    }
+
+    /// <summary>TorchSharp's user embeddings for raw (profile in spec order, history oldest first, now) triples.</summary>
+    internal float[][] TorchEmbedUsers(IReadOnlyList<(IReadOnlyList<string?>? Profile, HistoryEvent[] History, long Now)> users)
+    {
+        _net.eval();
+        using var guard = no_grad();
+        using var scope = NewDisposeScope();
+        int n = _options.HistoryLength;
+        var arrays = TowerArrays.Encode(_schema.User, users.Count, r => users[r].Profile, []);
+        using var profiles = new FeatureTensors(arrays, _device);
+        var buckets = new long[users.Count * n];
+        var weights = new float[users.Count * n];
+        var tokens = new long[users.Count * n];
+        for (int r = 0; r < users.Count; r++)
+        {
+            if (_schema.Attention is { } attention)
+            {
+                var picked = new int[n];
+                int count = UserAttention.Window(_schema.History, users[r].History, picked);
+                for (int k = 0; k < count; k++)
+                {
+                    var e = users[r].History[picked[k]];
+                    int column = r * n + n - count + k;
+                    buckets[column] = FeatureHashing.Bucket(e.ItemId, _schema.IdHashSeed, _schema.IdBuckets);
+                    tokens[column] = attention.TypeToken(e.EventType, e.Value);
+                    weights[column] = 1f;
+                }
+                continue;
+            }
+            var history = users[r].History.TakeLast(n).ToArray();
+            var types = history.Select(e => _schema.History.TypeWeight(e.EventType, e.Value)).ToArray();
+            var times = history.Select(e => Math.Min(e.Timestamp, users[r].Now)).ToArray();
+            _schema.History.Normalised(types, times, weights.AsSpan(r * n, history.Length));
+            for (int k = 0; k < history.Length; k++)
+                buckets[r * n + k] = FeatureHashing.Bucket(history[k].ItemId, _schema.IdHashSeed, _schema.IdBuckets);
+        }
+        var result = _net.EmbedUsers(tensor(buckets, [users.Count, n], device: _device), tensor(weights, [users.Count, n], device: _device),
+            _schema.Attention is null ? null : tensor(tokens, [users.Count, n], device: _device), arange(users.Count, dtype: ScalarType.Int64, device: _device), profiles);
+        return Rows(result);
+    }
+
+    private static float[][] Rows(Tensor t)
+    {
+        var flat = t.cpu().data<float>().ToArray();
+        int d = (int)t.shape[1];
+        return Enumerable.Range(0, (int)t.shape[0]).Select(r => flat.AsSpan(r * d, d).ToArray()).ToArray();
+    }
+}
