@@ -36,7 +36,14 @@ public sealed record ClusterOptions
     /// </summary>
     public bool RedisUsers { get; init; }
 
-    /// <summary>Extra environment for every silo (e.g. trainer settings).</summary>
+    /// <summary>
+    /// <c>Reco:Trainer:Interval</c> of the silos: the time between scheduled training runs. Zero (the default here): no
+    /// schedule, a run starts only when asked, so that a test or a fault scenario decides when; null: not set, so the
+    /// silos follow their configuration (<c>Reco__Trainer__Interval</c> in the environment, else the trainer's default, 1 h).
+    /// </summary>
+    public TimeSpan? TrainInterval { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Extra environment for every silo (e.g. trainer settings); applied last.</summary>
     public IReadOnlyDictionary<string, string> SiloEnvironment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Keeps the work folder (logs, Redis data, bundle) after dispose; otherwise it is deleted.</summary>

@@ -186,7 +186,7 @@ public sealed class RecoCluster : IAsyncDisposable
         if (ModelPath is not null) env["Reco__Model__Path"] = ModelPath;
         env["Reco__Users__HistoryLength"] = _options.HistoryLength.ToString(CultureInfo.InvariantCulture);
         env["Reco__Users__EventIdWindow"] = Math.Max(1000, _options.HistoryLength).ToString(CultureInfo.InvariantCulture);
-        env["Reco__Trainer__Interval"] = "00:00:00";
+        if (_options.TrainInterval is { } every) env["Reco__Trainer__Interval"] = every.ToString("c", CultureInfo.InvariantCulture);
         if (Redis.Users is { } users)
         {
             env["Reco__Cluster__RedisUser"] = RedisUsers.SiloUser;
