@@ -296,6 +296,7 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             if (consumer.Name == _consumer || consumer.PendingMessageCount > 0) continue;
             if (consumer.IdleTimeInMilliseconds < (long)_options.ForgetIdleConsumersAfter.TotalMilliseconds) continue;
             await db.StreamDeleteConsumerAsync(_key, _group, consumer.Name);
+            _metrics.StreamConsumerRemoved(_key.ToString());
             LogForgotConsumer(consumer.Name, _group.ToString());
         }
     }
