@@ -60,17 +60,7 @@ public sealed partial class ReliabilityRunner
         })
         {
             ChangesModel = true,
-            Cluster = new ClusterOptions
-            {
-                SiloEnvironment = new Dictionary<string, string>
-                {
-                    ["Reco__Trainer__MinEvents"] = "200",
-                    ["Reco__Trainer__MinEvaluationUsers"] = "5",
-                    ["Reco__Trainer__Model__Epochs"] = "2",
-                    ["Reco__Trainer__Tolerance"] = "1",
-                    ["Reco__Trainer__DrillPublishDelay"] = "00:00:04",
-                },
-            },
+            Cluster = new ClusterOptions { SiloEnvironment = QuickTraining(("Reco__Trainer__DrillPublishDelay", "00:00:04")) },
         },
         new("redis-kill9-everysec", "kill -9 redis-server under load with appendfsync everysec, start it again on the same port and AOF folder",
             f => RedisOutageAsync(f, kill: true, faultAt, restartAfter))
@@ -157,16 +147,8 @@ public sealed partial class ReliabilityRunner
             Load = l => l with { Duration = TimeSpan.FromSeconds(Math.Max(l.Duration.TotalSeconds, faultAt + 25)) },
             Cluster = new ClusterOptions
             {
-                SiloEnvironment = new Dictionary<string, string>
-                {
-                    ["Reco__Trainer__MinEvents"] = "200",
-                    ["Reco__Trainer__MinEvaluationUsers"] = "5",
-                    ["Reco__Trainer__Model__Epochs"] = "2",
-                    ["Reco__Trainer__Tolerance"] = "1",
-                    ["Reco__Model__PublishNotifyDelay"] = "00:00:05",
-                    // Silos that missed the notification catch up at their next check-in.
-                    ["Reco__Model__SyncInterval"] = "00:00:02",
-                },
+                // Silos that missed the notification catch up at their next check-in (SyncInterval).
+                SiloEnvironment = QuickTraining(("Reco__Model__PublishNotifyDelay", "00:00:05"), ("Reco__Model__SyncInterval", "00:00:02")),
             },
         },
         new("gateway-kill9-mid-batch", "kill -9 the gateway while an event batch is in flight, start it again on the same port; the load sends the same event ids again", async f =>
@@ -196,6 +178,23 @@ public sealed partial class ReliabilityRunner
             f.Log($"{leaving.Name} left with exit code {code}");
         }),
     ];
+
+    /// <summary>
+    /// Silo settings of the scenarios that train during the load: a run on the few events the load has sent (200),
+    /// two epochs, and a gate that publishes whatever it trains (tolerance 1); then <paramref name="more"/>.
+    /// </summary>
+    private static Dictionary<string, string> QuickTraining(params (string Key, string Value)[] more)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Reco__Trainer__MinEvents"] = "200",
+            ["Reco__Trainer__MinEvaluationUsers"] = "5",
+            ["Reco__Trainer__Model__Epochs"] = "2",
+            ["Reco__Trainer__Tolerance"] = "1",
+        };
+        foreach (var (key, value) in more) environment[key] = value;
+        return environment;
+    }
 
     /// <summary>SIGTERM (or kill -9) of redis-server, then a new one on the same port and AOF folder.</summary>
     private static async Task RedisOutageAsync(FaultContext f, bool kill, double faultAt, double restartAfter)
