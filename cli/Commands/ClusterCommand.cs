@@ -12,6 +12,9 @@ namespace OrleansReco.Cli.Commands;
 /// </summary>
 internal static class ClusterCommand
 {
+    /// <summary>The longest <c>--train-every</c>: Orleans reminders take periods below 49 days.</summary>
+    private static readonly TimeSpan MaxInterval = TimeSpan.FromDays(45);
+
     /// <summary>How long each process gets to stop after SIGTERM before it is killed.</summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
 
@@ -111,20 +114,16 @@ internal static class ClusterCommand
     internal static TimeSpan ParseInterval(string text)
     {
         string t = text.Trim();
+        if (t.Length == 0) throw new ArgumentException("--train-every is empty; write e.g. 30m, 2h, 00:45:00, or 0 for no schedule.");
         TimeSpan? value = t == "0" ? TimeSpan.Zero : null;
-        if (value is null && t.Length > 1 && double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && double.IsFinite(n) && n >= 0)
-            value = char.ToLowerInvariant(t[^1]) switch
-            {
-                's' => TimeSpan.FromSeconds(n),
-                'm' => TimeSpan.FromMinutes(n),
-                'h' => TimeSpan.FromHours(n),
-                'd' => TimeSpan.FromDays(n),
-                _ => null,
-            };
+        double seconds = char.ToLowerInvariant(t[^1]) switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, _ => 0 };
+        if (value is null && seconds > 0 && t.Length > 1 && double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double n)
+            && double.IsFinite(n) && n >= 0 && n * seconds < 1e12)
+            value = TimeSpan.FromSeconds(n * seconds);
         if (value is null && t.Contains(':') && TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out var span)) value = span;
         if (value is not { } v) throw new ArgumentException($"--train-every '{text}' is not a duration; write e.g. 30m, 2h, 00:45:00, or 0 for no schedule.");
-        if (v < TimeSpan.Zero || (v > TimeSpan.Zero && v < TimeSpan.FromSeconds(1)))
-            throw new ArgumentException($"--train-every {text} is {v}; use 0 (no schedule) or at least 1 s.");
+        if (v < TimeSpan.Zero || (v > TimeSpan.Zero && v < TimeSpan.FromSeconds(1)) || v > MaxInterval)
+            throw new ArgumentException($"--train-every {text} is {v}; use 0 (no schedule) or at least 1 s and at most {MaxInterval.TotalDays:0} days.");
         return v;
     }
 
