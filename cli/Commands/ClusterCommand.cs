@@ -111,7 +111,7 @@ internal static class ClusterCommand
     /// A <c>--train-every</c> value: a number with unit <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c>, a .NET time span
     /// (<c>hh:mm:ss</c>, <c>d.hh:mm:ss</c>), or <c>0</c> (no schedule); from 1 s on, as <c>Reco:Trainer:Interval</c> allows.
     /// </summary>
-    internal static TimeSpan ParseInterval(string text)
+    private static TimeSpan ParseInterval(string text)
     {
         string t = text.Trim();
         if (t.Length == 0) throw new ArgumentException("--train-every is empty; write e.g. 30m, 2h, 00:45:00, or 0 for no schedule.");
