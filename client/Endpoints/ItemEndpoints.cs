@@ -45,8 +45,8 @@ public static class ItemEndpoints
     {
         _ = (limit, offset);
         var errors = new List<FieldError>();
-        int take = QueryString.Integer(request.Query, "limit", errors, 1, MaxListLimit) ?? DefaultListLimit;
-        int skip = QueryString.Integer(request.Query, "offset", errors, 0, MaxListOffset) ?? 0;
+        int take = QueryValues.Integer(request.Query, "limit", errors, 1, MaxListLimit) ?? DefaultListLimit;
+        int skip = QueryValues.Integer(request.Query, "offset", errors, 0, MaxListOffset) ?? 0;
         if (category is { Length: > InputLimits.MaxListValueLength })
             errors.Add(new FieldError("category", $"category has more than {InputLimits.MaxListValueLength} characters."));
         if (errors.Count > 0) return Problems.Validation(errors);

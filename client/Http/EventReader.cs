@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansReco.GrainInterfaces;
 using OrleansReco.GrainInterfaces.Events;
 
 namespace OrleansReco.Gateway.Http;

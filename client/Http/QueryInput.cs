@@ -45,12 +45,12 @@ public sealed record QueryInput(
 
     /// <summary>Reads the options from a query string; bad numbers and booleans are recorded in <paramref name="errors"/>.</summary>
     public static QueryInput FromQuery(IQueryCollection query, List<FieldError> errors) => new(
-        QueryString.Integer(query, "k", errors),
-        QueryString.Boolean(query, "exclude_seen", errors),
-        QueryString.List(query, "categories"),
-        QueryString.List(query, "exclude_categories"),
+        QueryValues.Integer(query, "k", errors),
+        QueryValues.Boolean(query, "exclude_seen", errors),
+        QueryValues.List(query, "categories"),
+        QueryValues.List(query, "exclude_categories"),
         query.TryGetValue("per_field", out var perField) ? perField.ToString() : null,
-        QueryString.Integer(query, "n_per", errors),
+        QueryValues.Integer(query, "n_per", errors),
         ReadContext(query, errors));
 
     /// <summary>The <c>context.NAME=value</c> keys of a query string, within the limits of a feature map.</summary>

@@ -41,9 +41,9 @@ public sealed partial class ClusterUpProcessTests : IDisposable
         Assert.DoesNotContain("up-item-1", ids); // the purchased item is seen, so excluded
         Assert.Equal("up-v1", answer.RootElement.GetProperty("model_version").GetString());
         // The training silo runs on the schedule asked for, not the harness's "admin calls only".
-        using var model = JsonDocument.Parse(await http.GetStringAsync("/v1/model"));
-        var trainer = model.RootElement.GetProperty("trainer");
-        Assert.True(trainer.ValueKind == JsonValueKind.Object, $"no trainer status: {model.RootElement}");
+        using var modelStatus = JsonDocument.Parse(await http.GetStringAsync("/v1/model"));
+        var trainer = modelStatus.RootElement.GetProperty("trainer");
+        Assert.True(trainer.ValueKind == JsonValueKind.Object, $"no trainer status: {modelStatus.RootElement}");
         Assert.Equal("00:10:00", trainer.GetProperty("interval").GetString());
 
         int exitCode = await process.TerminateAsync(TimeSpan.FromSeconds(120));

@@ -7,7 +7,7 @@ namespace OrleansReco.Gateway.Http;
 /// Typed values of a query string. A bad value is an error naming its key (never a silent default), so that one 400
 /// answer lists every bad key.
 /// </summary>
-public static class QueryString
+public static class QueryValues
 {
     /// <summary>An integer in [<paramref name="min"/>, <paramref name="max"/>]; null when the key is absent or the value is bad.</summary>
     public static int? Integer(IQueryCollection query, string name, List<FieldError> errors, int min = int.MinValue, int max = int.MaxValue)
