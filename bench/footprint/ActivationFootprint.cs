@@ -8,7 +8,7 @@ using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Users;
 using OrleansReco.Silo.Hosting;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 /// <summary>
 /// What a live user grain costs beyond its state: an in-process silo (Memory providers, a random model) activates N

@@ -1,6 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Runtime.InteropServices;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cli.Commands;
 
@@ -11,13 +12,21 @@ namespace OrleansReco.Cli.Commands;
 /// </summary>
 internal static class ClusterCommand
 {
+    /// <summary>The longest <c>--train-every</c>: Orleans reminders take periods below 49 days.</summary>
+    private static readonly TimeSpan MaxInterval = TimeSpan.FromDays(45);
+
     /// <summary>How long each process gets to stop after SIGTERM before it is killed.</summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
 
     public static Command Create()
     {
         var silos = new Option<int>("--silos") { Description = "Serving silos (role serve).", DefaultValueFactory = _ => 2 };
-        var trainer = new Option<bool>("--trainer") { Description = "Adds a training silo (role train): POST /v1/model/retrain trains on the events received." };
+        var trainer = new Option<bool>("--trainer") { Description = "Adds a training silo (role train): it trains on the events received on its schedule and on POST /v1/model/retrain." };
+        var trainEvery = new Option<string?>("--train-every")
+        {
+            Description = "With --trainer: time between scheduled training runs, e.g. 30m, 2h, 00:45:00; 0: only on POST /v1/model/retrain. "
+                + "Default: Reco:Trainer:Interval (environment Reco__Trainer__Interval), else 1 h.",
+        };
         var port = new Option<int>("--port") { Description = "The gateway's port on 127.0.0.1.", DefaultValueFactory = _ => 8080 };
         var data = new Option<DirectoryInfo>("--data")
         {
@@ -25,7 +34,7 @@ internal static class ClusterCommand
             DefaultValueFactory = _ => new DirectoryInfo("reco-cluster"),
         };
         var model = new Option<FileInfo?>("--model") { Description = "A model bundle (reco train) for the silos to load; without one, train it in the cluster (--trainer)." };
-        var up = new Command("up", "Start redis-server, the silos and the gateway on loopback; stop them all on Ctrl-C or SIGTERM.") { silos, trainer, port, data, model };
+        var up = new Command("up", "Start redis-server, the silos and the gateway on loopback; stop them all on Ctrl-C or SIGTERM.") { silos, trainer, trainEvery, port, data, model };
         up.SetAction(parse => DataArguments.Guard("cluster up", () =>
         {
             int count = parse.GetValue(silos);
@@ -34,10 +43,15 @@ internal static class ClusterCommand
             if (gatewayPort is < 1 or > 65535) throw new ArgumentException($"--port must be from 1 to 65535, not {gatewayPort}.");
             var bundle = parse.GetValue(model);
             if (bundle is not null && !bundle.Exists) throw new ArgumentException($"--model {bundle.FullName}: no such file.");
+            bool train = parse.GetValue(trainer);
+            TimeSpan? every = parse.GetValue(trainEvery) is { } text ? ParseInterval(text) : null;
+            if (every is not null && !train) throw new ArgumentException("--train-every needs --trainer (the silo that trains).");
             return RunAsync(new ClusterOptions
             {
                 ServingSilos = count,
-                TrainSilo = parse.GetValue(trainer),
+                TrainSilo = train,
+                // Unset: the silos follow Reco:Trainer:Interval (environment or the trainer's default).
+                TrainInterval = every,
                 FastFailureDetection = false,
                 Fsync = "always",
                 Items = 0,
@@ -93,6 +107,34 @@ internal static class ClusterCommand
         }
     }
 
+    /// <summary>
+    /// A <c>--train-every</c> value: a number with unit <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c>, a .NET time span
+    /// (<c>hh:mm:ss</c>, <c>d.hh:mm:ss</c>), or <c>0</c> (no schedule); from 1 s on, as <c>Reco:Trainer:Interval</c> allows.
+    /// </summary>
+    private static TimeSpan ParseInterval(string text)
+    {
+        string t = text.Trim();
+        if (t.Length == 0) throw new ArgumentException("--train-every is empty; write e.g. 30m, 2h, 00:45:00, or 0 for no schedule.");
+        TimeSpan? value = t == "0" ? TimeSpan.Zero : null;
+        double seconds = char.ToLowerInvariant(t[^1]) switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, _ => 0 };
+        if (value is null && seconds > 0 && t.Length > 1 && double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double n)
+            && double.IsFinite(n) && n >= 0 && n * seconds < 1e12)
+            value = TimeSpan.FromSeconds(n * seconds);
+        if (value is null && t.Contains(':') && TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out var span)) value = span;
+        if (value is not { } v) throw new ArgumentException($"--train-every '{text}' is not a duration; write e.g. 30m, 2h, 00:45:00, or 0 for no schedule.");
+        if (v < TimeSpan.Zero || (v > TimeSpan.Zero && v < TimeSpan.FromSeconds(1)) || v > MaxInterval)
+            throw new ArgumentException($"--train-every {text} is {v}; use 0 (no schedule) or at least 1 s and at most {MaxInterval.TotalDays:0} days.");
+        return v;
+    }
+
+    private static string TrainingSchedule(TimeSpan? every) => every switch
+    {
+        { } e when e == TimeSpan.Zero => "no schedule (--train-every 0)",
+        { } e => $"every {e:c} (--train-every)",
+        null when Environment.GetEnvironmentVariable("Reco__Trainer__Interval") is { Length: > 0 } configured => $"every {configured} (Reco__Trainer__Interval)",
+        null => "every 1 h (the default of Reco:Trainer:Interval)",
+    };
+
     private static void PrintAddresses(RecoCluster cluster, ClusterOptions options)
     {
         string url = cluster.GatewayUrl.ToString().TrimEnd('/');
@@ -104,6 +146,8 @@ internal static class ClusterCommand
         Console.WriteLine($"  dashboard   {url}/dashboard");
         Console.WriteLine($"  metrics     {url}/metrics");
         Console.WriteLine($"  admin key   {cluster.ApiKey}{(options.ApiKey is null ? " (set RECO_API_KEY to choose one)" : " (RECO_API_KEY)")}");
+        if (options.TrainSilo)
+            Console.WriteLine($"  training    {TrainingSchedule(options.TrainInterval)}, and on POST /v1/model/retrain (admin key)");
         if (options.NoModel)
             Console.WriteLine("  no model is loaded: start with --model FILE (reco train writes one), or with --trainer send events and POST /v1/model/retrain.");
         Console.WriteLine($"  logs        {options.WorkDirectory}");

@@ -15,7 +15,7 @@ using OrleansReco.Embedded;
 using OrleansReco.Training.Torch;
 using OrleansReco.Trainer;
 using OrleansReco.Training.TwoTower;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cli.Commands;
 

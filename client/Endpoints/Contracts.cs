@@ -10,7 +10,8 @@ namespace OrleansReco.Gateway.Endpoints;
 public sealed record EventsAccepted(int Accepted, int Duplicates, int Rejected);
 
 /// <summary>An event as sent in <c>POST /v1/events</c>. The body is read field by field (so that every bad field is named);
-/// a test checks that the reader and these records name the same fields.</summary>
+/// a test checks that the reader and these records name the same fields. Why the HTTP shapes of an event are their own
+/// types: docs/event-shapes.md.</summary>
 public sealed record EventInput(string UserId, string ItemId, string Type, string? EventId = null, double? Value = null, object? Timestamp = null, Dictionary<string, object>? Context = null);
 
 public sealed record EventBatchInput(EventInput[] Events);
@@ -71,6 +72,7 @@ public sealed record ProfileInput(Dictionary<string, string> Features);
 
 public sealed record ProfileSaved(string UserId, Dictionary<string, string> Features, string ModelVersion);
 
+/// <summary>A remembered event in <c>GET /v1/users/{id}</c> (the HTTP shape; docs/event-shapes.md).</summary>
 public sealed record HistoryEventOutput(string ItemId, string Type, float Value, long Timestamp, string? EventId);
 
 public sealed record UserOutput(string UserId, Dictionary<string, string> Profile, HistoryEventOutput[] History, long EventCount, string ModelVersion);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.GrainInterfaces.Events;
@@ -34,18 +33,21 @@ public static partial class EventEndpoints
         HttpContext context, IGrainFactory grains, IOptions<GatewayOptions> options, GatewayMetrics metrics, ILoggerFactory logs)
     {
         var o = options.Value;
-        var (document, error) = await JsonBody.ReadAsync(context.Request, o.MaxRequestBytes);
-        if (error is not null) return error;
-        using var _ = document;
-        var fields = new JsonFields();
         var now = DateTimeOffset.UtcNow;
-        var batch = Parse(document!.RootElement, o.MaxBatch, fields, now.ToUnixTimeSeconds(), EventValidation.Latest(now, o.MaxFutureSkew));
-        if (!fields.HasErrors) CheckRetrySafe(batch, o.EventIdWindow, fields);
-        if (fields.HasErrors)
-        {
-            metrics.EventsRejected(batch.Count);
-            return Problems.Validation(fields.Errors, batch.Count > 0 ? $"The batch of {batch.Count} event(s) was refused, nothing was recorded: {fields.Errors.Count} problem(s)." : null);
-        }
+        var (batch, error) = await JsonBody.ReadAsync(context.Request, o.MaxRequestBytes,
+            (root, fields) =>
+            {
+                var events = EventReader.ReadBatch(root, o.MaxBatch, fields, now.ToUnixTimeSeconds(), EventValidation.Latest(now, o.MaxFutureSkew));
+                if (!fields.HasErrors) CheckRetrySafe(events, o.EventIdWindow, fields);
+                return events;
+            },
+            (events, errors) =>
+            {
+                metrics.EventsRejected(events.Count);
+                return Problems.Validation(errors, events.Count > 0
+                    ? $"The batch of {events.Count} event(s) was refused, nothing was recorded: {errors.Count} problem(s)." : null);
+            });
+        if (error is not null) return error;
 
         var byUser = batch.GroupBy(e => e.UserId, StringComparer.Ordinal).Select(g => (User: g.Key, Events: g.Select(e => e.Event).ToArray())).ToArray();
         var persisted = new ConcurrentBag<string>();
@@ -92,62 +94,6 @@ public static partial class EventEndpoints
         foreach (var user in batch.CountBy(e => e.UserId, StringComparer.Ordinal).Where(u => u.Value > window).OrderBy(u => u.Key, StringComparer.Ordinal))
             fields.Add("events", $"User '{user.Key}' has {user.Value} events in this batch; at most {window} (Reco:Users:EventIdWindow, the event ids a user "
                 + "remembers) make a retry safe. Split the batch.");
-    }
-
-    /// <summary>The events of a body (<c>{"events":[...]}</c> or a bare array); every problem goes to <paramref name="fields"/>.</summary>
-    public static List<(string UserId, UserEvent Event)> Parse(JsonElement root, int maxBatch, JsonFields fields, long now, long latest = EventValidation.MaxTimestamp)
-    {
-        var result = new List<(string, UserEvent)>();
-        JsonElement events;
-        string prefix = "events";
-        if (root.ValueKind == JsonValueKind.Array) events = root;
-        else if (root.ValueKind == JsonValueKind.Object && fields.Has(root, "events", "events", out var e) && e.ValueKind == JsonValueKind.Array) events = e;
-        else
-        {
-            fields.Add("events", root.ValueKind == JsonValueKind.Object
-                ? "Expected an array of events in 'events'."
-                : $"Expected {{\"events\": [...]}} or a JSON array of events, got {JsonFields.Kind(root)}.");
-            return result;
-        }
-        int count = events.GetArrayLength();
-        if (count == 0)
-        {
-            fields.Add(prefix, "The batch is empty; send at least one event.");
-            return result;
-        }
-        if (count > maxBatch)
-        {
-            fields.Add(prefix, $"The batch has {count} events; at most {maxBatch} are allowed (Reco:Gateway:MaxBatch). Split it.");
-            for (int i = 0; i < count; i++) result.Add(("", null!));
-            return result;
-        }
-        int index = 0;
-        foreach (var element in events.EnumerateArray())
-        {
-            string path = $"{prefix}[{index++}]";
-            if (!fields.RequireObject(element, path))
-            {
-                result.Add(("", null!));
-                continue;
-            }
-            int before = fields.Errors.Count;
-            string? userId = fields.String(element, "user_id", path + ".user_id", required: true);
-            string? itemId = fields.String(element, "item_id", path + ".item_id", required: true);
-            string? type = fields.String(element, "type", path + ".type", required: true);
-            string? eventId = fields.String(element, "event_id", path + ".event_id", required: false);
-            double? value = fields.Number(element, "value", path + ".value");
-            long? timestamp = fields.Timestamp(element, "timestamp", path + ".timestamp");
-            if (fields.Has(element, "context", path + ".context", out var context) && context.ValueKind != JsonValueKind.Object)
-                fields.Add(path + ".context", $"Expected an object, got {JsonFields.Kind(context)}.");
-            var typed = fields.Errors.Skip(before).Select(f => f.Field).ToHashSet(StringComparer.Ordinal);
-            float v = value is { } d ? (float)d : 1f;
-            if (value is { } big && !float.IsFinite(v)) { fields.Add(path + ".value", $"The value {big} does not fit a 32-bit float."); typed.Add(path + ".value"); }
-            var ev = new UserEvent(eventId, itemId ?? "", type ?? "", v, timestamp ?? now);
-            foreach (var problem in EventValidation.Check(userId, ev, path: path + ".", latest: latest))
-                if (!typed.Contains(problem.Field)) fields.Errors.Add(problem);
-            result.Add((userId ?? "", ev));
-        }
-        return result;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event batch partly recorded: {Failed} of {Users} users failed (first: {FailedUsers})")]

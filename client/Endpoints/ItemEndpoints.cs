@@ -12,6 +12,7 @@ namespace OrleansReco.Gateway.Endpoints;
 /// <summary>The catalogue: add or replace items (one or many), remove, read, browse.</summary>
 public static class ItemEndpoints
 {
+    public const int DefaultListLimit = 50;
     public const int MaxListLimit = 1000;
     public const int MaxListOffset = 9_000;
 
@@ -34,9 +35,7 @@ public static class ItemEndpoints
 
     private static async Task<IResult> GetAsync(string id, IGrainFactory grains)
     {
-        var errors = new List<FieldError>();
-        RecommendationEndpoints.CheckId(id, "id", errors);
-        if (errors.Count > 0) return Problems.Validation(errors);
+        if (Ids.RouteProblem(id) is { } bad) return bad;
         var item = await Catalog(grains).GetItemAsync(id);
         return item is null ? Problems.NotFound($"Item '{id}' is not in the catalogue.") : Results.Ok(ItemOutput.From(item));
     }
@@ -46,9 +45,10 @@ public static class ItemEndpoints
     {
         _ = (limit, offset);
         var errors = new List<FieldError>();
-        int take = Int(request.Query, "limit", 50, 1, MaxListLimit, errors);
-        int skip = Int(request.Query, "offset", 0, 0, MaxListOffset, errors);
-        if (category is { Length: > 256 }) errors.Add(new FieldError("category", "category has more than 256 characters."));
+        int take = QueryValues.Integer(request.Query, "limit", errors, 1, MaxListLimit) ?? DefaultListLimit;
+        int skip = QueryValues.Integer(request.Query, "offset", errors, 0, MaxListOffset) ?? 0;
+        if (category is { Length: > InputLimits.MaxListValueLength })
+            errors.Add(new FieldError("category", $"category has more than {InputLimits.MaxListValueLength} characters."));
         if (errors.Count > 0) return Problems.Validation(errors);
         var page = await Catalog(grains).ListItemsAsync(skip, take,
             string.IsNullOrWhiteSpace(category) ? null : FieldRule.Require(QueryInput.CategoryField, category.Trim()));
@@ -57,13 +57,12 @@ public static class ItemEndpoints
 
     private static async Task<IResult> PutAsync(string id, HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)
     {
-        var (document, error) = await JsonBody.ReadAsync(request, options.Value.MaxRequestBytes);
+        var (item, error) = await JsonBody.ReadAsync(request, options.Value.MaxRequestBytes, (root, fields) =>
+        {
+            Ids.Check(id, "id", fields.Errors);
+            return ReadItem(root, id, fields);
+        });
         if (error is not null) return error;
-        using var _ = document;
-        var fields = new JsonFields();
-        RecommendationEndpoints.CheckId(id, "id", fields.Errors);
-        var item = ReadItem(document!.RootElement, id, fields);
-        if (fields.HasErrors) return Problems.Validation(fields.Errors);
         var result = await Catalog(grains).UpsertItemsAsync([item!]);
         if (result.Rejected > 0) return ShardFull(result);
         var body = new ItemUpserted(id, result.Added > 0);
@@ -73,21 +72,15 @@ public static class ItemEndpoints
     private static async Task<IResult> PostAsync(HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)
     {
         var o = options.Value;
-        var (document, error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes);
+        var (items, error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes, (root, fields) => ReadItems(root, o, fields));
         if (error is not null) return error;
-        using var _ = document;
-        var fields = new JsonFields();
-        var items = ReadItems(document!.RootElement, o, fields);
-        if (fields.HasErrors) return Problems.Validation(fields.Errors);
         var result = await Catalog(grains).UpsertItemsAsync(items.ToArray());
         return result.Rejected > 0 ? ShardFull(result) : Results.Ok(new ItemsUpserted(result.Added, result.Updated, 0));
     }
 
     private static async Task<IResult> DeleteAsync(string id, IGrainFactory grains)
     {
-        var errors = new List<FieldError>();
-        RecommendationEndpoints.CheckId(id, "id", errors);
-        if (errors.Count > 0) return Problems.Validation(errors);
+        if (Ids.RouteProblem(id) is { } bad) return bad;
         int removed = await Catalog(grains).RemoveItemsAsync([id]);
         return removed == 0 ? Problems.NotFound($"Item '{id}' is not in the catalogue.") : Results.NoContent();
     }
@@ -119,7 +112,7 @@ public static class ItemEndpoints
             string path = $"items[{i++}]";
             if (!fields.RequireObject(element, path)) continue;
             string? itemId = fields.String(element, "item_id", path + ".item_id", required: true);
-            if (itemId is not null) RecommendationEndpoints.CheckId(itemId, path + ".item_id", fields.Errors);
+            if (itemId is not null) Ids.Check(itemId, path + ".item_id", fields.Errors);
             if (ParseItem(element, itemId ?? "", path + ".", fields) is { } item) items.Add(item);
         }
         return items;
@@ -135,12 +128,4 @@ public static class ItemEndpoints
 
     private static IResult ShardFull(UpsertResult result) => Problems.Status(StatusCodes.Status507InsufficientStorage, "Catalogue shard full",
         $"{result.Rejected} new items were refused because their shard holds its maximum (Reco:Shards:MaxItemsPerShard); {result.Added} added, {result.Updated} updated.");
-
-    private static int Int(IQueryCollection query, string name, int fallback, int min, int max, List<FieldError> errors)
-    {
-        if (!query.TryGetValue(name, out var raw)) return fallback;
-        if (int.TryParse(raw.ToString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min && n <= max) return n;
-        errors.Add(new FieldError(name, $"{name} must be an integer from {min} to {max}."));
-        return fallback;
-    }
 }

@@ -62,12 +62,8 @@ public static partial class ModelEndpoints
 
     private static async Task<IResult> PublishAsync(HttpContext context, IGrainFactory grains, IOptions<GatewayOptions> options)
     {
-        var (document, error) = await JsonBody.ReadAsync(context.Request, options.Value.MaxRequestBytes);
+        var (version, error) = await JsonBody.ReadAsync(context.Request, options.Value.MaxRequestBytes, ReadPublish);
         if (error is not null) return error;
-        using var _ = document;
-        var fields = new JsonFields();
-        string? version = ReadPublish(document!.RootElement, fields);
-        if (fields.HasErrors) return Problems.Validation(fields.Errors);
         string requestedBy = context.Items[ApiKeyMiddleware.KeyNameItem] as string ?? "anonymous";
         // An unknown version throws KeyNotFoundException in the registry → 404 by the exception handler.
         var info = await grains.Registry().RollbackAsync(version!, requestedBy);
@@ -78,7 +74,7 @@ public static partial class ModelEndpoints
     internal static string? ReadPublish(JsonElement root, JsonFields fields)
     {
         string? version = fields.RequireObject(root, "body") ? fields.String(root, "version", "version", required: true) : null;
-        if (version is not null && (string.IsNullOrWhiteSpace(version) || version.Length > 256)) fields.Add("version", "version must have 1 to 256 characters.");
+        if (version is not null) Ids.Check(version, "version", fields.Errors);
         return version;
     }
 

@@ -45,7 +45,7 @@ public static class RecommendationEndpoints
         // so that a bad one is reported by name.
         _ = (k, excludeSeen, categories, excludeCategories, perField, nPer);
         var errors = new List<FieldError>();
-        CheckId(id, "id", errors);
+        Ids.Check(id, "id", errors);
         var query = QueryInput.FromQuery(request.Query, errors).ToQuery(options.Value.MaxK, errors);
         if (errors.Count > 0) return Problems.Validation(errors);
         var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).RecommendAsync(id, query);
@@ -55,17 +55,16 @@ public static class RecommendationEndpoints
     private static async Task<IResult> RecommendForProfileAsync(HttpContext context, IGrainFactory grains, IOptions<GatewayOptions> options)
     {
         var o = options.Value;
-        var (document, error) = await JsonBody.ReadAsync(context.Request, o.MaxRequestBytes);
+        var (body, error) = await JsonBody.ReadAsync(context.Request, o.MaxRequestBytes, (root, fields) =>
+        {
+            var (profile, recent, input) = ReadProfileRecommend(root, o, fields);
+            return (Profile: profile, Recent: recent, Input: input, Query: input.ToQuery(o.MaxK, fields.Errors));
+        });
         if (error is not null) return error;
-        using var _ = document;
-        var fields = new JsonFields();
-        var (profile, recent, input) = ReadProfileRecommend(document!.RootElement, o, fields);
-        var query = input.ToQuery(o.MaxK, fields.Errors);
-        if (fields.HasErrors) return Problems.Validation(fields.Errors);
-        if (input.RulesJson is not null && !ApiKeyMiddleware.Grants(context, ApiScope.Admin))
+        if (body.Input.RulesJson is not null && !ApiKeyMiddleware.Grants(context, ApiScope.Admin))
             return Problems.Status(StatusCodes.Status403Forbidden, "Scope too low",
                 "Per-query rules (rules) need a key with scope admin; silo-wide rules (Reco:Recommend:RulesJson) apply to every key.");
-        var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).RecommendForProfileAsync(profile, recent, query);
+        var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).RecommendForProfileAsync(body.Profile, body.Recent, body.Query);
         return Results.Ok(RecommendationsOutput.From(answer));
     }
 
@@ -93,8 +92,8 @@ public static class RecommendationEndpoints
         UserEvent[]? recent = null;
         if (fields.Has(root, "recent_events", "recent_events", out var events))
         {
-            if (events.ValueKind != JsonValueKind.Array) fields.Add("recent_events", $"Expected an array of events, got {JsonFields.Kind(events)}.");
-            else recent = ParseRecent(events, o.MaxBatch, EventValidation.Latest(DateTimeOffset.UtcNow, o.MaxFutureSkew), fields);
+            var now = DateTimeOffset.UtcNow;
+            recent = EventReader.ReadRecent(events, o.MaxBatch, now.ToUnixTimeSeconds(), EventValidation.Latest(now, o.MaxFutureSkew), fields);
         }
         return (profile, recent);
     }
@@ -102,12 +101,8 @@ public static class RecommendationEndpoints
     private static async Task<IResult> EncodeAsync(HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)
     {
         var o = options.Value;
-        var (document, error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes);
+        var ((userId, profile, recent), error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes, (root, fields) => ReadEncode(root, o, fields));
         if (error is not null) return error;
-        using var _ = document;
-        var fields = new JsonFields();
-        var (userId, profile, recent) = ReadEncode(document!.RootElement, o, fields);
-        if (fields.HasErrors) return Problems.Validation(fields.Errors);
         var embedding = userId is not null
             ? await grains.GetGrain<IUserGrain>(userId).GetEmbeddingAsync()
             : await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).EncodeProfileAsync(profile, recent);
@@ -123,7 +118,7 @@ public static class RecommendationEndpoints
     {
         if (!fields.RequireObject(root, "body")) return (null, null, null);
         string? userId = fields.String(root, "user_id", "user_id", required: false);
-        if (userId is not null) CheckId(userId, "user_id", fields.Errors);
+        if (userId is not null) Ids.Check(userId, "user_id", fields.Errors);
         var (profile, recent) = ReadAnonymousUser(root, o, fields);
         bool anonymous = JsonFields.TryGet(root, "profile", out _) || JsonFields.TryGet(root, "recent_events", out _);
         bool stored = JsonFields.TryGet(root, "user_id", out _);
@@ -134,40 +129,11 @@ public static class RecommendationEndpoints
         return (userId, profile, recent);
     }
 
-    /// <summary>Recent events of an anonymous user: as in an event batch, without <c>user_id</c>.</summary>
-    private static UserEvent[] ParseRecent(JsonElement events, int maxBatch, long latest, JsonFields fields)
-    {
-        if (events.GetArrayLength() > maxBatch)
-        {
-            fields.Add("recent_events", $"At most {maxBatch} recent events are allowed (Reco:Gateway:MaxBatch).");
-            return [];
-        }
-        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var list = new List<UserEvent>();
-        int i = 0;
-        foreach (var e in events.EnumerateArray())
-        {
-            string path = $"recent_events[{i++}]";
-            if (!fields.RequireObject(e, path)) continue;
-            int before = fields.Errors.Count;
-            string? itemId = fields.String(e, "item_id", path + ".item_id", required: true);
-            string? type = fields.String(e, "type", path + ".type", required: true);
-            double? value = fields.Number(e, "value", path + ".value");
-            long? timestamp = fields.Timestamp(e, "timestamp", path + ".timestamp");
-            var typed = fields.Errors.Skip(before).Select(f => f.Field).ToHashSet(StringComparer.Ordinal);
-            var ev = new UserEvent(null, itemId ?? "", type ?? "", value is { } d ? (float)d : 1f, timestamp ?? now);
-            foreach (var problem in EventValidation.Check("anonymous", ev, path: path + ".", latest: latest))
-                if (!typed.Contains(problem.Field)) fields.Errors.Add(problem);
-            list.Add(ev);
-        }
-        return list.ToArray();
-    }
-
     private static async Task<IResult> SimilarAsync(string id, HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options, [FromQuery] string? k)
     {
         _ = k;
         var errors = new List<FieldError>();
-        CheckId(id, "id", errors);
+        Ids.Check(id, "id", errors);
         var input = QueryInput.FromQuery(request.Query, errors);
         var query = input.ToQuery(options.Value.MaxK, errors);
         if (errors.Count > 0) return Problems.Validation(errors);
@@ -178,12 +144,8 @@ public static class RecommendationEndpoints
     private static async Task<IResult> ScoresAsync(HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)
     {
         var o = options.Value;
-        var (document, error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes);
+        var ((userId, itemIds), error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes, (root, fields) => ReadScores(root, o, fields));
         if (error is not null) return error;
-        using var _ = document;
-        var fields = new JsonFields();
-        var (userId, itemIds) = ReadScores(document!.RootElement, o, fields);
-        if (fields.HasErrors) return Problems.Validation(fields.Errors);
         var scores = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).ScoreAsync(userId!, itemIds!);
         return Results.Ok(new ScoresOutput(userId!, scores.Select(s => new ScoreOutput(s.ItemId, s.Score, s.Rating)).ToArray()));
     }
@@ -193,7 +155,7 @@ public static class RecommendationEndpoints
     {
         if (!fields.RequireObject(root, "body")) return (null, null);
         string? userId = fields.String(root, "user_id", "user_id", required: true);
-        if (userId is not null) CheckId(userId, "user_id", fields.Errors);
+        if (userId is not null) Ids.Check(userId, "user_id", fields.Errors);
         string[]? itemIds = null;
         if (!fields.Has(root, "item_ids", "item_ids", out var ids)) fields.Add("item_ids", "item_ids is required.");
         else if (ids.ValueKind != JsonValueKind.Array) fields.Add("item_ids", $"Expected an array of item ids, got {JsonFields.Kind(ids)}.");
@@ -204,18 +166,11 @@ public static class RecommendationEndpoints
             int i = 0;
             foreach (var v in ids.EnumerateArray())
             {
-                if (v.ValueKind == JsonValueKind.String) { itemIds[i] = v.GetString()!; CheckId(itemIds[i], $"item_ids[{i}]", fields.Errors); }
+                if (v.ValueKind == JsonValueKind.String) { itemIds[i] = v.GetString()!; Ids.Check(itemIds[i], $"item_ids[{i}]", fields.Errors); }
                 else fields.Add($"item_ids[{i}]", $"Expected a string, got {JsonFields.Kind(v)}.");
                 i++;
             }
         }
         return (userId, itemIds);
-    }
-
-    /// <summary>Ids: 1 to 256 characters, not only white space.</summary>
-    public static void CheckId(string? id, string field, List<FieldError> errors)
-    {
-        if (string.IsNullOrWhiteSpace(id)) errors.Add(new FieldError(field, $"{field} must not be empty."));
-        else if (id.Length > EventValidation.MaxIdLength) errors.Add(new FieldError(field, $"{field} has {id.Length} characters; at most {EventValidation.MaxIdLength} are allowed."));
     }
 }

@@ -24,9 +24,7 @@ public static class UserEndpoints
 
     private static async Task<IResult> GetAsync(string id, IGrainFactory grains)
     {
-        var errors = new List<FieldError>();
-        RecommendationEndpoints.CheckId(id, "id", errors);
-        if (errors.Count > 0) return Problems.Validation(errors);
+        if (Ids.RouteProblem(id) is { } bad) return bad;
         var user = await grains.GetGrain<IUserGrain>(id).GetHistoryAsync();
         // A user with no event and no profile has never been written: report it as absent.
         if (user.EventCount == 0 && user.Events.Length == 0 && user.Profile.Count == 0)
@@ -37,13 +35,12 @@ public static class UserEndpoints
 
     private static async Task<IResult> PutAsync(string id, HttpRequest request, IGrainFactory grains, IOptions<GatewayOptions> options)
     {
-        var (document, error) = await JsonBody.ReadAsync(request, options.Value.MaxRequestBytes);
+        var (features, error) = await JsonBody.ReadAsync(request, options.Value.MaxRequestBytes, (root, fields) =>
+        {
+            Ids.Check(id, "id", fields.Errors);
+            return ReadProfile(root, fields);
+        });
         if (error is not null) return error;
-        using var _ = document;
-        var fields = new JsonFields();
-        RecommendationEndpoints.CheckId(id, "id", fields.Errors);
-        var features = ReadProfile(document!.RootElement, fields);
-        if (fields.HasErrors) return Problems.Validation(fields.Errors);
         var saved = await grains.GetGrain<IUserGrain>(id).SetProfileAsync(features!);
         return Results.Ok(new ProfileSaved(id, features!, saved.ModelVersion));
     }

@@ -51,7 +51,6 @@ public static class GatewayHostingExtensions
         builder.Services.AddExceptionHandler<GatewayExceptionHandler>();
         builder.Services.AddRecoOpenApi();
         builder.Services.AddRateLimiter(r => ConfigureRateLimits(r, options));
-        if (options.JsonLogs) builder.Logging.AddRecoJsonLogs();
         AddTelemetry(builder.Services);
         return builder;
     }
@@ -89,15 +88,28 @@ public static class GatewayHostingExtensions
         builder.WebHost.UseUrls([.. urls]);
     }
 
+    /// <summary>
+    /// A key the gateway read once and no longer does: JSON logs are <c>Reco:Telemetry:JsonLogs</c>, read by
+    /// <c>AddRecoDefaults</c> in every host, so that gateway and silo honour the same telemetry settings.
+    /// </summary>
+    public const string RetiredJsonLogsKey = "Reco:Gateway:JsonLogs";
+
     /// <summary>Binds <see cref="GatewayOptions"/>, adds <c>RECO_API_KEY</c> as an admin key named <c>env</c>, validates.</summary>
-    public static GatewayOptions ReadValidated(IConfiguration configuration) =>
-        configuration.ReadValidated<GatewayOptions, GatewayOptionsValidator>(GatewayOptions.Section, options =>
+    public static GatewayOptions ReadValidated(IConfiguration configuration)
+    {
+        // Refused rather than ignored: a deployment that set it would otherwise lose its JSON logs without a word.
+        if (configuration[RetiredJsonLogsKey] is { Length: > 0 })
+            throw new OptionsValidationException(GatewayOptions.Section, typeof(GatewayOptions),
+                [$"{RetiredJsonLogsKey} (env Reco__Gateway__JsonLogs) is no longer read; set {TelemetryOptions.Section}:JsonLogs "
+                 + "(env Reco__Telemetry__JsonLogs), the JSON-logs setting of every host (gateway, silo, single-process host)."]);
+        return configuration.ReadValidated<GatewayOptions, GatewayOptionsValidator>(GatewayOptions.Section, options =>
         {
             options.EventIdWindow = configuration.GetValue("Reco:Users:EventIdWindow", options.EventIdWindow);
             options.MaxFutureSkew = configuration.GetValue(GrainInterfaces.Events.EventValidation.MaxFutureSkewKey, options.MaxFutureSkew);
             if (configuration[GatewayOptionsValidator.EnvKeyVariable] is { Length: > 0 } envKey)
                 options.ApiKeys.Add(new ApiKeyOptions { Name = "env", Key = envKey, Scopes = ["admin"] });
         });
+    }
 
     /// <summary>
     /// The request pipeline: the management port first (<c>/metrics</c>, 404 for anything else there), then errors,

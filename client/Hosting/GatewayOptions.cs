@@ -66,9 +66,6 @@ public sealed class GatewayOptions
     /// <summary>How far ahead of the gateway's clock an event timestamp may be (read from <c>Reco:Events:MaxFutureSkew</c>, default 1 day).</summary>
     public TimeSpan MaxFutureSkew { get; set; } = GrainInterfaces.Events.EventValidation.DefaultMaxFutureSkew;
 
-    /// <summary>Logs as JSON lines (one object per entry) instead of text; the same as <c>Reco:Telemetry:JsonLogs</c>.</summary>
-    public bool JsonLogs { get; set; }
-
     public bool IsEmbedded => string.Equals(Mode, "Embedded", StringComparison.OrdinalIgnoreCase);
     public bool IsClient => string.Equals(Mode, "Client", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
+using OrleansReco.GrainInterfaces.Events;
 
 namespace OrleansReco.Gateway.Http;
 
@@ -11,7 +12,7 @@ public static class JsonBody
 {
     public const int MaxDepth = 64;
 
-    public static async Task<(JsonDocument? Document, IResult? Error)> ReadAsync(HttpRequest request, long maxBytes)
+    private static async Task<(JsonDocument? Document, IResult? Error)> ReadAsync(HttpRequest request, long maxBytes)
     {
         if (request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
         if (!IsJson(request.ContentType))
@@ -40,6 +41,26 @@ public static class JsonBody
         catch (JsonException e)
         {
             return (null, Problems.Field("body", $"The body is not valid JSON: {Describe(e)}"));
+        }
+    }
+
+    /// <summary>
+    /// Reads the body and hands its root to <paramref name="read"/>, which takes out the fields it needs (strings,
+    /// maps, copies: nothing that points into the document, which is disposed here) and records every bad one.
+    /// <c>Error</c> is the answer to give instead: the body's 413/415/400 from <see cref="ReadAsync(HttpRequest, long)"/>,
+    /// or, when a field is bad, <paramref name="invalid"/>'s answer (by default 400 listing every bad field).
+    /// </summary>
+    public static async Task<(T Value, IResult? Error)> ReadAsync<T>(
+        HttpRequest request, long maxBytes, Func<JsonElement, JsonFields, T> read, Func<T, List<FieldError>, IResult>? invalid = null)
+    {
+        var (document, error) = await ReadAsync(request, maxBytes);
+        if (error is not null) return (default!, error);
+        using (document)
+        {
+            var fields = new JsonFields();
+            var value = read(document!.RootElement, fields);
+            if (!fields.HasErrors) return (value, null);
+            return (value, invalid is null ? Problems.Validation(fields.Errors) : invalid(value, fields.Errors));
         }
     }
 

@@ -210,5 +210,6 @@ public sealed class JsonFields(List<FieldError> errors)
 
     private static string Leaf(string path) => path[(path.LastIndexOf('.') + 1)..];
 
-    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    /// <summary>A value as quoted in an error message: its first 40 characters.</summary>
+    public static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
 }

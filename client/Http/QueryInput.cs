@@ -24,7 +24,8 @@ public sealed record QueryInput(
     {
         int k = K ?? 10;
         if (k < 1 || k > maxK) errors.Add(new FieldError(prefix + "k", $"k must be from 1 to {maxK} (Reco:Gateway:MaxK), not {k}."));
-        if (PerField is { } f && (f.Length == 0 || f.Length > 256)) errors.Add(new FieldError(prefix + "per_field", "per_field must have 1 to 256 characters."));
+        if (PerField is { } f && (f.Length == 0 || f.Length > InputLimits.MaxNameLength))
+            errors.Add(new FieldError(prefix + "per_field", $"per_field must have 1 to {InputLimits.MaxNameLength} characters."));
         if (NPer is { } n && n < 1) errors.Add(new FieldError(prefix + "n_per", $"n_per must be positive, not {n}."));
         if (NPer is not null && string.IsNullOrEmpty(PerField)) errors.Add(new FieldError(prefix + "per_field", "n_per needs per_field (the field to limit, e.g. category)."));
         InputLimits.CheckList(Categories, prefix + "categories", errors);
@@ -43,20 +44,14 @@ public sealed record QueryInput(
     }
 
     /// <summary>Reads the options from a query string; bad numbers and booleans are recorded in <paramref name="errors"/>.</summary>
-    public static QueryInput FromQuery(IQueryCollection query, List<FieldError> errors)
-    {
-        int? k = Int(query, "k", errors);
-        int? nPer = Int(query, "n_per", errors);
-        bool? excludeSeen = null;
-        if (query.TryGetValue("exclude_seen", out var es))
-        {
-            if (bool.TryParse(es.ToString(), out var b)) excludeSeen = b;
-            else if (es.ToString() is "1" or "0") excludeSeen = es.ToString() == "1";
-            else errors.Add(new FieldError("exclude_seen", $"exclude_seen must be true or false, not '{Clip(es.ToString())}'."));
-        }
-        return new QueryInput(k, excludeSeen, List(query, "categories"), List(query, "exclude_categories"),
-            query.TryGetValue("per_field", out var pf) ? pf.ToString() : null, nPer, ReadContext(query, errors));
-    }
+    public static QueryInput FromQuery(IQueryCollection query, List<FieldError> errors) => new(
+        QueryValues.Integer(query, "k", errors),
+        QueryValues.Boolean(query, "exclude_seen", errors),
+        QueryValues.List(query, "categories"),
+        QueryValues.List(query, "exclude_categories"),
+        query.TryGetValue("per_field", out var perField) ? perField.ToString() : null,
+        QueryValues.Integer(query, "n_per", errors),
+        ReadContext(query, errors));
 
     /// <summary>The <c>context.NAME=value</c> keys of a query string, within the limits of a feature map.</summary>
     private static Dictionary<string, string>? ReadContext(IQueryCollection query, List<FieldError> errors)
@@ -77,17 +72,4 @@ public sealed record QueryInput(
             errors.Add(new FieldError("context", $"context has {context.Count} entries; at most {InputLimits.MaxFeatures} are allowed."));
         return context;
     }
-
-    private static int? Int(IQueryCollection query, string name, List<FieldError> errors)
-    {
-        if (!query.TryGetValue(name, out var raw)) return null;
-        if (int.TryParse(raw.ToString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n)) return n;
-        errors.Add(new FieldError(name, $"{name} must be an integer, not '{Clip(raw.ToString())}'."));
-        return null;
-    }
-
-    private static string[]? List(IQueryCollection query, string name) =>
-        query.TryGetValue(name, out var raw) ? raw.SelectMany(JsonFields.SplitList).ToArray() : null;
-
-    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
 }

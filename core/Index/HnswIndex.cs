@@ -302,7 +302,7 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
                 SearchLayer(context, ref query, ep, _options.EfConstruction, l, default(NoFilter), forQuery: false);
                 int count = SortedResults(context);
                 ep = context.Sorted[0].Node;
-                int selected = SelectNeighbors(context, context.Sorted.AsSpan(0, count), _m, context.Selected);
+                int selected = SelectNeighbors(context.Sorted.AsSpan(0, count), _m, context.Selected);
                 ConnectNew(node, l, context.Selected.AsSpan(0, selected));
             }
             if (raises) Volatile.Write(ref _entry, ((long)level << 32) | (uint)node);
@@ -327,9 +327,11 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
     /// <summary>
     /// The paper's neighbour-selection heuristic (Algorithm 4): walk candidates closest first and keep one
     /// only when it is closer to the base than to every kept neighbour. With KeepPrunedConnections the
-    /// remaining slots are filled with discarded candidates, closest first. <paramref name="sorted"/> is ascending.
+    /// remaining slots are filled with discarded candidates, closest first. <paramref name="sorted"/> is ascending;
+    /// <paramref name="selected"/> holds at least <paramref name="max"/> entries and <paramref name="sorted"/>'s length
+    /// when that is smaller. Allocates nothing, so that it also runs while a row lock is held (<see cref="LinkBack"/>).
     /// </summary>
-    private int SelectNeighbors(SearchContext context, ReadOnlySpan<Candidate> sorted, int max, Candidate[] selected)
+    private int SelectNeighbors(ReadOnlySpan<Candidate> sorted, int max, Span<Candidate> selected)
     {
         if (sorted.Length <= max)
         {
@@ -338,8 +340,6 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
         }
         int dim = _dim;
         int kept = 0;
-        var pruned = context.Neighbors;
-        int prunedCount = 0;
         for (int i = 0; i < sorted.Length && kept < max; i++)
         {
             var candidate = sorted[i];
@@ -351,9 +351,18 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
                 if (between < candidate.Distance) { good = false; break; }
             }
             if (good) selected[kept++] = candidate;
-            else if (_options.KeepPrunedConnections && prunedCount < pruned.Length) pruned[prunedCount++] = i;
         }
-        for (int p = 0; p < prunedCount && kept < max; p++) selected[kept++] = sorted[pruned[p]];
+        if (_options.KeepPrunedConnections && kept < max)
+        {
+            // Every candidate was walked: the discarded ones are those of sorted not among the kept, which were taken
+            // in sorted's order, so one pass with a cursor into the kept finds them, closest first.
+            int chosen = kept;
+            for (int i = 0, next = 0; i < sorted.Length && kept < max; i++)
+            {
+                if (next < chosen && selected[next].Node == sorted[i].Node) next++;
+                else selected[kept++] = sorted[i];
+            }
+        }
         return kept;
     }
 
@@ -411,33 +420,10 @@ internal sealed unsafe partial class HnswIndex<TDistance> : IVectorIndex where T
             candidates[count] = new Candidate(TDistance.Distance(ref baseVector, ref Vector(node), dim), node);
             candidates.Sort(default(CandidateOrder));
             Span<Candidate> selected = stackalloc Candidate[max];
-            int kept = SelectInto(candidates, max, selected);
+            int kept = SelectNeighbors(candidates, max, selected);
             for (int i = 0; i < kept; i++) row[1 + i] = selected[i].Node;
             Volatile.Write(ref row[0], kept);
         }
-    }
-
-    /// <summary>The heuristic of <see cref="SelectNeighbors"/> over caller-owned spans (used while holding a row lock).</summary>
-    private int SelectInto(ReadOnlySpan<Candidate> sorted, int max, Span<Candidate> selected)
-    {
-        int dim = _dim;
-        int kept = 0;
-        Span<bool> taken = stackalloc bool[sorted.Length];
-        for (int i = 0; i < sorted.Length && kept < max; i++)
-        {
-            var candidate = sorted[i];
-            ref float candidateVector = ref Vector(candidate.Node);
-            bool good = true;
-            for (int j = 0; j < kept; j++)
-            {
-                if (TDistance.Distance(ref candidateVector, ref Vector(selected[j].Node), dim) < candidate.Distance) { good = false; break; }
-            }
-            if (good) { selected[kept++] = candidate; taken[i] = true; }
-        }
-        if (_options.KeepPrunedConnections)
-            for (int i = 0; i < sorted.Length && kept < max; i++)
-                if (!taken[i]) selected[kept++] = sorted[i];
-        return kept;
     }
 
     private readonly struct CandidateOrder : IComparer<Candidate>

@@ -135,7 +135,6 @@ internal sealed class SearchContext
     {
         _visited = new int[nodeCapacity];
         Query = new float[dimension];
-        Neighbors = new int[maxLinks + 1];
         Selected = new Candidate[maxLinks + 1];
         Fresh = new int[maxLinks + 1];
     }
@@ -143,7 +142,6 @@ internal sealed class SearchContext
     public readonly CandidateHeap<NearestOnTop> Frontier = new();
     public readonly CandidateHeap<FarthestOnTop> Results = new();
     public readonly float[] Query;
-    public readonly int[] Neighbors;
     public Candidate[] Selected;
     public Candidate[] Sorted = new Candidate[256];
 

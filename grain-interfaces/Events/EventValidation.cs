@@ -62,9 +62,14 @@ public static class EventValidation
     public static long Latest(DateTimeOffset now, TimeSpan maxFutureSkew) =>
         Math.Min(MaxTimestamp, now.ToUnixTimeSeconds() + (long)maxFutureSkew.TotalSeconds);
 
-    private static void CheckId(string? id, string field, List<FieldError> errors)
+    /// <summary>
+    /// The rule for every id (user, item, model version; in an event, a path or a body): present, not only white space,
+    /// at most <see cref="MaxIdLength"/> characters. Adds one error naming <paramref name="field"/> when it is broken.
+    /// </summary>
+    public static void CheckId(string? id, string field, List<FieldError> errors)
     {
-        if (string.IsNullOrWhiteSpace(id)) errors.Add(new FieldError(field, $"{field} is required."));
+        if (id is null) errors.Add(new FieldError(field, $"{field} is required."));
+        else if (string.IsNullOrWhiteSpace(id)) errors.Add(new FieldError(field, $"{field} must not be empty."));
         else if (id.Length > MaxIdLength) errors.Add(new FieldError(field, $"{field} has {id.Length} characters; at most {MaxIdLength} are allowed."));
     }
 

@@ -1,8 +1,10 @@
 namespace OrleansReco.GrainInterfaces;
 
 /// <summary>
-/// One user event as a producer sends it. <paramref name="EventId"/> is the producer's id: a second event with the
-/// same id is ignored (null: the event cannot be deduplicated). <paramref name="Timestamp"/> is unix seconds (UTC).
+/// One user event as a producer sends it, and as a user grain gives its remembered events back
+/// (<see cref="UserHistory.Events"/>). <paramref name="EventId"/> is the producer's id: a second event with the same id
+/// is ignored (null: the event cannot be deduplicated). <paramref name="Timestamp"/> is unix seconds (UTC).
+/// The grain-call contract among the event shapes; why each shape exists: docs/event-shapes.md.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("reco.UserEvent")]
 public sealed record UserEvent(
@@ -30,15 +32,6 @@ public sealed record UserEmbedding(
     [property: Id(0)] float[] Vector,
     [property: Id(1)] string ModelVersion);
 
-/// <summary>One remembered event of a user, with the producer's event id when it had one.</summary>
-[GenerateSerializer, Immutable, Alias("reco.HistoryEntry")]
-public sealed record HistoryEntry(
-    [property: Id(0)] string ItemId,
-    [property: Id(1)] string EventType,
-    [property: Id(2)] float Value,
-    [property: Id(3)] long Timestamp,
-    [property: Id(4)] string? EventId = null);
-
 /// <summary>
 /// A user as stored: profile, remembered events (oldest first, at most the history length), the number of events
 /// ever accepted, and the model version of the cached embedding ("" when none is cached).
@@ -46,7 +39,7 @@ public sealed record HistoryEntry(
 [GenerateSerializer, Immutable, Alias("reco.UserHistory")]
 public sealed record UserHistory(
     [property: Id(0)] Dictionary<string, string> Profile,
-    [property: Id(1)] HistoryEntry[] Events,
+    [property: Id(1)] UserEvent[] Events,
     [property: Id(2)] long EventCount,
     [property: Id(3)] string ModelVersion);
 

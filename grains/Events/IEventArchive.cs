@@ -2,7 +2,7 @@ using OrleansReco.GrainInterfaces;
 
 namespace OrleansReco.Grains.Events;
 
-/// <summary>One accepted user event as the archive keeps it.</summary>
+/// <summary>One accepted user event as the archive keeps it, with its user (the event shapes: docs/event-shapes.md).</summary>
 public sealed record ArchivedEvent(string UserId, string? EventId, string ItemId, string EventType, float Value, long Timestamp)
 {
     public static ArchivedEvent From(string userId, UserEvent e) => new(userId, e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp);

@@ -30,6 +30,7 @@ public sealed class RecoMetrics : IDisposable
     private (string Version, int Dimension)? _model;
     private readonly Counter<long> _streamEvents;
     private readonly Histogram<double> _streamBatchTime;
+    private readonly Counter<long> _streamConsumersRemoved;
     private readonly ConcurrentDictionary<(string Stream, string Group), long> _streamBacklog = new();
 
     public RecoMetrics(IMeterFactory meters)
@@ -53,6 +54,8 @@ public sealed class RecoMetrics : IDisposable
         _streamEvents = _meter.CreateCounter<long>("reco.stream.events", "{event}",
             "Event-stream entries handled, by outcome: accepted, duplicate, dead_letter, retry (not persisted, left pending).");
         _streamBatchTime = _meter.CreateHistogram<double>("reco.stream.batch.time", "ms", "Time to handle one batch read from the event stream.");
+        _streamConsumersRemoved = _meter.CreateCounter<long>("reco.stream.consumers.removed", "{consumer}",
+            "Consumers removed from the event stream's group: idle past Reco:Events:Stream:ForgetIdleConsumersAfter with nothing pending (silos that are gone).");
         _meter.CreateObservableGauge("reco.stream.lag", ObserveStreamBacklog, "{entry}",
             "Event-stream entries not yet acknowledged by the consumer group: delivered but pending plus not yet delivered.");
     }
@@ -101,6 +104,9 @@ public sealed class RecoMetrics : IDisposable
     }
 
     public void StreamBatchHandled(double milliseconds) => _streamBatchTime.Record(milliseconds);
+
+    /// <summary>An idle consumer with nothing pending was removed from the group of <paramref name="stream"/>.</summary>
+    public void StreamConsumerRemoved(string stream) => _streamConsumersRemoved.Add(1, new KeyValuePair<string, object?>("stream", stream));
 
     /// <summary>The consumer group's backlog as last probed (pending + lag).</summary>
     public void StreamBacklog(string stream, string group, long entries) => _streamBacklog[(stream, group)] = entries;

@@ -1,6 +1,9 @@
 namespace OrleansReco.Grains.Users;
 
-/// <summary>One remembered event of a user, held by value in the user's event list.</summary>
+/// <summary>
+/// One remembered event of a user, held by value in the user's event list: the stored layout (why it is not a
+/// <c>UserEvent</c>: docs/event-shapes.md).
+/// </summary>
 public readonly record struct EventRecord(string ItemId, string EventType, float Value, long Timestamp, string? EventId);
 
 /// <summary>

@@ -142,11 +142,11 @@ public sealed partial class UserGrain(
     public Task<UserHistory> GetHistoryAsync()
     {
         var u = _user;
-        var events = new HistoryEntry[u.Events.Count];
+        var events = new UserEvent[u.Events.Count];
         for (int i = 0; i < events.Length; i++)
         {
             var e = u.Events[i];
-            events[i] = new HistoryEntry(e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId);
+            events[i] = new UserEvent(e.EventId, e.ItemId, e.EventType, e.Value, e.Timestamp);
         }
         return Task.FromResult(new UserHistory(new Dictionary<string, string>(u.Profile), events, u.EventCount, u.ModelVersion ?? ""));
     }

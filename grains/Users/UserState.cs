@@ -30,7 +30,10 @@ public sealed class UserState
     }
 }
 
-/// <summary>One remembered event of the previous layout; <see cref="EventId"/> is null for events sent without one.</summary>
+/// <summary>
+/// One remembered event of the previous layout; <see cref="EventId"/> is null for events sent without one. Kept to
+/// read old records (docs/event-shapes.md).
+/// </summary>
 [GenerateSerializer, Alias("reco.StoredEvent")]
 public sealed record StoredEvent(
     [property: Id(0)] string ItemId,

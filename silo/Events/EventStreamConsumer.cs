@@ -296,56 +296,9 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             if (consumer.Name == _consumer || consumer.PendingMessageCount > 0) continue;
             if (consumer.IdleTimeInMilliseconds < (long)_options.ForgetIdleConsumersAfter.TotalMilliseconds) continue;
             await db.StreamDeleteConsumerAsync(_key, _group, consumer.Name);
+            _metrics.StreamConsumerRemoved(_key.ToString());
             LogForgotConsumer(consumer.Name, _group.ToString());
         }
-    }
-
-    /// <summary>
-    /// Records pending entries whose content was removed from the stream (trimmed or deleted before they were saved)
-    /// in the dead-letter stream, by id, with reason <c>trimmed: …</c>; counts them as outcome <c>trimmed</c>.
-    /// </summary>
-    private async Task DeadLetterTrimmedAsync(IDatabase db, RedisValue[] ids, bool acknowledge)
-    {
-        const string Reason = "trimmed: the entry was removed from the stream while pending, before it was saved; its fields are gone";
-        var writes = ids.Select(id => db.StreamAddAsync(_deadLetters, [new("reason", Reason), new("source_id", id)],
-            messageId: null, maxLength: _options.DeadLetterMaxLength, useApproximateMaxLength: true)).ToArray();
-        await Task.WhenAll(writes);
-        foreach (var id in ids) LogDeadLetter(id.ToString(), Reason);
-        if (acknowledge) await db.StreamAcknowledgeAsync(_key, _group, ids);
-        _metrics.StreamEvents("trimmed", ids.Length);
-    }
-
-    /// <summary>Writes the entries to the dead-letter stream (pipelined); adds those written to <paramref name="acks"/>.</summary>
-    private async Task<long> DeadLetterAsync(IDatabase db, List<(StreamEntry Entry, string Reason)> dead, List<RedisValue> acks)
-    {
-        if (dead.Count == 0) return 0;
-        var writes = new Task<RedisValue>[dead.Count];
-        for (int i = 0; i < dead.Count; i++)
-        {
-            var (entry, reason) = dead[i];
-            var fields = new NameValueEntry[entry.Values.Length + 2];
-            entry.Values.CopyTo(fields, 0);
-            fields[^2] = new("reason", reason);
-            fields[^1] = new("source_id", entry.Id);
-            writes[i] = db.StreamAddAsync(_deadLetters, fields, messageId: null, maxLength: _options.DeadLetterMaxLength, useApproximateMaxLength: true);
-            LogDeadLetter(entry.Id.ToString(), reason);
-        }
-        long written = 0;
-        for (int i = 0; i < writes.Length; i++)
-        {
-            try
-            {
-                await writes[i];
-                acks.Add(dead[i].Entry.Id);
-                written++;
-            }
-            catch (RedisException e)
-            {
-                // Not acknowledged either: the entry is tried again later.
-                LogDeadLetterFailed(e, dead[i].Entry.Id.ToString(), _deadLetters.ToString());
-            }
-        }
-        return written;
     }
 
     /// <summary>Delivery counts of redelivered entries (XPENDING over the batch's id range, this consumer only).</summary>
@@ -365,37 +318,4 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
             _metrics.StreamBacklog(_key.ToString(), info.Name, info.PendingMessageCount + (info.Lag ?? 0));
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event stream {Key}: consuming as {Consumer} in group {Group}")]
-    private partial void LogStarting(string key, string group, string consumer);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event stream {Key}: consumer {Consumer} stopped")]
-    private partial void LogStopped(string key, string consumer);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created consumer group {Group} on stream {Key}")]
-    private partial void LogGroupCreated(string group, string key);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer group {Group} of stream {Key} had vanished (NOGROUP); created again at {Position}")]
-    private partial void LogGroupRecreated(string group, string key, string position);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Trimmed {Count} entries of stream {Key} that every consumer group acknowledged")]
-    private partial void LogTrimmed(long count, string key);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Claimed {Count} idle entries of stream {Key} for another try")]
-    private partial void LogClaimed(int count, string key);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event stream {Key}: reading or handling a batch failed; retrying")]
-    private partial void LogReadFailed(Exception error, string key);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: {Count} stream entries could not be recorded; left pending for another try")]
-    private partial void LogRecordFailed(Exception error, string userId, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream entry {EntryId} dead-lettered: {Reason}")]
-    private partial void LogDeadLetter(string entryId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Removed idle consumer {Consumer} (nothing pending) from group {Group}")]
-    private partial void LogForgotConsumer(string consumer, string group);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Stream entry {EntryId} could not be written to dead-letter stream {Key}; left pending")]
-    private partial void LogDeadLetterFailed(Exception error, string entryId, string key);
 }

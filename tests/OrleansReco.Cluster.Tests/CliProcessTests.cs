@@ -1,5 +1,5 @@
 using System.Text;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cluster.Tests;
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Connections.Security;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 using Xunit.Abstractions;
 
 namespace OrleansReco.Cluster.Tests;

@@ -2,30 +2,31 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cluster.Tests;
 
-/// <summary>`reco cluster up` as a user runs it: redis-server, a silo and the gateway as processes; SIGTERM stops them all.</summary>
+/// <summary>`reco cluster up` as a user runs it: redis-server, silos and the gateway as processes; SIGTERM stops them all.</summary>
 public sealed partial class ClusterUpProcessTests : IDisposable
 {
     private const string Key = "cluster-up-test-key-0123456789";
     private readonly string _folder = Directory.CreateTempSubdirectory("reco-cluster-up-").FullName;
 
     [Fact]
-    public async Task ClusterUp_ServesEventsAndRecommendations_AndSigtermStopsEveryChild()
+    public async Task ClusterUp_ServesEventsAndRecommendations_SchedulesTheTrainer_AndSigtermStopsEveryChild()
     {
         string model = SmallModel.Write("up-v1", seed: 3);
         int port = Ports.Free();
         await using var process = ChildProcess.Start("reco cluster up", "dotnet",
-            [BuildOutput.RecoDll, "cluster", "up", "--silos", "1", "--port", port.ToString(), "--data", Path.Combine(_folder, "data"), "--model", model],
+            [BuildOutput.RecoDll, "cluster", "up", "--silos", "1", "--trainer", "--train-every", "10m", "--port", port.ToString(), "--data", Path.Combine(_folder, "data"), "--model", model],
             new Dictionary<string, string> { ["RECO_API_KEY"] = Key }, logPath: null);
         await process.WaitForLineAsync("Ctrl-C or SIGTERM stops every process.", TimeSpan.FromMinutes(4), "cluster up start");
         string printed = process.Tail;
         Assert.Contains($"web UI      http://127.0.0.1:{port}/#key={Key}", printed);
         string line = printed.Split('\n').Single(l => l.StartsWith("Cluster up:", StringComparison.Ordinal));
         var pids = Pids().Matches(line).Select(m => int.Parse(m.Groups["pid"].Value)).ToArray();
-        Assert.Equal(3, pids.Length); // redis-server, one silo, the gateway
+        Assert.Equal(4, pids.Length); // redis-server, a serving silo, the training silo, the gateway
+        Assert.Contains("training    every 00:10:00 (--train-every)", printed);
         Assert.True(Directory.Exists(Path.Combine(_folder, "data", "redis", "appendonlydir")), "no append-only file in the data folder");
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -39,6 +40,11 @@ public sealed partial class ClusterUpProcessTests : IDisposable
         Assert.Equal(5, ids.Length);
         Assert.DoesNotContain("up-item-1", ids); // the purchased item is seen, so excluded
         Assert.Equal("up-v1", answer.RootElement.GetProperty("model_version").GetString());
+        // The training silo runs on the schedule asked for, not the harness's "admin calls only".
+        using var modelStatus = JsonDocument.Parse(await http.GetStringAsync("/v1/model"));
+        var trainer = modelStatus.RootElement.GetProperty("trainer");
+        Assert.True(trainer.ValueKind == JsonValueKind.Object, $"no trainer status: {modelStatus.RootElement}");
+        Assert.Equal("00:10:00", trainer.GetProperty("interval").GetString());
 
         int exitCode = await process.TerminateAsync(TimeSpan.FromSeconds(120));
         Assert.True(exitCode == 0, process.Tail);
@@ -46,6 +52,21 @@ public sealed partial class ClusterUpProcessTests : IDisposable
         foreach (int pid in pids)
             Assert.True(Exited(pid), $"child pid {pid} is still running after reco cluster up stopped:\n{process.Tail}");
         File.Delete(model);
+    }
+
+    [Theory]
+    [InlineData("--trainer --train-every 5x", "is not a duration")]
+    [InlineData("--trainer --train-every 0.5s", "at least 1 s")]
+    [InlineData("--train-every 30m", "needs --trainer")]
+    public async Task ClusterUp_RefusesABadTrainEvery_BeforeStartingAnything(string arguments, string message)
+    {
+        await using var process = ChildProcess.Start("reco cluster up", "dotnet",
+            [BuildOutput.RecoDll, "cluster", "up", "--data", Path.Combine(_folder, "data"), .. arguments.Split(' ')],
+            new Dictionary<string, string>(), logPath: null);
+        int exitCode = await process.Exited.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(exitCode == 2, $"exit code {exitCode}:\n{process.Tail}");
+        Assert.Contains(message, process.Tail);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "data", "redis")), "a process was started for a refused command line");
     }
 
     /// <summary>No such process, or a zombie (exited, not yet reaped by its new parent).</summary>

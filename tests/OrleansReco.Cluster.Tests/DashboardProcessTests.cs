@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cluster.Tests;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cluster.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 using Xunit.Abstractions;
 using YamlDotNet.RepresentationModel;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 using Xunit.Abstractions;
 
 namespace OrleansReco.Cluster.Tests;

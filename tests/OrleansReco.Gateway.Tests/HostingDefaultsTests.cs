@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -73,6 +74,26 @@ public sealed class HostingDefaultsTests
         Assert.Null(host.Services.GetService<TracerProvider>());
         Assert.Null(host.Services.GetService<MeterProvider>());
         Assert.Null(host.Services.GetService<LoggerProvider>());
+    }
+
+    [Fact]
+    public void AddRecoDefaults_JsonLogsSet_UsesTheJsonConsoleFormatter()
+    {
+        using var json = Build(new() { ["Reco:Telemetry:JsonLogs"] = "true" });
+        using var text = Build([]);
+
+        Assert.Equal(ConsoleFormatterNames.Json, json.Services.GetRequiredService<IOptions<ConsoleLoggerOptions>>().Value.FormatterName);
+        Assert.NotEqual(ConsoleFormatterNames.Json, text.Services.GetService<IOptions<ConsoleLoggerOptions>>()?.Value.FormatterName);
+    }
+
+    [Fact]
+    public void GatewayOptions_RetiredJsonLogsKey_FailsNamingTheTelemetryKey()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Reco:Gateway:JsonLogs"] = "true" }).Build();
+
+        var error = Assert.Throws<OptionsValidationException>(() => GatewayHostingExtensions.ReadValidated(configuration));
+
+        Assert.Contains("Reco__Telemetry__JsonLogs", error.Message);
     }
 
     [Fact]

@@ -77,7 +77,7 @@ public sealed partial class OpenApiContractTests(GatewayFixture fx)
         var o = new GatewayOptions();
         return name switch
         {
-            "events" => (typeof(EventBatchInput), (r, f) => EventEndpoints.Parse(r, o.MaxBatch, f, 0), """{"events":[{}]}"""),
+            "events" => (typeof(EventBatchInput), (r, f) => EventReader.ReadBatch(r, o.MaxBatch, f, 0), """{"events":[{}]}"""),
             "recommendations" => (typeof(ProfileRecommendInput), (r, f) => RecommendationEndpoints.ReadProfileRecommend(r, o, f), """{"recent_events":[{}]}"""),
             "encode" => (typeof(EncodeInput), (r, f) => RecommendationEndpoints.ReadEncode(r, o, f), """{"recent_events":[{}]}"""),
             "scores" => (typeof(ScoresInput), (r, f) => RecommendationEndpoints.ReadScores(r, o, f), "{}"),

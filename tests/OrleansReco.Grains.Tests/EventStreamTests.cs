@@ -282,14 +282,15 @@ public sealed class EventStreamTests(EventStreamFixture fixture)
         await fixture.Db.ExecuteAsync("XGROUP", "CREATECONSUMER", fixture.StreamKey, EventStreamFixture.Group, "ghost-silo:11111");
         Assert.Contains(await fixture.Db.StreamConsumerInfoAsync(fixture.StreamKey, EventStreamFixture.Group), c => c.Name == "ghost-silo:11111");
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        StackExchange.Redis.StreamConsumerInfo[] consumers;
-        do
+        // Checked again each time a silo removes a consumer from the group.
+        using var removed = new MetricSignal(fixture.Cluster, "reco.stream.consumers.removed");
+        StackExchange.Redis.StreamConsumerInfo[] consumers = [];
+        await removed.WaitUntilAsync(async () =>
         {
-            await Task.Delay(250);
             consumers = await fixture.Db.StreamConsumerInfoAsync(fixture.StreamKey, EventStreamFixture.Group);
-        }
-        while (consumers.Any(c => c.Name == "ghost-silo:11111") && DateTime.UtcNow < deadline);
+            return consumers.All(c => c.Name != "ghost-silo:11111");
+        }, TimeSpan.FromSeconds(30), () => $"Removing the idle consumer ghost-silo:11111: the silos ({string.Join(", ", fixture.Cluster.Silos.Select(s => s.Name))}) "
+            + $"left it in group {EventStreamFixture.Group}; consumers: {string.Join(", ", consumers.Select(c => $"{c.Name} (idle {c.IdleTimeInMilliseconds} ms, {c.PendingMessageCount} pending)"))}");
 
         Assert.DoesNotContain(consumers, c => c.Name == "ghost-silo:11111");
         // A live silo's consumer may be removed too when it read nothing for that long (Redis before 7.2 counts idle

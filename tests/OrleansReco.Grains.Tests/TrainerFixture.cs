@@ -40,6 +40,12 @@ public class TrainerFixture : IAsyncLifetime
     /// <summary>When every event of <see cref="Data"/> had been recorded (a scheduled run may start before).</summary>
     public DateTimeOffset SeededAt { get; private set; }
 
+    /// <summary>Each training run that ends (<c>reco.training.runs</c>, recorded once the run is in the trainer's status).</summary>
+    public MetricSignal RunsEnded { get; private set; } = null!;
+
+    /// <summary>Each shard that swaps in the index of a new model version (<c>reco.index.swap.time</c>).</summary>
+    public MetricSignal IndexSwaps { get; private set; } = null!;
+
     protected virtual TimeSpan Interval => TimeSpan.Zero;
     protected virtual int Silos => 3;
 
@@ -68,6 +74,8 @@ public class TrainerFixture : IAsyncLifetime
         builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+        RunsEnded = new MetricSignal(Cluster, "reco.training.runs");
+        IndexSwaps = new MetricSignal(Cluster, "reco.index.swap.time");
         Data = SyntheticGenerator.Generate(new SyntheticOptions { Users = 200, Items = 150, Events = 6_000, Seed = 11, ArabicShare = 0.2 });
         await SeedAsync(Cluster.GrainFactory, Data);
         SeededAt = DateTimeOffset.UtcNow;
@@ -89,20 +97,33 @@ public class TrainerFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>Polls the trainer until a run <paramref name="which"/> picks has ended; returns it.</summary>
-    public async Task<TrainingRunInfo> WaitForRunAsync(Func<TrainingRunInfo, bool> which, TimeSpan? timeout = null)
+    /// <summary>
+    /// Waits until a run <paramref name="which"/> picks has ended and returns it: the trainer's status is read now and
+    /// again each time a run ends. The failure names <paramref name="phase"/>, the trainer's silo and what it is doing.
+    /// </summary>
+    public async Task<TrainingRunInfo> WaitForRunAsync(Func<TrainingRunInfo, bool> which, string phase, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
-        while (DateTime.UtcNow < deadline)
+        var trainer = Cluster.GrainFactory.Trainer();
+        TrainerStatus? status = null;
+        TrainingRunInfo? ended = null;
+        await RunsEnded.WaitUntilAsync(async () =>
         {
-            var status = await Cluster.GrainFactory.Trainer().GetStatusAsync();
-            if (status.Recent.FirstOrDefault(r => which(r) && r.State != TrainingRunState.Running) is { } ended) return ended;
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("The training run did not end in time.");
+            status = await trainer.GetStatusAsync();
+            ended = status.Recent.FirstOrDefault(r => which(r) && r.State != TrainingRunState.Running);
+            return ended is not null;
+        }, timeout ?? TimeSpan.FromSeconds(90), () =>
+            $"{phase}: the training run did not end; the trainer on silo {status?.Silo ?? "(no answer)"} is "
+            + (status?.Current is { } current ? $"in run {current.RunId}, phase {current.Phase}" : "idle")
+            + $", last runs: {string.Join(", ", status?.Recent.Take(3).Select(r => $"{r.RunId} {r.State}") ?? [])}");
+        return ended!;
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        RunsEnded?.Dispose();
+        IndexSwaps?.Dispose();
+        await Cluster.DisposeAsync();
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -28,7 +28,7 @@ public sealed class TrainerTests(TrainerFixture fixture)
             if (_firstRun is null)
             {
                 var started = await Grains.Trainer().StartRunAsync("tests");
-                _firstRun = await fixture.WaitForRunAsync(r => r.RunId == started.RunId);
+                _firstRun = await fixture.WaitForRunAsync(r => r.RunId == started.RunId, $"first admin run {started.RunId}");
             }
             return _firstRun;
         }
@@ -42,7 +42,7 @@ public sealed class TrainerTests(TrainerFixture fixture)
     {
         await FirstModelAsync();
         var started = await Grains.Trainer().StartRunAsync("tests", overrides);
-        return await fixture.WaitForRunAsync(r => r.RunId == started.RunId);
+        return await fixture.WaitForRunAsync(r => r.RunId == started.RunId, $"admin run {started.RunId} ({overrides})");
     }
 
     [Fact]
@@ -93,6 +93,9 @@ public sealed class TrainerTests(TrainerFixture fixture)
         var users = fixture.Data.Interactions.Select(e => e.UserId).Distinct().Take(40).ToArray();
         var versions = new System.Collections.Concurrent.ConcurrentBag<string>();
         var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        // Set once the new version serves; the query loop completes answeredNew with its first answer from it.
+        string? awaited = null;
+        var answeredNew = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = new CancellationTokenSource();
         var loop = Task.Run(async () =>
         {
@@ -104,6 +107,7 @@ public sealed class TrainerTests(TrainerFixture fixture)
                     var answer = await recommend.RecommendAsync(users[i % users.Length], new RecommendQuery(K: 5));
                     if (answer.Partial) errors.Add(new InvalidOperationException($"partial answer from {answer.ModelVersion}"));
                     versions.Add(answer.ModelVersion);
+                    if (answer.ModelVersion == Volatile.Read(ref awaited)) answeredNew.TrySetResult();
                 }
                 catch (Exception e) { errors.Add(e); }
             }
@@ -112,7 +116,16 @@ public sealed class TrainerTests(TrainerFixture fixture)
         var run = await RunAsync(new TrainingOverrides(Seed: 7));
         Assert.True(run.State == TrainingRunState.Published, run.Reason);
         await WaitUntilServingAsync(run.CandidateVersion!);
-        await Task.Delay(300);
+        Volatile.Write(ref awaited, run.CandidateVersion);
+        try
+        {
+            await answeredNew.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Queries after the publication: no answer from {run.CandidateVersion} within 30 s although every silo and shard serves it "
+                + $"({versions.Count} answers, {errors.Count} errors).");
+        }
         await stop.CancelAsync();
         await loop;
 
@@ -157,22 +170,31 @@ public sealed class TrainerTests(TrainerFixture fixture)
         var during = (await trainer.GetStatusAsync()).Current;
         Assert.Equal(first.RunId, during?.RunId);
         Assert.Contains(during?.Phase, new[] { "reading", "training", "uploading", "publishing" });
-        var ended = await fixture.WaitForRunAsync(r => r.RunId == first.RunId);
+        var ended = await fixture.WaitForRunAsync(r => r.RunId == first.RunId, $"run {first.RunId} started twice");
         Assert.NotEqual(TrainingRunState.Failed, ended.State);
         Assert.Null((await trainer.GetStatusAsync()).Current);
     }
 
+    /// <summary>
+    /// Waits until every silo has loaded <paramref name="version"/> (its model cache says when) and every shard swapped
+    /// in that version's index (checked again at each swap); the failure names the silo or the shards behind.
+    /// </summary>
     private async Task WaitUntilServingAsync(string version)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
+        var timeout = TimeSpan.FromSeconds(60);
+        foreach (var silo in fixture.Cluster.Silos.Cast<InProcessSiloHandle>())
         {
-            var stats = await Grains.GetGrain<ICatalogGrain>(TrainerFixture.Catalog).GetStatsAsync();
-            if (Caches.All(c => c.Version == version) && stats.All(s => s.ModelVersion == version)) return;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Not every silo and shard serves {version}: shards at {string.Join(", ", stats.Select(s => s.ModelVersion))}.");
-            await Task.Delay(100);
+            var cache = silo.SiloHost.Services.GetRequiredService<ModelCache>();
+            if (!await cache.WaitForVersionAsync(version, timeout))
+                throw new TimeoutException($"Loading {version}: silo {silo.Name} still serves '{cache.Version}' after {timeout.TotalSeconds:0} s.");
         }
+        var catalog = Grains.GetGrain<ICatalogGrain>(TrainerFixture.Catalog);
+        ShardStats[] stats = [];
+        await fixture.IndexSwaps.WaitUntilAsync(async () =>
+        {
+            stats = await catalog.GetStatsAsync();
+            return stats.All(s => s.ModelVersion == version);
+        }, timeout, () => $"Swapping in {version}: shards {string.Join(", ", stats.Where(s => s.ModelVersion != version).Select(s => $"{s.Shard} at '{s.ModelVersion}'"))} are behind");
     }
 }
 
@@ -182,17 +204,44 @@ public sealed class ScheduledTrainerTests(ScheduledTrainerFixture fixture) : ICl
     [Fact]
     public async Task ScheduledRun_TrainsOnTheArchive_AndPublishesAVersionEverySiloLoads()
     {
-        var run = await fixture.WaitForRunAsync(r => r.RequestedBy == "schedule" && r.StartedAt >= fixture.SeededAt, TimeSpan.FromSeconds(120));
+        var run = await fixture.WaitForRunAsync(r => r.RequestedBy == "schedule" && r.StartedAt >= fixture.SeededAt, "scheduled run after seeding", TimeSpan.FromSeconds(120));
 
         Assert.True(run.State == TrainingRunState.Published, run.Reason);
         Assert.Equal(fixture.Data.Interactions.Count, (int)run.Metrics!["events"]);
         var history = await fixture.Cluster.GrainFactory.Registry().GetHistoryAsync();
         Assert.Contains(history, h => h.Version == run.CandidateVersion && h.PublishedBy.Contains("(schedule)"));
-        var caches = fixture.Cluster.Silos.Cast<InProcessSiloHandle>().Select(s => s.SiloHost.Services.GetRequiredService<ModelCache>()).ToList();
-        Assert.Equal(2, caches.Count);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (caches.Any(c => !c.IsLoaded) && DateTime.UtcNow < deadline) await Task.Delay(100);
-        Assert.All(caches, c => Assert.StartsWith("twotower-", c.Version));
+        var silos = fixture.Cluster.Silos.Cast<InProcessSiloHandle>().ToList();
+        Assert.Equal(2, silos.Count);
+        foreach (var silo in silos)
+        {
+            // The cluster started without a model: the first one a silo loads is this run's or a later scheduled one.
+            var cache = silo.SiloHost.Services.GetRequiredService<ModelCache>();
+            if (!await LoadedAsync(cache, TimeSpan.FromSeconds(30)))
+                throw new TimeoutException($"Loading the scheduled {run.CandidateVersion}: silo {silo.Name} has no model after 30 s.");
+            Assert.StartsWith("twotower-", cache.Version);
+        }
+    }
+
+    /// <summary>True once <paramref name="cache"/> holds a model (at once when it does), on its <see cref="ModelCache.Changed"/> event.</summary>
+    private static async Task<bool> LoadedAsync(ModelCache cache, TimeSpan timeout)
+    {
+        var loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(OrleansReco.Core.Model.TwoTowerModel _) => loaded.TrySetResult();
+        cache.Changed += OnChanged;
+        try
+        {
+            if (cache.IsLoaded) return true;
+            await loaded.Task.WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            cache.Changed -= OnChanged;
+        }
     }
 }
 

@@ -12,7 +12,7 @@ using OrleansReco.Core.Data.Synthetic;
 using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.GrainInterfaces.Client;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 using OrleansReco.Silo.Hosting;
 using OrleansReco.Training.TwoTower;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cli.Commands.Bench;
 

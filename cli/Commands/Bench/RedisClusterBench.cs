@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cli.Commands.Bench;
 

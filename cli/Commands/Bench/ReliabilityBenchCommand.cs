@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cli.Commands.Bench;
 

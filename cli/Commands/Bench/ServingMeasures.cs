@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cli.Commands.Bench;
 

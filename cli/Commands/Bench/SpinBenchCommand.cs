@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
-using OrleansReco.Harness;
+using OrleansReco.LocalCluster;
 
 namespace OrleansReco.Cli.Commands.Bench;
 

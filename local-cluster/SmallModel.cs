@@ -1,7 +1,7 @@
 using OrleansReco.Core.Data;
 using OrleansReco.Core.Model;
 
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>
 /// A small valid model bundle with seeded random weights (no training, no libtorch), for the harness, the

@@ -1,103 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace OrleansReco.Harness;
-
-/// <summary>What kind of cluster <see cref="RecoCluster"/> starts.</summary>
-public sealed record ClusterOptions
-{
-    /// <summary>Silos of role <c>serve</c> (user, shard and recommend grains).</summary>
-    public int ServingSilos { get; init; } = 2;
-
-    /// <summary>Adds one silo of role <c>train</c> (the trainer grain; no serving grains).</summary>
-    public bool TrainSilo { get; init; } = true;
-
-    /// <summary>
-    /// Faster failure detection (probe timeout 2 s, 2 missed probes) and a 10 s grain-call timeout on silos and the
-    /// gateway; false keeps the Orleans defaults (5 s, 3 missed probes, 30 s).
-    /// </summary>
-    public bool FastFailureDetection { get; init; } = true;
-
-    /// <summary>Redis <c>appendfsync</c>: <c>always</c> (what the no-loss guarantee relies on) or <c>everysec</c>.</summary>
-    public string Fsync { get; init; } = "always";
-
-    /// <summary>Catalogue size (items spread over the shards; below the HNSW threshold, so answers are exact).</summary>
-    public int Items { get; init; } = 300;
-
-    /// <summary>Events kept per user (<c>Reco:Users:HistoryLength</c>).</summary>
-    public int HistoryLength { get; init; } = 1000;
-
-    /// <summary>
-    /// Mutual TLS on every Orleans connection (silo to silo, gateway to silo) with a throwaway cluster CA and member
-    /// certificate (<see cref="RecoCluster.Certificates"/>).
-    /// </summary>
-    public bool Tls { get; init; }
-
-    /// <summary>
-    /// Redis with the deployed ACL users (<see cref="RedisUsers"/>): silos connect as the silo user, the gateway as the
-    /// gateway user, and unauthenticated connections may only PING.
-    /// </summary>
-    public bool RedisUsers { get; init; }
-
-    /// <summary>Extra environment for every silo (e.g. trainer settings).</summary>
-    public IReadOnlyDictionary<string, string> SiloEnvironment { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>Keeps the work folder (logs, Redis data, bundle) after dispose; otherwise it is deleted.</summary>
-    public bool KeepWorkDirectory { get; init; }
-
-    /// <summary>Progress lines (null: quiet).</summary>
-    public Action<string>? Log { get; init; }
-
-    /// <summary>The work folder (logs, Redis data); null: a new folder under the temp directory.</summary>
-    public string? WorkDirectory { get; init; }
-
-    /// <summary>The gateway's loopback port; 0: a free one.</summary>
-    public int GatewayPort { get; init; }
-
-    /// <summary>The model bundle the silos load; null: the small test model (<see cref="SmallModel"/>, seed 1), unless <see cref="NoModel"/>.</summary>
-    public string? ModelPath { get; init; }
-
-    /// <summary>Starts without a model (then the gateway is awaited until it listens, not until it is ready).</summary>
-    public bool NoModel { get; init; }
-
-    /// <summary>The gateway's admin key (<c>RECO_API_KEY</c>); null: a random one.</summary>
-    public string? ApiKey { get; init; }
-
-    /// <summary>The Orleans service id, under which grain state is stored (the same id finds the same state again); null: the cluster id.</summary>
-    public string? ServiceId { get; init; }
-}
-
-/// <summary>One silo process and the ports it keeps across restarts.</summary>
-public sealed class SiloHandle
-{
-    internal SiloHandle(string name, string role, int siloPort, int gatewayPort, int httpPort, string? clockOffset)
-    {
-        Name = name;
-        Role = role;
-        SiloPort = siloPort;
-        GatewayPort = gatewayPort;
-        HttpPort = httpPort;
-        ClockOffset = clockOffset;
-    }
-
-    public string Name { get; }
-    public string Role { get; }
-    public int SiloPort { get; }
-    public int GatewayPort { get; }
-
-    /// <summary>The silo's HTTP port (<c>Reco:Silo:HttpPort</c>: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>) on loopback.</summary>
-    public int HttpPort { get; }
-
-    public Uri HttpUrl => new($"http://127.0.0.1:{HttpPort}");
-
-    /// <summary>
-    /// The <c>faketime</c> offset the silo runs under (e.g. <c>+1h</c>: <c>faketime -f '+1h' dotnet silo.dll</c>, its
-    /// clock that far ahead of the others); null: the machine's clock.
-    /// </summary>
-    public string? ClockOffset { get; }
-    public ChildProcess? Process { get; internal set; }
-    public bool Running => Process is { HasExited: false };
-}
+namespace OrleansReco.LocalCluster;
 
 /// <summary>
 /// A real multi-process OrleansReco cluster on this machine: <c>redis-server</c> (AOF, fsync per write), silo
@@ -119,7 +23,7 @@ public sealed class RecoCluster : IAsyncDisposable
         WorkDirectory = workDirectory;
         ApiKey = options.ApiKey ?? "rel-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         // The deployed ACL rules name the manifests' ServiceId in their key patterns.
-        ServiceId = options.RedisUsers ? Harness.RedisUsers.ServiceId : options.ServiceId ?? ClusterId;
+        ServiceId = options.RedisUsers ? LocalCluster.RedisUsers.ServiceId : options.ServiceId ?? ClusterId;
     }
 
     public string ClusterId { get; } = "rel-" + Guid.NewGuid().ToString("N")[..8];
@@ -282,7 +186,7 @@ public sealed class RecoCluster : IAsyncDisposable
         if (ModelPath is not null) env["Reco__Model__Path"] = ModelPath;
         env["Reco__Users__HistoryLength"] = _options.HistoryLength.ToString(CultureInfo.InvariantCulture);
         env["Reco__Users__EventIdWindow"] = Math.Max(1000, _options.HistoryLength).ToString(CultureInfo.InvariantCulture);
-        env["Reco__Trainer__Interval"] = "00:00:00";
+        if (_options.TrainInterval is { } every) env["Reco__Trainer__Interval"] = every.ToString("c", CultureInfo.InvariantCulture);
         if (Redis.Users is { } users)
         {
             env["Reco__Cluster__RedisUser"] = RedisUsers.SiloUser;

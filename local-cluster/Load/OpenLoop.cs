@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>Latencies of one fixed-rate run, in milliseconds, and how many calls failed.</summary>
 public sealed record RateResult(double Rate, double AchievedRate, int Requests, int Errors, double P50Ms, double P90Ms, double P99Ms, double MaxMs);

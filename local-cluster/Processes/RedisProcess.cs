@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>
 /// A <c>redis-server</c> on a loopback port with the append-only file on and <c>appendfsync always</c>: every write

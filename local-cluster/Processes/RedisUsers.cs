@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>
 /// The Redis ACL users the Kubernetes manifests deploy (<see cref="RulesFile"/>: a silo user and the narrower gateway

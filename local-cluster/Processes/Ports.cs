@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>Loopback ports for processes and hosts started by the harness, the benchmarks and the tests.</summary>
 public static class Ports

@@ -1,4 +1,4 @@
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>
 /// Finds the built silo, gateway, single-process host and CLI beside the running program: the caller runs from

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>
 /// A process started by the harness and owned by it: output kept (the last lines in memory, all of it in a log

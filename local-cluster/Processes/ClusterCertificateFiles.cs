@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>PEM files of one member certificate and the CA it is issued by (as a Kubernetes TLS Secret mounts them).</summary>
 public sealed record ClusterCertificateFiles(string CertificatePath, string KeyPath, string CaPath)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Tracing;
 
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>
 /// What this process's runtime did during a measurement window: garbage-collection pauses (each one, from the

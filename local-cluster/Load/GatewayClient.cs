@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>One event as the load sends it (<c>POST /v1/events</c>).</summary>
 public sealed record LoadEvent(string EventId, string UserId, string ItemId, string Type, long Timestamp);

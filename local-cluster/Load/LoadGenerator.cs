@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 
-namespace OrleansReco.Harness;
+namespace OrleansReco.LocalCluster;
 
 /// <summary>How much load to send. Bounded both in count (<see cref="MaxEvents"/>) and in time (<see cref="Duration"/>).</summary>
 public sealed record LoadOptions
