@@ -1,4 +1,6 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace OrleansReco.Core.Index;
@@ -46,7 +48,10 @@ internal readonly struct SquaredL2Distance : IDistance
     public static float ToScore(float distance) => -distance;
 }
 
-/// <summary>Hand-written kernels where TensorPrimitives has no single fused call.</summary>
+/// <summary>
+/// Hand-written kernels at fixed 512- and 256-bit widths where TensorPrimitives has no single fused call, and
+/// TensorPrimitives itself on machines with narrower vectors (ARM64's 128-bit NEON).
+/// </summary>
 internal static class Kernels
 {
     /// <summary>
@@ -93,8 +98,26 @@ internal static class Kernels
             }
             sum = Sum(acc0 + acc1);
         }
+        else if (!Vector256.IsHardwareAccelerated && length >= PortableFrom) return PortableDot(ref a, ref b, length);
         for (; i < length; i++) sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
         return sum;
+    }
+
+    /// <summary>
+    /// Below 256-bit vectors (ARM64's 128-bit NEON, or x64 without AVX2) the kernels hand whole runs from this length
+    /// on to TensorPrimitives, which vectorises them at the width the machine has, rather than to the scalar loop.
+    /// </summary>
+    internal const int PortableFrom = 4;
+
+    /// <summary>The inner product by TensorPrimitives.Dot: the kernel where neither 512- nor 256-bit vectors are accelerated.</summary>
+    internal static float PortableDot(ref float a, ref float b, int length) =>
+        TensorPrimitives.Dot(MemoryMarshal.CreateReadOnlySpan(ref a, length), MemoryMarshal.CreateReadOnlySpan(ref b, length));
+
+    /// <summary>The squared Euclidean distance by TensorPrimitives.Distance: the kernel where neither 512- nor 256-bit vectors are accelerated.</summary>
+    internal static float PortableSquaredL2(ref float a, ref float b, int length)
+    {
+        float distance = TensorPrimitives.Distance(MemoryMarshal.CreateReadOnlySpan(ref a, length), MemoryMarshal.CreateReadOnlySpan(ref b, length));
+        return distance * distance;
     }
 
     /// <summary>Sum of the lanes, by adding halves. Scalar equivalent: <c>sum_i v[i]</c> (in another order).</summary>
@@ -158,6 +181,7 @@ internal static class Kernels
             }
             sum = Sum(acc0 + acc1);
         }
+        else if (!Vector256.IsHardwareAccelerated && length >= PortableFrom) return PortableSquaredL2(ref a, ref b, length);
         for (; i < length; i++)
         {
             float diff = Unsafe.Add(ref a, i) - Unsafe.Add(ref b, i);

@@ -50,4 +50,23 @@ public sealed class BruteForceIndexTests
             Assert.Equal(l2, Kernels.SquaredL2(ref a[0], ref b[0], length), 4);
         }
     }
+
+    [Fact]
+    public void PortableKernels_UsedBelow256BitVectors_MatchTheScalarSums()
+    {
+        var random = new Random(10);
+        foreach (int length in new[] { Kernels.PortableFrom, 5, 7, 16, 33, 64, 100, 128 })
+        {
+            var a = Enumerable.Range(0, length).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+            var b = Enumerable.Range(0, length).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+            float dot = 0, l2 = 0;
+            for (int i = 0; i < length; i++)
+            {
+                dot += a[i] * b[i];
+                l2 += (a[i] - b[i]) * (a[i] - b[i]);
+            }
+            Assert.Equal(dot, Kernels.PortableDot(ref a[0], ref b[0], length), 4);
+            Assert.Equal(l2, Kernels.PortableSquaredL2(ref a[0], ref b[0], length), 4);
+        }
+    }
 }

@@ -81,12 +81,15 @@ public sealed class FormatCompatibilityTests
 
         var query = new float[Dim];
         for (int j = 0; j < Dim; j++) query[j] = 0.1f * j - 0.2f;
-        // The hits the writing build returned for this query, scores bit for bit.
+        // The hits the writing build returned for this query. Scores to 1e-6: the distance kernel sums in another
+        // order where 256-bit vectors are not accelerated, which moves the last bits.
         var expected = new SearchHit[]
         {
             new(1039, -0.0030999975f), new(1028, -0.0031000013f), new(1009, -0.0055f), new(1017, -0.0139f), new(1020, -0.019899998f),
         };
-        Assert.Equal(expected, index.Search(query, 5, 16));
+        var hits = index.Search(query, 5, 16);
+        Assert.Equal(expected.Select(h => h.Id), hits.Select(h => h.Id));
+        Assert.All(expected.Zip(hits), p => Assert.Equal(p.First.Score, p.Second.Score, 1e-6f));
 
         using var saved = new MemoryStream();
         index.Save(saved);
