@@ -80,7 +80,7 @@ public sealed class TwoTowerTrainer : IDisposable
         };
         _data = TrainingData.Build(data, catalogue, _schema, _options);
         _net = TorchSeed.Create(_options.Seed, () => new TwoTowerNet(idBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable,
-            _schema.Attention, _options.HistoryLength));
+            _schema.Attention, _options.HistoryLength, _options.IdDropout));
         if (warmStart is not null)
         {
             int copied = WarmStart(warmStart);
