@@ -7,18 +7,18 @@ namespace OrleansReco.Cli.Commands;
 
 /// <summary>
 /// <c>reco generate</c>: writes a synthetic wealth-management dataset with planted tastes (users.csv, items.csv,
-/// interactions.csv and schema.json) into a folder. Progress and a summary go to stderr; the written paths to stdout.
+/// interactions.csv and schema.json) into a folder; <c>--preset wide</c> writes rated films without users.csv. Progress and a summary go to stderr; the written paths to stdout.
 /// </summary>
 internal static class GenerateCommand
 {
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Folder to write interactions, users and items into (created if missing).", Required = true };
-        var preset = new Option<string>("--preset") { Description = "Starting sizes: default (10k users, 2k items, 200k events) or ml100k (MovieLens-100K shape).", DefaultValueFactory = _ => "default" };
+        var preset = new Option<string>("--preset") { Description = "Starting sizes: default (10k users, 2k items, 200k events), ml100k (MovieLens-100K shape) or wide (610 users rating 9,742 films 100,836 times over 20 years, no user features).", DefaultValueFactory = _ => "default" };
         var users = new Option<int?>("--users") { Description = "Number of users (overrides the preset)." };
         var items = new Option<int?>("--items") { Description = "Number of items (overrides the preset)." };
         var events = new Option<int?>("--events") { Description = "Number of events (overrides the preset)." };
-        var days = new Option<int?>("--days") { Description = "Days the events span (default 180)." };
+        var days = new Option<int?>("--days") { Description = "Days the events span (default 180; 7,305 for wide)." };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed and options give the same data.", DefaultValueFactory = _ => 42 };
         var format = new Option<string>("--format") { Description = "csv or parquet.", DefaultValueFactory = _ => "csv" };
         var command = new Command("generate", "Generate a synthetic dataset (users, items, view/add_to_cart/purchase events) with planted tastes.")
@@ -83,7 +83,8 @@ internal static class GenerateCommand
         Console.Error.WriteLine(
             $"Generated {summary.Users:N0} users ({summary.ActiveUsers:N0} active), {summary.Items:N0} items ({summary.ActiveItems:N0} with events), {summary.Events:N0} events " +
             $"from {Date(summary.FirstTimestamp)} to {Date(summary.LastTimestamp)}.");
-        Console.Error.WriteLine(
+        if (summary.Ratings > 0) Console.Error.WriteLine($"Ratings: {summary.Ratings:N0} (half stars); no user features.");
+        if (summary.Views > 0) Console.Error.WriteLine(
             $"Funnel: {summary.Views:N0} views, {summary.Carts:N0} add_to_cart ({summary.CartShare:P1} of views), " +
             $"{summary.Purchases:N0} purchases ({summary.PurchaseShare:P1} of carts).");
         Console.Error.WriteLine($"Time: generated in {generateSeconds:F2} s, wrote {format} in {writeSeconds:F2} s.");

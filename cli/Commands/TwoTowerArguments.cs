@@ -21,6 +21,9 @@ internal sealed class TwoTowerArguments
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "Hidden layer sizes of both towers, comma-separated (empty: none). Default 256." };
     public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "adamw (default) or adam." };
     public Option<int?> Patience { get; } = new("--patience") { Description = $"Epochs without better validation recall before stopping. Default {Defaults.Patience}." };
+    public Option<double?> LogQWeight { get; } = new("--logq-weight") { Description = $"Softmax: share of the logQ popularity correction applied (0 to 1). Default {Defaults.LogQWeight}." };
+    public Option<double?> HalfLifeDays { get; } = new("--half-life-days") { Description = $"Recency half-life of the history weights in days (0: none). Default {Defaults.HalfLifeDays}." };
+    public Option<double?> IdDropout { get; } = new("--id-dropout") { Description = $"Share of item id vectors dropped per training batch, so items are also placed from their features. Default {Defaults.IdDropout}." };
     public Option<bool> NoValidation { get; } = new("--no-validation") { Description = "Train on every event and keep the last epoch (no hold-out, no early stopping)." };
     public Option<long?> Seed { get; } = new("--seed") { Description = $"Random seed. Default {Defaults.Seed}." };
     public Option<bool> Cpu { get; } = new("--cpu") { Description = "Train on the CPU even where CUDA is available." };
@@ -28,7 +31,7 @@ internal sealed class TwoTowerArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, Hidden, Optimizer, Patience, NoValidation, Seed, Cpu, Threads })
+        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, Hidden, Optimizer, Patience, LogQWeight, HalfLifeDays, IdDropout, NoValidation, Seed, Cpu, Threads })
             command.Options.Add(option);
     }
 
@@ -45,6 +48,9 @@ internal sealed class TwoTowerArguments
         if (parse.GetValue(UniformNegatives) is { } u) o = o with { UniformNegatives = u };
         if (parse.GetValue(HistoryLength) is { } n) o = o with { HistoryLength = n };
         if (parse.GetValue(Patience) is { } p) o = o with { Patience = p };
+        if (parse.GetValue(LogQWeight) is { } logQ) o = o with { LogQWeight = (float)logQ };
+        if (parse.GetValue(HalfLifeDays) is { } halfLife) o = o with { HalfLifeDays = halfLife };
+        if (parse.GetValue(IdDropout) is { } idDropout) o = o with { IdDropout = idDropout };
         if (parse.GetValue(Seed) is { } seed) o = o with { Seed = seed };
         if (parse.GetValue(Threads) is { } threads) o = o with { Threads = threads };
         if (parse.GetValue(NoValidation)) o = o with { Validate = false };

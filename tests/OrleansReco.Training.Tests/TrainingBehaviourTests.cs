@@ -31,6 +31,31 @@ public sealed class TrainingBehaviourTests
     }
 
     [Fact]
+    public void IdDropout_ChangesTrainingSteps_ButNotTheEmbeddingsServed()
+    {
+        // Same seed, batch and starting weights: dropping id vectors changes the training loss.
+        var data = FeatureData.Create(users: 120);
+        double plain = FirstStepLoss(data, Small);
+        double dropped = FirstStepLoss(data, Small with { IdDropout = 0.5 });
+        Assert.True(Math.Abs(plain - dropped) > 1e-4, $"first-step loss {plain:F5} without id dropout, {dropped:F5} with");
+
+        // In evaluation nothing is dropped: TorchSharp's item embeddings repeat exactly and match the C# forward pass.
+        using var trainer = new TwoTowerTrainer(data, Small with { IdDropout = 0.5, Epochs = 2 });
+        trainer.Train();
+        var model = new TwoTowerModel(trainer.ExportBundle());
+        var items = data.Items!.Keys.Take(12).Select(id => (id, (IReadOnlyList<string?>?)null)).ToList();
+        var first = trainer.TorchEmbedItems(items);
+        var second = trainer.TorchEmbedItems(items);
+        var served = new float[model.Dimension];
+        for (int i = 0; i < items.Count; i++)
+        {
+            Assert.Equal(first[i], second[i]);
+            model.EmbedItem(items[i].id, null, served);
+            for (int d = 0; d < served.Length; d++) Assert.True(Math.Abs(first[i][d] - served[d]) < 1e-4, $"item {items[i].id}, dimension {d}: {first[i][d]} against {served[d]}");
+        }
+    }
+
+    [Fact]
     public void LogQCorrection_Off_RecommendsLessPopularItems()
     {
         // Without the correction, popular items are over-represented among in-batch negatives and pushed down; the

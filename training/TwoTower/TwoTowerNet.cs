@@ -121,12 +121,16 @@ internal sealed class TwoTowerNet : nn.Module
     private readonly TowerNet _item;
     private readonly TowerNet _user;
     private readonly AttentionEncoder? _attention;
+    private readonly double _idDropout;
 
     /// <param name="attention">The attention encoder's shape, or null for the weighted mean.</param>
     /// <param name="positions">History window length N (the attention encoder's positions).</param>
+    /// <param name="idDropout">Share of item rows whose id vector is zeroed in training (<see cref="TwoTowerOptions.IdDropout"/>).</param>
     public TwoTowerNet(int idBuckets, int dimension, TowerSpec item, TowerSpec user, bool separateHistoryTable,
-        AttentionSpec? attention = null, int positions = 0) : base(nameof(TwoTowerNet))
+        AttentionSpec? attention = null, int positions = 0, double idDropout = 0) : base(nameof(TwoTowerNet))
     {
+        if (idDropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(idDropout), idDropout, "must be in [0, 1).");
+        _idDropout = idDropout;
         _ids = nn.Embedding(idBuckets, dimension);
         nn.init.normal_(_ids.weight!, 0, 0.05);
         if (separateHistoryTable)
@@ -148,10 +152,20 @@ internal sealed class TwoTowerNet : nn.Module
     /// <summary>The attention encoder, or null when the user tower takes the weighted mean.</summary>
     public AttentionEncoder? Attention => _attention;
 
-    /// <summary>[R, d] item embeddings from id buckets [R] and the items' feature rows [R].</summary>
+    /// <summary>
+    /// [R, d] item embeddings from id buckets [R] and the items' feature rows [R]. In training, a share
+    /// <c>idDropout</c> of the rows get a zero id vector (the others theirs scaled by 1 / (1 − share), so its expected
+    /// value is unchanged): the tower must then place items from their features too, which carries the many items
+    /// whose id vectors see too few events to train. In evaluation (and serving) the id vector is used as it is.
+    /// </summary>
     public Tensor EmbedItems(Tensor buckets, Tensor rows, FeatureTensors features)
     {
         var ids = _ids.forward(buckets);
+        if (training && _idDropout > 0)
+        {
+            var keep = rand([ids.shape[0], 1], device: ids.device).ge_(_idDropout).to_type(ids.dtype);
+            ids = ids * keep / (1 - _idDropout);
+        }
         return _item.forward(features.Gather(ids, rows));
     }
 

@@ -32,6 +32,12 @@ public sealed record TwoTowerOptions
     /// <summary>Most values of a categorical vocabulary (the most frequent are kept) and of a multi-valued cell.</summary>
     public int MaxVocabulary { get; init; } = 50_000;
     public int MultiMaxValues { get; init; } = 8;
+    /// <summary>
+    /// Share of item rows whose id vector is dropped (zeroed, the rest rescaled) in each training batch, so the item
+    /// tower also learns to place an item from its features alone: on a wide catalogue most items have too few events
+    /// to train an id vector. Serving and evaluation always use the id vector. 0 = off.
+    /// </summary>
+    public double IdDropout { get; init; }
     /// <summary>Hashed item-id buckets; 0 = the power of two at or above 4 × items seen (1,024 to 2^21).</summary>
     public int IdBuckets { get; init; }
 
@@ -127,6 +133,8 @@ public sealed record TwoTowerOptions
         if (AttentionLayers is < 1 or > 8) throw new ArgumentException("AttentionLayers must be in [1, 8].", nameof(AttentionLayers));
         if (AttentionHeads < 1 || Dimension % AttentionHeads != 0) throw new ArgumentException($"AttentionHeads must be positive and divide the dimension {Dimension}.", nameof(AttentionHeads));
         Positive(AttentionFeedForward, nameof(AttentionFeedForward));
+        if (IdDropout is < 0 or >= 1) throw new ArgumentException($"IdDropout must be in [0, 1), not {IdDropout}.", nameof(IdDropout));
+        if (LogQWeight is < 0 or > 1) throw new ArgumentException($"LogQWeight must be in [0, 1], not {LogQWeight}.", nameof(LogQWeight));
         if (WarmupFraction is < 0 or >= 1) throw new ArgumentException("WarmupFraction must be in [0, 1).", nameof(WarmupFraction));
     }
 }

@@ -39,8 +39,15 @@ internal sealed class SyntheticCatalog
     public required float[] TypeVectors { get; init; }
     public required float[] MarketVectors { get; init; }
 
+    /// <summary>
+    /// Release time of each item as a share of the event span (negative: released before it starts), or null when
+    /// items are available throughout (<see cref="SyntheticCatalogKind.Wealth"/>).
+    /// </summary>
+    public double[]? Release { get; init; }
+
     public static SyntheticCatalog Create(SyntheticOptions options)
     {
+        if (options.Catalog == SyntheticCatalogKind.Movies) return SyntheticMovies.Create(options);
         int n = options.Items, dim = options.LatentDimension;
         var categories = SyntheticVocabulary.Categories;
         var markets = SyntheticVocabulary.Markets;
@@ -70,22 +77,7 @@ internal sealed class SyntheticCatalog
             var usual = categories[c].PreferredTypes.Select(t => IndexOf(types, t)).Where(i => i >= 0).ToArray();
             preferredTypes[c] = usual.Length > 0 ? usual : [basis.NextInt(types.Count), basis.NextInt(types.Count)];
         }
-        // Base popularity: Zipf over a random order of the items.
-        var rank = Enumerable.Range(0, n).ToArray();
-        for (int i = n - 1; i > 0; i--)
-        {
-            int j = basis.NextInt(i + 1);
-            (rank[i], rank[j]) = (rank[j], rank[i]);
-        }
-        var popularity = new double[n];
-        double total = 0;
-        for (int i = 0; i < n; i++) total += popularity[i] = Math.Pow(rank[i] + 1, -options.PopularitySkew);
-        var logPopularity = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            popularity[i] /= total;
-            logPopularity[i] = Math.Log(popularity[i]);
-        }
+        var (popularity, logPopularity) = ZipfPopularity(ref basis, n, options.PopularitySkew);
         double meanLog = logPopularity.Average();
         double sdLog = Math.Sqrt(logPopularity.Average(v => (v - meanLog) * (v - meanLog)));
 
@@ -144,6 +136,27 @@ internal sealed class SyntheticCatalog
             Category = category, Market = market, Price = price, Performance = performance, Ids = ids, Table = table,
             CategoryVectors = categoryVectors, TypeVectors = typeVectors, MarketVectors = marketVectors,
         };
+    }
+
+    /// <summary>Base popularity: Zipf with exponent <paramref name="skew"/> over a random order of the items (shares and their logs).</summary>
+    internal static (double[] Popularity, double[] LogPopularity) ZipfPopularity(ref SyntheticRandom random, int n, double skew)
+    {
+        var rank = Enumerable.Range(0, n).ToArray();
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = random.NextInt(i + 1);
+            (rank[i], rank[j]) = (rank[j], rank[i]);
+        }
+        var popularity = new double[n];
+        double total = 0;
+        for (int i = 0; i < n; i++) total += popularity[i] = Math.Pow(rank[i] + 1, -skew);
+        var logPopularity = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            popularity[i] /= total;
+            logPopularity[i] = Math.Log(popularity[i]);
+        }
+        return (popularity, logPopularity);
     }
 
     /// <summary>Columns of the item table, in order.</summary>

@@ -10,7 +10,8 @@ namespace OrleansReco.Core.Data.Synthetic;
 /// latent taste vectors tied to their profile, and items' vectors are tied to their features, so a model can
 /// measurably recover both (see <see cref="SyntheticCatalog"/>, <see cref="SyntheticPopulation"/> and
 /// <see cref="SyntheticSessions"/> for the generative story). Deterministic for given options, whatever the
-/// number of cores.
+/// number of cores. <see cref="SyntheticCatalogKind.Movies"/> makes films and half-star ratings instead, with
+/// no user table (see <see cref="SyntheticMovies"/>).
 /// </summary>
 public static class SyntheticGenerator
 {
@@ -27,7 +28,9 @@ public static class SyntheticGenerator
         options.Validate();
         var clock = Stopwatch.StartNew();
         var items = SyntheticCatalog.Create(options);
-        log?.Invoke($"items: {items.Count:N0} in {SyntheticVocabulary.Categories.Length} categories, {options.Brands} brands ({clock.Elapsed.TotalSeconds:F2} s)");
+        log?.Invoke(items.Release is null
+            ? $"items: {items.Count:N0} in {SyntheticVocabulary.Categories.Length} categories, {options.Brands} brands ({clock.Elapsed.TotalSeconds:F2} s)"
+            : $"items: {items.Count:N0} films with genres and release years ({clock.Elapsed.TotalSeconds:F2} s)");
         var users = SyntheticPopulation.Create(options, items);
         log?.Invoke($"users: {users.Count:N0} in {options.TasteClusters} taste clusters ({clock.Elapsed.TotalSeconds:F2} s)");
         var sessions = SyntheticSessions.Generate(options, items, users, log);
@@ -37,7 +40,9 @@ public static class SyntheticGenerator
         var perUser = new int[users.Count];
         for (int u = 0; u < perUser.Length; u++) perUser[u] = (int)(sessions.Offsets[u + 1] - sessions.Offsets[u]);
         var truth = new SyntheticTruth(options.LatentDimension, users.Cluster, users.SecondCluster, users.Taste, items.Vectors, items.Popularity, perUser);
-        return (new InteractionDataset(interactions, users.Table, items.Table), truth);
+        // Films come without user features: the users' profiles only steer their hidden tastes.
+        var userTable = options.Catalog == SyntheticCatalogKind.Movies ? null : users.Table;
+        return (new InteractionDataset(interactions, userTable, items.Table), truth);
     }
 
     /// <summary>
@@ -59,7 +64,8 @@ public static class SyntheticGenerator
             }
         Array.Sort(keys);
         var interactions = new Interaction[count];
-        string[] types = [EventTypes.View, EventTypes.AddToCart, EventTypes.Purchase];
+        string[] types = [EventTypes.View, EventTypes.AddToCart, EventTypes.Purchase, EventTypes.Rating];
+        var values = sessions.Value;
         Parallel.For(0, (int)((count + 65_535) / 65_536), block =>
         {
             long from = block * 65_536L, to = Math.Min(count, from + 65_536);
@@ -70,7 +76,7 @@ public static class SyntheticGenerator
                 string id = string.Concat(user, "-",
                     (sessions.Session[e] + 1).ToString(CultureInfo.InvariantCulture), "-",
                     (sessions.Position[e] + 1).ToString(CultureInfo.InvariantCulture));
-                interactions[r] = new Interaction(user, itemIds[sessions.Item[e]], types[sessions.Type[e]], 1f, sessions.Time[e], id);
+                interactions[r] = new Interaction(user, itemIds[sessions.Item[e]], types[sessions.Type[e]], values?[e] ?? 1f, sessions.Time[e], id);
             }
         });
         return interactions;

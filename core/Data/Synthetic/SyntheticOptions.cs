@@ -1,10 +1,23 @@
 namespace OrleansReco.Core.Data.Synthetic;
 
+/// <summary>What the generated catalogue and events are.</summary>
+public enum SyntheticCatalogKind
+{
+    /// <summary>Wealth-management products, user profiles, and view → add_to_cart → purchase sessions.</summary>
+    Wealth,
+    /// <summary>
+    /// Films (title with year, genres, release year) rated in half stars, each at most once per user; no user
+    /// features; a film can only be rated once released, and new releases draw extra attention for a year or two.
+    /// </summary>
+    Movies,
+}
+
 /// <summary>
 /// What <see cref="SyntheticGenerator"/> makes: sizes, seed, time range and the strength of the planted structure.
 /// Two presets: <see cref="Default"/> (10,000 users, 2,000 items, 200,000 events) and
 /// <see cref="MovieLens100KShape"/> (943 users, 1,682 items, 100,000 events, at least 20 events per user and
-/// heavy-tailed counts per user and per item, like MovieLens-100K). Change a preset with <c>with { … }</c>.
+/// heavy-tailed counts per user and per item, like MovieLens-100K), and <see cref="WideCatalog"/> (610 users rating
+/// 9,742 films 100,836 times over 20 years, like the small MovieLens "latest" set). Change a preset with <c>with { … }</c>.
 /// </summary>
 public sealed record SyntheticOptions
 {
@@ -25,21 +38,46 @@ public sealed record SyntheticOptions
         Brands = 30,
     };
 
-    /// <summary>Names accepted by <see cref="TryGetPreset"/>.</summary>
-    public static IReadOnlyList<string> PresetNames { get; } = ["default", "ml100k"];
+    /// <summary>
+    /// A wide catalogue with long histories, in the shape of the small MovieLens "latest" set: 610 users, 9,742 films,
+    /// 100,836 half-star ratings over 20 years; every user rates at least 20 films and the most active thousands
+    /// (strong activity skew); most films are rated fewer than 5 times (strong popularity skew); films have a title
+    /// with the year, genres and a release year; users have no features.
+    /// </summary>
+    public static SyntheticOptions WideCatalog { get; } = new()
+    {
+        Catalog = SyntheticCatalogKind.Movies,
+        Users = 610,
+        Items = 9_742,
+        Events = 100_836,
+        MinEventsPerUser = 20,
+        Start = new DateTimeOffset(1998, 1, 1, 0, 0, 0, TimeSpan.Zero),
+        Span = TimeSpan.FromDays(7_305),
+        PopularitySkew = 1.2,
+        ActivitySkew = 1.1,
+        ViewsPerSession = 12,
+        NoiseShare = 0.1,
+    };
 
-    /// <summary>The preset called <paramref name="name"/> (<c>default</c> or <c>ml100k</c>, any case).</summary>
+    /// <summary>Names accepted by <see cref="TryGetPreset"/>.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = ["default", "ml100k", "wide"];
+
+    /// <summary>The preset called <paramref name="name"/> (<c>default</c>, <c>ml100k</c> or <c>wide</c>, any case).</summary>
     public static bool TryGetPreset(string name, out SyntheticOptions options)
     {
         switch (name.Trim().ToLowerInvariant())
         {
             case "default": options = Default; return true;
             case "ml100k" or "ml-100k" or "movielens100k": options = MovieLens100KShape; return true;
+            case "wide": options = WideCatalog; return true;
             default: options = Default; return false;
         }
     }
 
-    /// <summary>Number of users, each with a profile row; every user gets at least <see cref="MinEventsPerUser"/> events.</summary>
+    /// <summary>Wealth-management products and sessions (the default) or rated films (<see cref="SyntheticCatalogKind.Movies"/>).</summary>
+    public SyntheticCatalogKind Catalog { get; init; } = SyntheticCatalogKind.Wealth;
+
+    /// <summary>Number of users, each with a profile row (wealth catalogue); every user gets at least <see cref="MinEventsPerUser"/> events.</summary>
     public int Users { get; init; } = 10_000;
 
     /// <summary>Number of catalogue items. Items nobody picked stay in the item table (cold items).</summary>
@@ -109,6 +147,7 @@ public sealed record SyntheticOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option and the accepted range.</summary>
     public void Validate()
     {
+        Require(Enum.IsDefined(Catalog), nameof(Catalog), $"must be Wealth or Movies, not {(int)Catalog}");
         Require(Users is >= 1 and <= 10_000_000, nameof(Users), $"must be in [1, 10,000,000], not {Users}");
         Require(Items is >= 2 and <= 1_000_000, nameof(Items), $"must be in [2, 1,000,000], not {Items}");
         Require(Events is >= 1 and <= 100_000_000, nameof(Events), $"must be in [1, 100,000,000], not {Events}");

@@ -40,18 +40,19 @@ internal sealed class SyntheticPopulation
     public static SyntheticPopulation Create(SyntheticOptions options, SyntheticCatalog catalog)
     {
         int n = options.Users, dim = options.LatentDimension, k = options.TasteClusters;
-        var categories = SyntheticVocabulary.Categories;
         var countries = SyntheticVocabulary.Countries;
 
+        // Cluster centres favour two categories (genres, for films) and a product type (a decade).
+        int categoryCount = catalog.CategoryVectors.Length / dim, typeCount = catalog.TypeVectors.Length / dim;
         var basis = SyntheticRandom.For(options.Seed, Streams.Tastes);
         var centres = new float[k * dim];
         for (int c = 0; c < k; c++)
         {
             var centre = LatentVectors.Row(centres, c, dim);
-            int first = basis.NextInt(categories.Length), second = basis.NextInt(categories.Length);
+            int first = basis.NextInt(categoryCount), second = basis.NextInt(categoryCount);
             LatentVectors.AddScaled(centre, LatentVectors.Row(catalog.CategoryVectors, first, dim), 1.0f);
             LatentVectors.AddScaled(centre, LatentVectors.Row(catalog.CategoryVectors, second, dim), 0.6f);
-            LatentVectors.AddScaled(centre, LatentVectors.Row(catalog.TypeVectors, basis.NextInt(options.ProductTypes.Count), dim), 0.5f);
+            LatentVectors.AddScaled(centre, LatentVectors.Row(catalog.TypeVectors, basis.NextInt(typeCount), dim), 0.5f);
             LatentVectors.AddGaussian(ref basis, centre, 0.3);
             LatentVectors.Normalise(centre);
         }

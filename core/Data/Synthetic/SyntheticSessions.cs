@@ -23,11 +23,19 @@ namespace OrleansReco.Core.Data.Synthetic;
 /// span, more of them early) and the end of the span, separated by random gaps; within a session timestamps
 /// increase by seconds to minutes.</item>
 /// </list>
+/// With <see cref="SyntheticCatalogKind.Movies"/> every choice is a rating instead (half stars, higher for
+/// better-matching films, shifted by a per-user bias), a user never rates a film twice, a film cannot be chosen
+/// before its release and draws extra attention for about a year and a half after it, and each user is active
+/// from a joining time for a log-normal share of the rest of the span (median a tenth), so histories span from
+/// days to the whole 20 years.
 /// Each user has its own random stream, so the result does not depend on how users are spread over threads.
 /// </summary>
 internal sealed class SyntheticSessions
 {
-    public const byte View = 0, Cart = 1, Purchase = 2;
+    public const byte View = 0, Cart = 1, Purchase = 2, Rating = 3;
+
+    /// <summary>Films: extra log-weight of a film just released, and its decay time in years.</summary>
+    private const double NewReleaseBoost = 2.0, NewReleaseYears = 1.5;
 
     private const double SessionPersistence = 0.75;  // AR(1) coefficient of the drift from one session to the next
     private const double SessionIntent = 0.5;        // length of the per-session offset of taste
@@ -41,6 +49,8 @@ internal sealed class SyntheticSessions
     private readonly SyntheticPopulation _users;
     private readonly AliasTable _popular;
     private readonly AliasTable[] _clusters;
+    private readonly bool _movies;
+    private readonly double _spanYears;
 
     private SyntheticSessions(SyntheticOptions options, SyntheticCatalog items, SyntheticPopulation users, long[] offsets)
     {
@@ -54,6 +64,9 @@ internal sealed class SyntheticSessions
         Type = new byte[total];
         Session = new int[total];
         Position = new int[total];
+        _movies = items.Release is not null;
+        if (_movies) Value = new float[total];
+        _spanYears = options.Span.TotalDays / 365.25;
         _popular = new AliasTable(items.Popularity);
         _clusters = new AliasTable[options.TasteClusters];
         Parallel.For(0, _clusters.Length, k => _clusters[k] = ClusterTable(k));
@@ -69,6 +82,8 @@ internal sealed class SyntheticSessions
     public int[] Session { get; }
     /// <summary>Position of each event within its session (0-based).</summary>
     public int[] Position { get; }
+    /// <summary>Films: the rating of each event (0.5 to 5 in half stars); null for the wealth catalogue.</summary>
+    public float[]? Value { get; }
 
     public static SyntheticSessions Generate(SyntheticOptions options, SyntheticCatalog items, SyntheticPopulation users, Action<string>? log)
     {
@@ -161,7 +176,15 @@ internal sealed class SyntheticSessions
         var random = SyntheticRandom.For(_options.Seed, Streams.Events, u);
         int dim = _items.Dimension;
         long start = Offsets[u], end = Offsets[u + 1];
-        double join = Math.Pow(random.NextDouble(), 2) * 0.8;
+        double join = Math.Pow(random.NextDouble(), 2) * 0.8, leave = 1;
+        double bias = 0;
+        if (_movies)
+        {
+            join = random.NextDouble() * 0.97;
+            double active = Math.Min(1, Math.Exp(Math.Log(0.1) + 1.5 * random.NextGaussian()));
+            leave = Math.Min(1, join + Math.Max((1 - join) * active, 2 * 86_400 / _options.Span.TotalSeconds));
+            bias = 0.4 * random.NextGaussian();
+        }
         var taste = LatentVectors.Row(_users.Taste, u, dim);
         int k1 = _users.Cluster[u], k2 = _users.SecondCluster[u];
         int stamp = u + 1;
@@ -198,9 +221,19 @@ internal sealed class SyntheticSessions
                 TensorPrimitives.Add(taste, w.Drift, q);
                 TensorPrimitives.Add(q, w.Intent, q);
                 if (previous >= 0) LatentVectors.AddScaled(q, _items.Vectors.AsSpan(previous * dim, dim), PreviousItemPull);
-                int item = Choose(ref random, w, k1, k2, stamp, out float affinity);
+                // Films: roughly when this choice happens, as a share of the span (sessions are placed evenly later).
+                double now = join + (leave - join) * (at - start) / (end - start);
+                int item = Choose(ref random, w, k1, k2, stamp, now, out float affinity);
                 float match = affinity / Math.Max(1e-6f, TensorPrimitives.Norm(q));
                 w.SeenStamp[item] = stamp;
+                if (_movies)
+                {
+                    Value![at] = RatingFor(ref random, match, bias);
+                    Emit(at++, t, item, Rating, session, position++);
+                    previous = item;
+                    more = random.Chance(extraViewsContinue);
+                    continue;
+                }
                 Emit(at++, t, item, View, session, position++);
                 previous = item;
                 if (end - at >= w.Cart.Count + 2 && !w.Cart.Contains(item) && random.Chance(CartProbability(item, match)))
@@ -225,7 +258,7 @@ internal sealed class SyntheticSessions
             w.Durations.Add(Time[at - 1]);
             session++;
         }
-        PlaceSessions(ref random, start, end, join, w.Durations);
+        PlaceSessions(ref random, start, end, join, leave, w.Durations);
     }
 
     private void Emit(long at, long time, int item, byte type, int session, int position)
@@ -237,16 +270,22 @@ internal sealed class SyntheticSessions
         Position[at] = position;
     }
 
-    /// <summary>Draws one view: popularity noise, or sampling–importance–resampling towards the current taste.</summary>
-    private int Choose(ref SyntheticRandom random, Worker w, int k1, int k2, int stamp, out float affinity)
+    /// <summary>
+    /// Draws one view: popularity noise, or sampling–importance–resampling towards the current taste. Films
+    /// (<paramref name="now"/>: the share of the span) leave out those seen or not yet released.
+    /// </summary>
+    private int Choose(ref SyntheticRandom random, Worker w, int k1, int k2, int stamp, double now, out float affinity)
     {
         int dim = _items.Dimension;
         ReadOnlySpan<float> q = w.Query;
         if (random.Chance(_options.NoiseShare))
         {
             int noise = _popular.Sample(ref random);
-            affinity = TensorPrimitives.Dot(q, _items.Vectors.AsSpan(noise * dim, dim));
-            return noise;
+            if (!_movies || Available(noise, w, stamp, now))
+            {
+                affinity = TensorPrimitives.Dot(q, _items.Vectors.AsSpan(noise * dim, dim));
+                return noise;
+            }
         }
         var p1 = _clusters[k1].Probabilities;
         var p2 = _clusters[k2].Probabilities;
@@ -261,13 +300,15 @@ internal sealed class SyntheticSessions
                 : _popular.Sample(ref random);
             float a = TensorPrimitives.Dot(q, _items.Vectors.AsSpan(i * dim, dim));
             double logit = tau * a + _items.LogPopularity[i];
-            if (w.SeenStamp[i] == stamp) logit += RepeatLogWeight;
+            if (_movies) logit += ReleaseLogWeight(i, w, stamp, now);
+            else if (w.SeenStamp[i] == stamp) logit += RepeatLogWeight;
             w.Candidates[j] = i;
             w.Affinities[j] = a;
             w.Logits[j] = logit;
             w.Proposals[j] = FirstClusterShare * p1[i] + SecondClusterShare * p2[i] + (1 - FirstClusterShare - SecondClusterShare) * pop[i];
             best = Math.Max(best, logit);
         }
+        if (double.IsNegativeInfinity(best)) return Fallback(ref random, w, stamp, now, out affinity);
         // Importance weight = target / proposal, with the target scaled by exp(−best) to stay in range; the proposal
         // is at least a fifth of the item's popularity, so the quotient cannot overflow.
         double total = 0;
@@ -281,6 +322,45 @@ internal sealed class SyntheticSessions
         }
         affinity = w.Affinities[chosen];
         return w.Candidates[chosen];
+    }
+
+    /// <summary>Films: whether item i is released by <paramref name="now"/> and not yet rated by the user.</summary>
+    private bool Available(int i, Worker w, int stamp, double now) => w.SeenStamp[i] != stamp && _items.Release![i] <= now;
+
+    /// <summary>Films: −∞ for a film already rated or not yet released, else the new-release boost (fading in years).</summary>
+    private double ReleaseLogWeight(int i, Worker w, int stamp, double now)
+    {
+        if (!Available(i, w, stamp, now)) return double.NegativeInfinity;
+        double years = (now - _items.Release![i]) * _spanYears;
+        return NewReleaseBoost * Math.Exp(-years / NewReleaseYears);
+    }
+
+    /// <summary>Films, when every candidate was rated or unreleased: the first available film from a random place
+    /// (any unrated one if none is released yet, any at all if the user has rated everything).</summary>
+    private int Fallback(ref SyntheticRandom random, Worker w, int stamp, double now, out float affinity)
+    {
+        int n = _items.Count, from = random.NextInt(n), chosen = from;
+        for (int pass = 0; pass < 3; pass++)
+        {
+            bool found = false;
+            for (int k = 0; k < n && !found; k++)
+            {
+                int i = (from + k) % n;
+                found = pass switch { 0 => Available(i, w, stamp, now), 1 => w.SeenStamp[i] != stamp, _ => true };
+                if (found) chosen = i;
+            }
+            if (found) break;
+        }
+        int dim = _items.Dimension;
+        affinity = TensorPrimitives.Dot(w.Query, _items.Vectors.AsSpan(chosen * dim, dim));
+        return chosen;
+    }
+
+    /// <summary>Films: 3.5 + user bias + 2.5 · (cosine − 0.5) + noise, clamped to [0.5, 5] and rounded to half stars.</summary>
+    private static float RatingFor(ref SyntheticRandom random, float cosine, double bias)
+    {
+        double rating = 3.5 + bias + 2.5 * (cosine - 0.5) + 0.7 * random.NextGaussian();
+        return (float)(Math.Round(Math.Clamp(rating, 0.5, 5) * 2) / 2);
     }
 
     /// <summary>Cart rate × (0.5 + performance) × a factor in (0, 2) rising with the cosine of current taste and item.</summary>
@@ -299,19 +379,20 @@ internal sealed class SyntheticSessions
 
     /// <summary>
     /// Turns session-relative times into unix seconds: sessions in order, without overlap, at least a minute
-    /// apart, between the user's joining time and the end of the span, with exponential random gaps. Should the
+    /// apart, between the user's joining and leaving times (shares of the span), with exponential random gaps. Should the
     /// sessions not fit (a tiny span), they are compressed, and timestamps then only never decrease.
     /// </summary>
-    private void PlaceSessions(ref SyntheticRandom random, long start, long end, double join, List<long> durations)
+    private void PlaceSessions(ref SyntheticRandom random, long start, long end, double join, double leave, List<long> durations)
     {
         long span = (long)_options.Span.TotalSeconds;
         long origin = _options.Start.ToUnixTimeSeconds();
         int sessions = durations.Count;
         double need = sessions * (double)MinSessionGapSeconds;
         foreach (long d in durations) need += d;
-        double joinAt = join * span;
-        if (need > span - 1 - joinAt) joinAt = 0;
-        double window = span - 1 - joinAt;
+        double joinAt = join * span, leaveAt = leave * span;
+        if (need > leaveAt - 1 - joinAt) joinAt = 0;
+        if (need > leaveAt - 1 - joinAt) leaveAt = span;
+        double window = leaveAt - 1 - joinAt;
         double scale = need > window ? window / need : 1;
         double free = window - need * scale;
         Span<double> gaps = sessions <= 1024 ? stackalloc double[sessions + 1] : new double[sessions + 1];

@@ -11,7 +11,8 @@ public sealed record SyntheticSummary(
     int Carts,
     int Purchases,
     long FirstTimestamp,
-    long LastTimestamp)
+    long LastTimestamp,
+    int Ratings = 0)
 {
     /// <summary>Add-to-carts per view.</summary>
     public double CartShare => Views > 0 ? (double)Carts / Views : 0;
@@ -24,7 +25,7 @@ public sealed record SyntheticSummary(
         ArgumentNullException.ThrowIfNull(data);
         var users = new HashSet<string>(StringComparer.Ordinal);
         var items = new HashSet<string>(StringComparer.Ordinal);
-        int views = 0, carts = 0, purchases = 0;
+        int views = 0, carts = 0, purchases = 0, ratings = 0;
         long first = long.MaxValue, last = long.MinValue;
         foreach (var e in data.Interactions)
         {
@@ -35,12 +36,13 @@ public sealed record SyntheticSummary(
                 case EventTypes.View: views++; break;
                 case EventTypes.AddToCart: carts++; break;
                 case EventTypes.Purchase: purchases++; break;
+                case EventTypes.Rating: ratings++; break;
             }
             first = Math.Min(first, e.Timestamp);
             last = Math.Max(last, e.Timestamp);
         }
         bool any = data.Interactions.Count > 0;
         return new SyntheticSummary(data.Users?.Count ?? users.Count, data.Items?.Count ?? items.Count, data.Interactions.Count,
-            users.Count, items.Count, views, carts, purchases, any ? first : 0, any ? last : 0);
+            users.Count, items.Count, views, carts, purchases, any ? first : 0, any ? last : 0, ratings);
     }
 }

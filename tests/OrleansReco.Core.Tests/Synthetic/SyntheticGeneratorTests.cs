@@ -77,6 +77,74 @@ public sealed class SyntheticGeneratorTests
     }
 
     [Fact]
+    public void Generate_WideCatalog_HasTheShapeOfALongHistoryFilmCatalog()
+    {
+        var options = SyntheticOptions.WideCatalog;
+        var data = SyntheticGenerator.Generate(options);
+
+        // Sizes, and no user table at all (no users file, no user columns).
+        Assert.Null(data.Users);
+        Assert.Equal(9_742, data.Items!.Count);
+        Assert.Equal(100_836, data.Interactions.Count);
+        Assert.Equal(new[] { "title", "genres", "year" }, data.Items.Columns.Select(c => c.Name));
+        Assert.Equal(new[] { FeatureKind.Text, FeatureKind.MultiCategorical, FeatureKind.Numeric }, data.Items.Columns.Select(c => c.Kind));
+
+        // Items: a title ending in "(year)" that matches the year column, one or more known genres.
+        int title = data.Items.ColumnIndex("title"), genres = data.Items.ColumnIndex("genres"), year = data.Items.ColumnIndex("year");
+        var releaseYear = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < data.Items.Count; i++)
+        {
+            var row = data.Items.Row(i);
+            int y = int.Parse(row[year]!, CultureInfo.InvariantCulture);
+            Assert.InRange(y, 1900, 2020);
+            Assert.EndsWith($" ({y})", row[title]);
+            Assert.NotEmpty(row[genres]!.Split('|'));
+            releaseYear[data.Items.Keys[i]] = y;
+        }
+
+        // Users: 610, each with at least 20 ratings; strong activity skew (MovieLens "latest" small: median 71, max 2,698).
+        var perUser = SyntheticData.ByUser(data);
+        Assert.Equal(610, perUser.Count);
+        var userCounts = perUser.Values.Select(v => v.Count).Order().ToArray();
+        Assert.True(userCounts[0] >= options.MinEventsPerUser, $"least active user has {userCounts[0]} events");
+        Assert.True(userCounts[^1] >= 1_000, $"most active user has only {userCounts[^1]} events");
+        Assert.True(userCounts[^1] > 10 * userCounts[userCounts.Length / 2], $"users: max {userCounts[^1]}, median {userCounts[userCounts.Length / 2]}");
+
+        // Items: strong popularity skew, most of the catalogue rated fewer than 5 times.
+        var perItem = data.Interactions.GroupBy(e => e.ItemId).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        int rare = data.Items.Keys.Count(k => perItem.GetValueOrDefault(k) < 5);
+        Assert.True(rare > data.Items.Count / 2, $"only {rare:N0} of {data.Items.Count:N0} items have fewer than 5 events");
+        Assert.True(perItem.Values.Max() >= 100, $"the most rated item has only {perItem.Values.Max()} events");
+
+        // Events: half-star ratings, each film at most once per user, spanning about 20 years.
+        Assert.All(data.Interactions, e =>
+        {
+            Assert.Equal(EventTypes.Rating, e.EventType);
+            Assert.InRange(e.Value, 0.5f, 5f);
+            Assert.Equal(e.Value * 2, MathF.Round(e.Value * 2));
+        });
+        Assert.True(data.Interactions.Select(e => (e.UserId, e.ItemId)).Distinct().Count() == data.Interactions.Count, "a user rated a film twice");
+        long first = data.Interactions.Min(e => e.Timestamp), last = data.Interactions.Max(e => e.Timestamp);
+        Assert.True(last - first > 19L * 365 * 86_400, $"events span only {(last - first) / 86_400.0 / 365.25:F1} years");
+        Assert.True(data.Interactions.Count(e => e.Value >= 4) > data.Interactions.Count / 4, "ratings should lean positive");
+
+        // Popularity drifts: films rated in the last five years were released later than those rated in the first five.
+        double MeanReleaseYear(IEnumerable<Interaction> events) => events.Average(e => releaseYear[e.ItemId]);
+        long fiveYears = 5L * 365 * 86_400;
+        double early = MeanReleaseYear(data.Interactions.Where(e => e.Timestamp < first + fiveYears));
+        double late = MeanReleaseYear(data.Interactions.Where(e => e.Timestamp > last - fiveYears));
+        Assert.True(late > early + 5, $"mean release year {early:F1} in the first five years, {late:F1} in the last five");
+    }
+
+    [Fact]
+    public void TryGetPreset_Wide_IsTheWideCatalog()
+    {
+        Assert.True(SyntheticOptions.TryGetPreset("Wide", out var options));
+        Assert.Same(SyntheticOptions.WideCatalog, options);
+        Assert.Contains("wide", SyntheticOptions.PresetNames);
+    }
+
+    [Fact]
     public void Generate_Funnel_SharesInExpectedRanges()
     {
         var summary = SyntheticSummary.Of(SyntheticData.Small);
