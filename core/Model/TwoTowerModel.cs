@@ -31,6 +31,7 @@ public sealed class TwoTowerModel
     public TwoTowerModel(ModelBundle bundle)
     {
         ArgumentNullException.ThrowIfNull(bundle);
+        Bundle = bundle;
         Header = bundle.Header;
         Dimension = Header.Dimension;
         _idTable = bundle.Tensor(TensorNames.ItemIds, Header.IdBuckets, Dimension).Data;
@@ -52,6 +53,13 @@ public sealed class TwoTowerModel
         try { return new TwoTowerModel(bundle); }
         catch (InvalidDataException e) { throw new InvalidDataException($"Model bundle '{path}': {e.Message}", e); }
     }
+
+    /// <summary>
+    /// The bundle this model was built from. It shares the model's large tables (no copy), so holding it costs
+    /// little; a trainer on the same silo warm-starts from it instead of downloading and parsing the bundle again.
+    /// Callers must not change its arrays.
+    /// </summary>
+    public ModelBundle Bundle { get; }
 
     public BundleHeader Header { get; }
     public int Dimension { get; }

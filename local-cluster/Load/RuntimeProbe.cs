@@ -22,7 +22,9 @@ public sealed record RuntimeSample(
     double ThreadPoolQueueMean,
     long ThreadPoolQueueMax,
     int ThreadPoolThreadsMax,
-    IReadOnlyList<(string Type, long Bytes)>? AllocationsByType = null)
+    IReadOnlyList<(string Type, long Bytes)>? AllocationsByType = null,
+    double SuspendMaxMs = 0,
+    int LongestPauseGeneration = -1)
 {
     /// <summary>Share of the window the process spent paused by the collector.</summary>
     public double PauseFraction => Seconds > 0 ? PauseTotalMs / (Seconds * 1000) : 0;
@@ -44,6 +46,8 @@ public sealed record RuntimeSample(
         ["gc_pause_total_ms"] = Math.Round(PauseTotalMs, 2),
         ["gc_pause_max_ms"] = Math.Round(PauseMaxMs, 2),
         ["gc_pauses_over_5ms"] = PausesOver5Ms,
+        ["gc_suspend_max_ms"] = Math.Round(SuspendMaxMs, 2),
+        ["gc_longest_pause_generation"] = LongestPauseGeneration,
         ["gc_pause_fraction"] = Math.Round(PauseFraction, 4),
         ["gen0"] = Gen0,
         ["gen1"] = Gen1,
@@ -65,15 +69,19 @@ public sealed record RuntimeSample(
 /// </summary>
 public sealed class RuntimeProbe : EventListener
 {
+    private const int GcStart = 1;       // GCStart_V2 (Depth: the generation collected)
     private const int SuspendBegin = 9;  // GCSuspendEEBegin_V1
+    private const int SuspendEnd = 8;    // GCSuspendEEEnd_V1
     private const int RestartEnd = 3;    // GCRestartEEEnd_V1
     private const int AllocationTick = 10; // GCAllocationTick_V4
     private const int TypesReported = 12;
     private readonly object _gate = new();
-    private readonly List<double> _pauses = [];
+    private readonly List<Pause> _pauses = [];
     private readonly Dictionary<string, long> _allocations = new(StringComparer.Ordinal);
     private EventSource? _runtime;
     private DateTime _suspendedAt;
+    private double _suspendMs;
+    private int _generation = -1;
     private bool _recording;
     private bool _sampleAllocations;
 
@@ -110,14 +118,25 @@ public sealed class RuntimeProbe : EventListener
                         if (_recording) _allocations[type] = _allocations.GetValueOrDefault(type) + (long)amount;
             }
         }
-        else if (e.EventId == SuspendBegin) _suspendedAt = e.TimeStamp;
+        else if (e.EventId == SuspendBegin)
+        {
+            _suspendedAt = e.TimeStamp;
+            _suspendMs = 0;
+            _generation = -1;
+        }
+        else if (e.EventId == SuspendEnd && _suspendedAt != default) _suspendMs = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
+        else if (e.EventId == GcStart && _suspendedAt != default && e.Payload is { Count: > 1 } start && e.PayloadNames?.IndexOf("Depth") is int depthAt and >= 0)
+            _generation = Convert.ToInt32(start[depthAt], System.Globalization.CultureInfo.InvariantCulture);
         else if (e.EventId == RestartEnd && _suspendedAt != default)
         {
             double ms = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
             _suspendedAt = default;
-            lock (_gate) if (_recording && ms >= 0) _pauses.Add(ms);
+            lock (_gate) if (_recording && ms >= 0) _pauses.Add(new Pause(ms, _suspendMs, _generation));
         }
     }
+
+    /// <summary>One pause: all of it, the part spent bringing threads to a stop, and the generation collected (-1: not known).</summary>
+    private readonly record struct Pause(double Ms, double SuspendMs, int Generation);
 
     /// <summary>Opens a measurement window (one at a time).</summary>
     public Window Start()
@@ -154,7 +173,7 @@ public sealed class RuntimeProbe : EventListener
             _stop.Cancel();
             var (mean, max, threads) = _sampler.GetAwaiter().GetResult();
             double seconds = Stopwatch.GetElapsedTime(_start).TotalSeconds;
-            double[] pauses;
+            Pause[] pauses;
             (string, long)[] types;
             lock (_probe._gate)
             {
@@ -162,9 +181,11 @@ public sealed class RuntimeProbe : EventListener
                 pauses = [.. _probe._pauses];
                 types = [.. _probe._allocations.OrderByDescending(a => a.Value).Take(TypesReported).Select(a => (a.Key, a.Value))];
             }
-            _sample = new RuntimeSample(seconds, pauses.Length, pauses.Sum(), pauses.Length == 0 ? 0 : pauses.Max(), pauses.Count(p => p > 5),
+            var longest = pauses.Length == 0 ? default : pauses.MaxBy(p => p.Ms);
+            _sample = new RuntimeSample(seconds, pauses.Length, pauses.Sum(p => p.Ms), longest.Ms, pauses.Count(p => p.Ms > 5),
                 GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2,
-                GC.GetTotalAllocatedBytes(precise: false) - _allocated, mean, max, threads, types);
+                GC.GetTotalAllocatedBytes(precise: false) - _allocated, mean, max, threads, types,
+                pauses.Length == 0 ? 0 : pauses.Max(p => p.SuspendMs), pauses.Length == 0 ? -1 : longest.Generation);
             _stop.Dispose();
             return _sample;
         }

@@ -294,6 +294,8 @@ internal static class ClusterBenchCommand
             ["run_state"] = finished?.State.ToString() ?? "unknown",
             ["gc_pause_max_ms_training"] = Math.Round(training.Runtime!.PauseMaxMs, 2),
             ["threadpool_queue_max_training"] = training.Runtime.ThreadPoolQueueMax,
+            ["runtime_idle"] = idle.Runtime?.ToJson(idle.Result.Requests),
+            ["runtime_training"] = training.Runtime.ToJson(training.Result.Requests),
         };
     }
 

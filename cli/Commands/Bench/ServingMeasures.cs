@@ -38,7 +38,7 @@ internal static class ServingMeasures
             var r = await OpenLoop.RunAsync(rate, duration, i => target.RecommendAsync(picks[i]), cancellation);
             var runtime = window?.Stop();
             Console.Error.WriteLine($"  recommend @ {rate,6:N0}/s: achieved {r.AchievedRate,7:N0}/s  p50 {r.P50Ms,7:F2} ms  p90 {r.P90Ms,7:F2} ms  p99 {r.P99Ms,8:F2} ms  errors {r.Errors}" +
-                                    (runtime is null ? "" : $"  gc pauses {runtime.Pauses} (max {runtime.PauseMaxMs:F1} ms)  {runtime.BytesPer(r.Requests) / 1024:F0} KiB/request  pool queue max {runtime.ThreadPoolQueueMax}"));
+                                    (runtime is null ? "" : $"  gc pauses {runtime.Pauses} (max {runtime.PauseMaxMs:F1} ms, gen {runtime.LongestPauseGeneration}, suspend max {runtime.SuspendMaxMs:F1} ms)  {runtime.BytesPer(r.Requests) / 1024:F0} KiB/request  pool queue max {runtime.ThreadPoolQueueMax}"));
             results.Add((r, runtime));
         }
         return results;
