@@ -15,6 +15,13 @@ public sealed record ClusterOptions
     /// </summary>
     public bool FastFailureDetection { get; init; } = true;
 
+    /// <summary>
+    /// Workstation GC in every process (the default: several processes share a small machine, and server GC would start
+    /// a heap per core in each); false: each process runs with the collector its runtime configuration names, which
+    /// for the silo and the gateway is the deployed one (server GC, background collector, DATAS).
+    /// </summary>
+    public bool WorkstationGc { get; init; } = true;
+
     /// <summary>Redis <c>appendfsync</c>: <c>always</c> (what the no-loss guarantee relies on) or <c>everysec</c>.</summary>
     public string Fsync { get; init; } = "always";
 

@@ -258,8 +258,6 @@ public sealed class RecoCluster : IAsyncDisposable
         {
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            // Workstation GC: five processes share a small machine; server GC would start a heap per core in each.
-            ["DOTNET_gcServer"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
             ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information",
@@ -268,6 +266,8 @@ public sealed class RecoCluster : IAsyncDisposable
             ["Reco__Cluster__ClusterId"] = ClusterId,
             ["Reco__Cluster__ServiceId"] = ServiceId,
         };
+        // Workstation GC by default: several processes share a small machine; server GC would start a heap per core in each.
+        if (_options.WorkstationGc) env["DOTNET_gcServer"] = "0";
         if (Certificates is not null)
             foreach (var (key, value) in Certificates.Environment()) env[key] = value;
         if (_options.FastFailureDetection)

@@ -91,22 +91,11 @@ public static class UserFormat
         }
     }
 
-    /// <summary>The well-known event types share one string each instead of one per stored event.</summary>
-    private static string Intern(string type) => type switch
-    {
-        Core.Data.EventTypes.View => Core.Data.EventTypes.View,
-        Core.Data.EventTypes.Click => Core.Data.EventTypes.Click,
-        Core.Data.EventTypes.AddToCart => Core.Data.EventTypes.AddToCart,
-        Core.Data.EventTypes.Purchase => Core.Data.EventTypes.Purchase,
-        Core.Data.EventTypes.Rating => Core.Data.EventTypes.Rating,
-        _ => type,
-    };
-
     private static EventRecord[] ReadEvents(BinaryReader r)
     {
         var events = new EventRecord[StoredFormat.Count(r, 10_000_000)];
         for (int i = 0; i < events.Length; i++)
-            events[i] = new EventRecord(r.ReadString(), Intern(r.ReadString()), r.ReadSingle(), r.ReadInt64(), r.ReadNullable());
+            events[i] = new EventRecord(SharedStrings.ItemId(r.ReadString()), SharedStrings.EventType(r.ReadString()), r.ReadSingle(), r.ReadInt64(), r.ReadNullable());
         return events;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansReco.Core.Model;
@@ -30,6 +31,9 @@ public sealed partial class UserGrain(
 {
     private UserData _user = new();
     private long _version;
+    private string?[]? _profileRow;
+    private object? _profileRowOf;
+    private object? _profileRowColumns;
     private int _sinceSnapshot;
     private bool _stale;
     private bool _archivedSinceSnapshot;
@@ -93,7 +97,7 @@ public sealed partial class UserGrain(
         int accepted = 0;
         foreach (var e in events)
         {
-            var record = new EventRecord(e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId);
+            var record = new EventRecord(SharedStrings.ItemId(e.ItemId), SharedStrings.EventType(e.EventType), e.Value, e.Timestamp, e.EventId);
             if (_user.Add(record)) added[accepted++] = record;
         }
         int duplicates = events.Length - accepted;
@@ -179,15 +183,26 @@ public sealed partial class UserGrain(
         var model = models.Current;
         var u = _user;
         int n = Math.Min(u.Events.Count, model.Header.History.Length);
-        var history = new HistoryEvent[n];
-        for (int i = 0; i < n; i++)
+        // A pooled window (cleared on return: it holds item ids) and the profile row kept while neither the profile nor
+        // the model's columns change: a refresh on every event allocates only the vector it stores.
+        var history = ArrayPool<HistoryEvent>.Shared.Rent(n);
+        try
         {
-            var e = u.Events[u.Events.Count - n + i];
-            history[i] = new HistoryEvent(e.ItemId, e.EventType, e.Value, e.Timestamp);
+            for (int i = 0; i < n; i++)
+            {
+                var e = u.Events[u.Events.Count - n + i];
+                history[i] = new HistoryEvent(e.ItemId, e.EventType, e.Value, e.Timestamp);
+            }
+            if (!ReferenceEquals(_profileRowOf, u.Profile) || !ReferenceEquals(_profileRowColumns, model.UserColumns))
+                (_profileRow, _profileRowOf, _profileRowColumns) = (FeatureRows.ToRow(model.UserColumns, u.Profile), u.Profile, model.UserColumns);
+            var vector = new float[model.Dimension];
+            model.EmbedUser(_profileRow, history.AsSpan(0, n), time.GetUtcNow().ToUnixTimeSeconds(), vector);
+            u.Embedding = vector;
         }
-        var vector = new float[model.Dimension];
-        model.EmbedUser(FeatureRows.ToRow(model.UserColumns, u.Profile), history, time.GetUtcNow().ToUnixTimeSeconds(), vector);
-        u.Embedding = vector;
+        finally
+        {
+            ArrayPool<HistoryEvent>.Shared.Return(history, clearArray: true);
+        }
         u.ModelVersion = model.Version;
         metrics.EmbeddingRefreshed(reason);
     }

@@ -17,6 +17,19 @@ public sealed class UserStoreFormatTests
     }
 
     [Fact]
+    public void DecodeEntry_SameItemAndTypeInTwoRecords_ShareOneStringEach()
+    {
+        // Two users' log entries, read separately: the strings come from the bytes, so they are equal but new, unless shared.
+        var first = UserFormat.DecodeEntry(UserFormat.EncodeEntry(1, 0, [new EventRecord("item-shared-" + Guid.NewGuid().ToString("N"), "purchase", 1f, 5, "e1")]), "a");
+        string itemId = first.Events[0].ItemId;
+        var second = UserFormat.DecodeEntry(UserFormat.EncodeEntry(1, 0, [new EventRecord(new string(itemId.AsSpan()), new string("purchase".AsSpan()), 1f, 6, "e2")]), "b");
+
+        Assert.Same(first.Events[0].ItemId, second.Events[0].ItemId);
+        Assert.Same("purchase", second.Events[0].EventType);
+        Assert.NotSame(first.Events[0].EventId, second.Events[0].EventId);
+    }
+
+    [Fact]
     public void Snapshot_RoundTrip_KeepsEveryField()
     {
         var user = User(events: 5, ids: 20);

@@ -43,11 +43,13 @@ internal static class ClusterBenchCommand
         var aggregation = new Option<string>("--aggregation") { Description = "User tower of the served model: mean or attention.", DefaultValueFactory = _ => "mean" };
         aggregation.AcceptOnlyFromAmong("mean", "attention");
         var contention = new Option<double>("--training-rate") { Description = "In process: query rate held with and without a training run in progress (0: skip).", DefaultValueFactory = _ => 500 };
+        var siloGc = new Option<string>("--silo-gc") { Description = "With --storage redis: the collector of the silo and gateway processes: 'workstation' (five processes share this machine's cores) or 'server' (their deployed runtime configuration: server GC, background collector, DATAS).", DefaultValueFactory = _ => "workstation" };
+        siloGc.AcceptOnlyFromAmong("server", "workstation");
         var allocationTypes = new Option<bool>("--allocation-types") { Description = "In process: attribute each window's allocations to types (from the runtime's allocation samples; a little overhead)." };
         var output = new Option<FileInfo>("--out") { Description = "JSON results (a Markdown table is written beside it).", DefaultValueFactory = _ => new FileInfo("bench/results/cluster.json") };
         var command = new Command("cluster", "Serving benchmark: recommendation latency by rate, ingest throughput, freshness; in process, or with --storage redis on the multi-process Redis cluster.")
         {
-            items, users, events, history, rates, seconds, repeat, storage, fsync, contention, aggregation, allocationTypes, output,
+            items, users, events, history, rates, seconds, repeat, storage, fsync, siloGc, contention, aggregation, allocationTypes, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -57,7 +59,8 @@ internal static class ClusterBenchCommand
                 parse.GetValue(items), parse.GetValue(users) ?? (redis ? 20_000 : 100_000), parse.GetValue(events), parse.GetValue(history),
                 ParseRates(parse.GetValue(rates) ?? (redis ? "50,100,200,400" : "250,500,1000,1500,2000,3000")), TimeSpan.FromSeconds(parse.GetValue(seconds)),
                 parse.GetValue(repeat), parse.GetValue(fsync)!, parse.GetValue(contention), parse.GetValue(output)!,
-                parse.GetValue(aggregation) == "attention" ? HistoryAggregation.Attention : HistoryAggregation.Mean, parse.GetValue(allocationTypes));
+                parse.GetValue(aggregation) == "attention" ? HistoryAggregation.Attention : HistoryAggregation.Mean, parse.GetValue(allocationTypes),
+                parse.GetValue(siloGc) == "workstation");
             var problems = settings.Problems(store);
             if (problems.Count > 0)
             {
@@ -267,6 +270,12 @@ internal static class ClusterBenchCommand
     private static async Task<Dictionary<string, object?>> TrainingContentionAsync(IGrainFactory grains, ICatalogGrain catalog, GrainTarget target,
         string[] userIds, double rate, TimeSpan duration, RuntimeProbe probe, int run, CancellationToken cancellation)
     {
+        // The same starting state for both windows: the model swap measured just before leaves hundreds of megabytes of
+        // garbage, whose collection (a pause of up to 90 ms) would otherwise land in the idle window and flatter the ratio.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
         var idle = (await ServingMeasures.RecommendAtRatesAsync(target, userIds, [rate], duration, probe, seed: 1000 + run, cancellation))[0];
         var trainer = grains.Trainer();
         var started = await trainer.StartRunAsync("bench cluster", new TrainingOverrides(Epochs: 1));
@@ -329,7 +338,7 @@ internal static class ClusterBenchCommand
 /// <summary>What <c>reco bench cluster</c> was asked to do.</summary>
 internal sealed record ClusterBenchSettings(
     int Items, int Users, int Events, int History, double[] Rates, TimeSpan Duration, int Repeat, string Fsync, double TrainingRate, FileInfo Output,
-    HistoryAggregation Aggregation = HistoryAggregation.Mean, bool AllocationTypes = false)
+    HistoryAggregation Aggregation = HistoryAggregation.Mean, bool AllocationTypes = false, bool WorkstationSiloGc = true)
 {
     /// <summary>Every bad option, each naming the option.</summary>
     public List<string> Problems(string? storage)

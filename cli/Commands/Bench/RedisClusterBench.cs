@@ -41,6 +41,7 @@ internal static class RedisClusterBench
             ServingSilos = 2,
             TrainSilo = false,
             FastFailureDetection = false,
+            WorkstationGc = settings.WorkstationSiloGc,
             Fsync = settings.Fsync,
             Items = settings.Items,
             HistoryLength = 200,
@@ -81,7 +82,8 @@ internal static class RedisClusterBench
             result["load_users_s"] = Math.Round(loadUsers, 2);
             result["storage"] = "redis";
             result["appendfsync"] = settings.Fsync;
-            result["processes"] = "redis-server, 2 serving silos, gateway (Client mode); workstation GC in each";
+            result["processes"] = "redis-server, 2 serving silos, gateway (Client mode)";
+            result["silo_gc"] = settings.WorkstationSiloGc ? "workstation" : "server (the deployed runtime configuration)";
             result["cores"] = Environment.ProcessorCount;
             result["load_average"] = BenchEnvironment.LoadAverage();
             runs.Add((JsonObject)JsonNode.Parse(JsonSerializer.Serialize(result))!);
