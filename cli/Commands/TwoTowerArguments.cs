@@ -23,6 +23,10 @@ internal sealed class TwoTowerArguments
     public Option<int?> Patience { get; } = new("--patience") { Description = $"Epochs without better validation recall before stopping. Default {Defaults.Patience}." };
     public Option<double?> LogQWeight { get; } = new("--logq-weight") { Description = $"Softmax: share of the logQ popularity correction applied (0 to 1). Default {Defaults.LogQWeight}." };
     public Option<double?> HalfLifeDays { get; } = new("--half-life-days") { Description = $"Recency half-life of the history weights in days (0: none). Default {Defaults.HalfLifeDays}." };
+    public Option<double?> RecentHalfLife { get; } = new("--recent-half-life") { Description = $"Mean user tower: half-life in events of a short-term mean beside the long-term one (0: none). Default {Defaults.RecentHalfLife}." };
+    public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = $"AdamW decoupled weight decay (Adam: L2 penalty). Default {Defaults.WeightDecay}." };
+    public Option<double?> Dropout { get; } = new("--dropout") { Description = $"Share of each tower's MLP inputs dropped in training. Default {Defaults.Dropout}." };
+    public Option<bool> SharedHistoryTable { get; } = new("--shared-history-table") { Description = "The user tower averages the item tower's id vectors instead of its own history table." };
     public Option<double?> IdDropout { get; } = new("--id-dropout") { Description = $"Share of item id vectors dropped per training batch, so items are also placed from their features. Default {Defaults.IdDropout}." };
     public Option<bool> NoValidation { get; } = new("--no-validation") { Description = "Train on every event and keep the last epoch (no hold-out, no early stopping)." };
     public Option<long?> Seed { get; } = new("--seed") { Description = $"Random seed. Default {Defaults.Seed}." };
@@ -31,7 +35,7 @@ internal sealed class TwoTowerArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, Hidden, Optimizer, Patience, LogQWeight, HalfLifeDays, IdDropout, NoValidation, Seed, Cpu, Threads })
+        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, Hidden, Optimizer, Patience, LogQWeight, HalfLifeDays, RecentHalfLife, WeightDecay, Dropout, SharedHistoryTable, IdDropout, NoValidation, Seed, Cpu, Threads })
             command.Options.Add(option);
     }
 
@@ -50,6 +54,10 @@ internal sealed class TwoTowerArguments
         if (parse.GetValue(Patience) is { } p) o = o with { Patience = p };
         if (parse.GetValue(LogQWeight) is { } logQ) o = o with { LogQWeight = (float)logQ };
         if (parse.GetValue(HalfLifeDays) is { } halfLife) o = o with { HalfLifeDays = halfLife };
+        if (parse.GetValue(RecentHalfLife) is { } recent) o = o with { RecentHalfLife = recent };
+        if (parse.GetValue(WeightDecay) is { } decay) o = o with { WeightDecay = decay };
+        if (parse.GetValue(Dropout) is { } dropout) o = o with { Dropout = dropout };
+        if (parse.GetValue(SharedHistoryTable)) o = o with { SeparateHistoryTable = false };
         if (parse.GetValue(IdDropout) is { } idDropout) o = o with { IdDropout = idDropout };
         if (parse.GetValue(Seed) is { } seed) o = o with { Seed = seed };
         if (parse.GetValue(Threads) is { } threads) o = o with { Threads = threads };

@@ -55,11 +55,19 @@ public sealed class ModelBundle
 {
     /// <summary>
     /// The newest format this code reads and writes. Version 2 marks a bundle whose user tower is the attention
-    /// encoder (so that a reader that knows only the mean refuses it instead of misreading it); a mean bundle is still
-    /// written as version 1, readable by older silos.
+    /// encoder and version 3 one whose mean user tower also takes the short-term mean
+    /// (<see cref="HistoryWeighting.RecentHalfLifeEvents"/>), so that a reader that knows neither refuses them instead
+    /// of misreading them; a plain mean bundle is still written as version 1, readable by older silos.
     /// </summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
     private const int MeanFormatVersion = 1;
+    private const int AttentionFormatVersion = 2;
+
+    /// <summary>The oldest format that can hold <paramref name="header"/>'s user tower.</summary>
+    private static int VersionFor(BundleHeader header) =>
+        header.Aggregation == HistoryAggregation.Attention ? AttentionFormatVersion
+        : header.History.HasRecent ? FormatVersion
+        : MeanFormatVersion;
     private static readonly byte[] Magic = "ORECOBND"u8.ToArray();
     private static readonly byte[] EndMagic = "ENDBNDL1"u8.ToArray();
     private const int MaxHeaderBytes = 512 << 20;
@@ -126,7 +134,7 @@ public sealed class ModelBundle
         var hashing = new HashingStream(stream);
         using var w = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
-        w.Write(Header.Aggregation == HistoryAggregation.Mean ? MeanFormatVersion : FormatVersion);
+        w.Write(VersionFor(Header));
         byte[] header = JsonSerializer.SerializeToUtf8Bytes(Header, Json);
         w.Write(header.Length);
         w.Write(header);
@@ -233,8 +241,10 @@ public sealed class ModelBundle
             throw new InvalidDataException($"field 'header{e.Path?.TrimStart('$')}' is invalid: {e.Message}", e);
         }
         Validate(header);
-        if (header.Aggregation != HistoryAggregation.Mean && version < FormatVersion)
+        if (header.Aggregation != HistoryAggregation.Mean && version < AttentionFormatVersion)
             throw new InvalidDataException($"field 'header.aggregation' is {header.Aggregation} in a format-{version} bundle, which has only the mean.");
+        if (header.History.HasRecent && version < FormatVersion)
+            throw new InvalidDataException($"field 'header.history.recentHalfLifeEvents' is {header.History.RecentHalfLifeEvents} in a format-{version} bundle, which has no short-term mean.");
         return new ModelBundle(header, tensors);
     }
 
@@ -250,6 +260,8 @@ public sealed class ModelBundle
                 break;
             case HistoryAggregation.Attention:
                 if (h.Attention is null) throw new InvalidDataException("field 'header.attention' is missing; aggregation Attention needs it.");
+                if (h.History.HasRecent)
+                    throw new InvalidDataException("field 'header.history.recentHalfLifeEvents' must be 0 with aggregation Attention (the short-term mean belongs to the mean user tower).");
                 h.Attention.Validate("field 'header.attention'", h.Dimension);
                 break;
             default:

@@ -38,8 +38,9 @@ public sealed class TwoTowerModel
         _historyTable = bundle.Tensors.ContainsKey(TensorNames.HistoryIds)
             ? bundle.Tensor(TensorNames.HistoryIds, Header.IdBuckets, Dimension).Data
             : _idTable;
-        _item = new Tower("item", Header.Item, Dimension, bundle);
-        _user = new Tower("user", Header.User, Dimension, bundle);
+        _item = new Tower("item", Header.Item, Dimension, bundle, Dimension);
+        // The mean user tower with a short-term mean leads with both: [long-term mean, short-term mean].
+        _user = new Tower("user", Header.User, Dimension, bundle, Header.History.HasRecent ? 2 * Dimension : Dimension);
         if (Header.Aggregation == HistoryAggregation.Attention)
             _attention = new UserAttention(Header.Attention!, Dimension, Header.History.Length, bundle);
         ItemColumns = Header.Item.Columns();
@@ -123,13 +124,16 @@ public sealed class TwoTowerModel
         }
         int n = Math.Min(history.Length, weighting.Length);
         history = history[^n..];
-        float[] input = ArrayPool<float>.Shared.Rent(_user.InputWidth + 2 * n);
+        bool recent = weighting.HasRecent;
+        int lead = recent ? 2 * Dimension : Dimension;
+        float[] input = ArrayPool<float>.Shared.Rent(_user.InputWidth + 3 * n);
         long[] times = ArrayPool<long>.Shared.Rent(n);
         try
         {
             var x = input.AsSpan(0, _user.InputWidth);
             var typeWeights = input.AsSpan(_user.InputWidth, n);
             var weights = input.AsSpan(_user.InputWidth + n, n);
+            var recentWeights = input.AsSpan(_user.InputWidth + 2 * n, n);
             x.Clear();
             for (int i = 0; i < n; i++)
             {
@@ -137,14 +141,17 @@ public sealed class TwoTowerModel
                 times[i] = Math.Min(history[i].Timestamp, now);
             }
             weighting.Normalised(typeWeights, times.AsSpan(0, n), weights);
+            if (recent) weighting.RecentNormalised(typeWeights, recentWeights);
             var mean = x[..Dimension];
+            var shortTerm = x[Dimension..lead];
             for (int i = 0; i < n; i++)
             {
-                if (weights[i] == 0f) continue;
+                if (weights[i] == 0f && (!recent || recentWeights[i] == 0f)) continue;
                 var row = _historyTable.AsSpan(ItemBucket(history[i].ItemId) * Dimension, Dimension);
-                TensorPrimitives.MultiplyAdd(row, weights[i], mean, mean);
+                if (weights[i] != 0f) TensorPrimitives.MultiplyAdd(row, weights[i], mean, mean);
+                if (recent && recentWeights[i] != 0f) TensorPrimitives.MultiplyAdd(row, recentWeights[i], shortTerm, shortTerm);
             }
-            _user.EncodeFeatures(profile, columnMap, x[Dimension..]);
+            _user.EncodeFeatures(profile, columnMap, x[lead..]);
             _user.Mlp(x, destination);
         }
         finally
@@ -208,10 +215,11 @@ public sealed class TwoTowerModel
         private readonly int _maxBag;
         private readonly int _maxWidth;
 
-        public Tower(string name, TowerSpec spec, int dimension, ModelBundle bundle)
+        /// <param name="leadWidth">Width of the leading id/history vector (the dimension, or twice it for a user tower with the short-term mean).</param>
+        public Tower(string name, TowerSpec spec, int dimension, ModelBundle bundle, int leadWidth)
         {
             _spec = spec;
-            InputWidth = spec.InputWidth(dimension);
+            InputWidth = spec.InputWidth(leadWidth);
             _tables = new float[spec.Features.Count][];
             for (int i = 0; i < spec.Features.Count; i++)
             {

@@ -10,6 +10,26 @@ public sealed class MeanForwardParityTests(MeanForwardParityTests.Model trained)
     public sealed class Model() : Trained(HistoryAggregation.Mean);
 }
 
+/// <summary>The parity tests on a mean user tower that also takes the short-term mean (half-life 2 events).</summary>
+public sealed class RecentMeanForwardParityTests(RecentMeanForwardParityTests.Model trained) : ForwardParityTests(trained), IClassFixture<RecentMeanForwardParityTests.Model>
+{
+    public sealed class Model() : Trained(HistoryAggregation.Mean, recentHalfLife: 2);
+
+    [Fact]
+    public void EmbedUser_ShortTermMean_DependsOnEventOrder()
+    {
+        // The long-term mean of events at one time is order-free; the short-term mean weighs the newest most.
+        var model = _trained.Model;
+        Assert.True(model.Header.History.HasRecent);
+        HistoryEvent[] history = [new("i1", EventTypes.View, 1, 100), new("i2", EventTypes.View, 1, 100), new("i5", EventTypes.View, 1, 100)];
+        var forward = new float[model.Dimension];
+        var backward = new float[model.Dimension];
+        model.EmbedUser(null, history, 400, forward);
+        model.EmbedUser(null, [history[2], history[1], history[0]], 400, backward);
+        Assert.NotEqual(forward, backward);
+    }
+}
+
 /// <summary>The parity tests on a model whose user tower is the attention encoder (two layers, so that the causal layer runs too).</summary>
 public sealed class AttentionForwardParityTests(AttentionForwardParityTests.Model trained) : ForwardParityTests(trained), IClassFixture<AttentionForwardParityTests.Model>
 {
@@ -43,14 +63,14 @@ public abstract class ForwardParityTests
     /// <summary>One small model trained once for all parity tests of a class, and its bundle read back from a file.</summary>
     public abstract class Trained : IDisposable
     {
-        protected Trained(HistoryAggregation aggregation)
+        protected Trained(HistoryAggregation aggregation, double recentHalfLife = 0)
         {
             Data = FeatureData.Create(users: 80, items: 60, eventsPerUser: 8);
             Trainer = new TwoTowerTrainer(Data, new TwoTowerOptions
             {
                 Dimension = 16, ItemHidden = [32, 24], UserHidden = [32], CategoricalDim = 8, TextDim = 8, TextBuckets = 1024,
                 BatchSize = 64, Epochs = 2, Validate = false, Threads = 1, HistoryLength = 5,
-                Aggregation = aggregation, AttentionLayers = 2, AttentionHeads = 2, AttentionFeedForward = 24,
+                Aggregation = aggregation, RecentHalfLife = recentHalfLife, AttentionLayers = 2, AttentionHeads = 2, AttentionFeedForward = 24,
             });
             Trainer.Train();
             Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"parity-{Guid.NewGuid():N}.bundle");

@@ -10,13 +10,13 @@ public sealed class ModelBundleTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private string TrainedBundle(HistoryAggregation aggregation = HistoryAggregation.Mean)
+    private string TrainedBundle(HistoryAggregation aggregation = HistoryAggregation.Mean, double recentHalfLife = 0)
     {
         var data = FeatureData.Create(users: 40, items: 30, eventsPerUser: 5);
         using var trainer = new TwoTowerTrainer(data, new TwoTowerOptions
         {
             Dimension = 8, ItemHidden = [16], UserHidden = [16], CategoricalDim = 4, TextDim = 4, TextBuckets = 256,
-            BatchSize = 32, Epochs = 1, Validate = false, Threads = 1, Aggregation = aggregation,
+            BatchSize = 32, Epochs = 1, Validate = false, Threads = 1, Aggregation = aggregation, RecentHalfLife = recentHalfLife,
         });
         trainer.Train();
         string path = Path.Combine(_folder, "model.bundle");
@@ -104,6 +104,33 @@ public sealed class ModelBundleTests : IDisposable
         Assert.NotNull(read.Header.Attention);
         Assert.Contains(UserAttention.Names.Position, read.Tensors.Keys);
         Assert.Equal(1, File.ReadAllBytes(TrainedBundle())[8]); // a mean bundle stays readable by older readers
+    }
+
+    [Fact]
+    public void Write_ShortTermMeanBundle_IsFormatThreeAndRoundTrips()
+    {
+        string path = TrainedBundle(recentHalfLife: 3);
+        Assert.Equal(3, File.ReadAllBytes(path)[8]);
+        var read = ModelBundle.Read(path);
+        Assert.Equal(3, read.Header.History.RecentHalfLifeEvents);
+        // The user tower's first layer reads both means (2 × d = 16 inputs), then the profile features.
+        Assert.Equal([16, 16 + read.Header.User.InputWidth(0)], read.Tensors[TwoTowerModel.TensorNames.Weight("user", 0)].Shape);
+        var model = new TwoTowerModel(read);
+        var v = new float[model.Dimension];
+        model.EmbedUser(null, [new HistoryEvent("i1", "view", 1, 10), new HistoryEvent("i2", "view", 1, 20)], 20, v);
+        Assert.Equal(1f, System.Numerics.Tensors.TensorPrimitives.Norm(v), 4);
+    }
+
+    [Fact]
+    public void Read_ThrowsNamingRecentHalfLife_ForShortTermMeanInAnOlderFormat()
+    {
+        string path = TrainedBundle(recentHalfLife: 3);
+        var bytes = File.ReadAllBytes(path);
+        bytes[8] = 1;
+        File.WriteAllBytes(path, bytes);
+        RewriteHeader(path, h => h); // recompute the checksum over the changed version
+        var e = Assert.Throws<InvalidDataException>(() => ModelBundle.Read(path));
+        Assert.Contains("header.history.recentHalfLifeEvents", e.Message);
     }
 
     [Fact]

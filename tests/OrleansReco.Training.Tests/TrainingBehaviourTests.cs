@@ -56,6 +56,46 @@ public sealed class TrainingBehaviourTests
     }
 
     [Fact]
+    public void Dropout_ChangesTrainingSteps_ButNotTheEmbeddingsServed()
+    {
+        var data = FeatureData.Create(users: 120);
+        double plain = FirstStepLoss(data, Small);
+        double dropped = FirstStepLoss(data, Small with { Dropout = 0.3 });
+        Assert.True(Math.Abs(plain - dropped) > 1e-4, $"first-step loss {plain:F5} without dropout, {dropped:F5} with");
+
+        using var trainer = new TwoTowerTrainer(data, Small with { Dropout = 0.3, Epochs = 2 });
+        trainer.Train();
+        var model = new TwoTowerModel(trainer.ExportBundle());
+        var items = data.Items!.Keys.Take(12).Select(id => (id, (IReadOnlyList<string?>?)null)).ToList();
+        var first = trainer.TorchEmbedItems(items);
+        var served = new float[model.Dimension];
+        for (int i = 0; i < items.Count; i++)
+        {
+            Assert.Equal(first[i], trainer.TorchEmbedItems(items)[i]);
+            model.EmbedItem(items[i].id, null, served);
+            for (int d = 0; d < served.Length; d++) Assert.True(Math.Abs(first[i][d] - served[d]) < 1e-4, $"item {items[i].id}, dimension {d}: {first[i][d]} against {served[d]}");
+        }
+        Assert.Equal(nameof(TwoTowerOptions.Dropout), Assert.Throws<ArgumentException>(() => (Small with { Dropout = 1 }).Check()).ParamName);
+        Assert.Equal(nameof(TwoTowerOptions.WeightDecay), Assert.Throws<ArgumentException>(() => (Small with { WeightDecay = -0.1 }).Check()).ParamName);
+    }
+
+    [Fact]
+    public void RecentHalfLife_WeighsTheNewestEventsMost_AndIsCheckedOnTheOptions()
+    {
+        var weighting = new HistoryWeighting { RecentHalfLifeEvents = 1 };
+        var weights = new float[3];
+        weighting.RecentNormalised([1f, 1f, 2f], weights);
+        // 1·2^-2, 1·2^-1, 2·2^0 = 0.25, 0.5, 2 over 2.75.
+        Assert.Equal(0.25f / 2.75f, weights[0], 5);
+        Assert.Equal(0.5f / 2.75f, weights[1], 5);
+        Assert.Equal(2f / 2.75f, weights[2], 5);
+        Assert.Throws<InvalidDataException>(() => new HistoryWeighting { RecentHalfLifeEvents = -1 }.Validate("h"));
+        var e = Assert.Throws<ArgumentException>(() => (Small with { RecentHalfLife = -1 }).Check());
+        Assert.Equal(nameof(TwoTowerOptions.RecentHalfLife), e.ParamName);
+        Assert.Throws<ArgumentException>(() => (Small with { RecentHalfLife = double.PositiveInfinity }).Check());
+    }
+
+    [Fact]
     public void LogQCorrection_Off_RecommendsLessPopularItems()
     {
         // Without the correction, popular items are over-represented among in-batch negatives and pushed down; the

@@ -29,6 +29,13 @@ internal sealed class TrainingData
     /// window's newest event (<see cref="HistoryWeighting.Normalised"/>) without a power per event.
     /// </summary>
     public required float[] EventLogWeight { get; init; }
+    /// <summary>
+    /// log of each event's type weight (−∞ for weight 0), for the short-term mean's weights; null without one
+    /// (<see cref="HistoryWeighting.RecentHalfLifeEvents"/> 0).
+    /// </summary>
+    public required float[]? EventLogType { get; init; }
+    /// <summary>Short-term mean: log 2 / the half-life in events (0 without one).</summary>
+    public required float RecentDecay { get; init; }
     /// <summary>Row of each event in the attention encoder's event-type table (null for the mean).</summary>
     public required long[]? EventToken { get; init; }
     /// <summary>Most recent events per history window (N); the batch's history columns.</summary>
@@ -118,6 +125,12 @@ internal sealed class TrainingData
             double decay = halfLife > 0 ? Math.Log(2) * (eventTime[j] - origin) / halfLife : 0;
             eventLogWeight[j] = eventType[j] > 0 ? (float)(Math.Log(eventType[j]) + decay) : float.NegativeInfinity;
         }
+        float[]? eventLogType = null;
+        if (schema.Aggregation == HistoryAggregation.Mean && schema.History.HasRecent)
+        {
+            eventLogType = new float[n];
+            for (int j = 0; j < n; j++) eventLogType[j] = eventType[j] > 0 ? (float)Math.Log(eventType[j]) : float.NegativeInfinity;
+        }
 
         var historyEnd = new int[n];
         for (int j = 0; j < n; j++)
@@ -186,6 +199,8 @@ internal sealed class TrainingData
             EventIsRating = eventRating,
             EventLogWeight = eventLogWeight,
             EventToken = schema.Aggregation == HistoryAggregation.Attention ? eventToken : null,
+            EventLogType = eventLogType,
+            RecentDecay = eventLogType is null ? 0f : (float)(Math.Log(2) / schema.History.RecentHalfLifeEvents),
             HistoryLength = schema.History.Length,
             HistoryEnd = historyEnd,
             TrainExamples = train.ToArray(),
@@ -198,14 +213,16 @@ internal sealed class TrainingData
     /// Fills a batch for examples <paramref name="examples"/>: target item rows and buckets, user profile rows,
     /// and the padded [batch, N] history buckets with their normalised weights (zero beyond each history). For the
     /// attention encoder (<see cref="EventToken"/> set) the window's events of positive weight are right-aligned
-    /// instead, with weight 1 and their event-type tokens in <paramref name="historyTypes"/>.
+    /// instead, with weight 1 and their event-type tokens in <paramref name="historyTypes"/>. With a short-term mean
+    /// (<see cref="EventLogType"/> set), <paramref name="recentWeights"/> gets its normalised weights over the same columns.
     /// </summary>
     public void FillBatch(ReadOnlySpan<int> examples, Span<long> itemRows, Span<long> buckets,
-        Span<long> userRows, Span<long> historyBuckets, Span<float> historyWeights, Span<long> historyTypes)
+        Span<long> userRows, Span<long> historyBuckets, Span<float> historyWeights, Span<long> historyTypes, Span<float> recentWeights)
     {
         int length = HistoryLength;
         historyBuckets[..(examples.Length * length)].Clear();
         historyWeights[..(examples.Length * length)].Clear();
+        if (EventLogType is not null) recentWeights[..(examples.Length * length)].Clear();
         if (EventToken is not null) historyTypes[..(examples.Length * length)].Clear();
         for (int b = 0; b < examples.Length; b++)
         {
@@ -240,6 +257,14 @@ internal sealed class TrainingData
             TensorPrimitives.Subtract(logs, max, weights);
             TensorPrimitives.Exp(weights, weights);
             TensorPrimitives.Divide(weights, TensorPrimitives.Sum(weights), weights);
+            if (EventLogType is null) continue;
+            // Short-term mean: log type weight − decay · (events after it in the window), as HistoryWeighting.RecentNormalised.
+            var recent = recentWeights.Slice(b * length, count);
+            for (int k = 0; k < count; k++) recent[k] = EventLogType[start + k] - RecentDecay * (count - 1 - k);
+            float top = TensorPrimitives.Max(recent);
+            TensorPrimitives.Subtract(recent, top, recent);
+            TensorPrimitives.Exp(recent, recent);
+            TensorPrimitives.Divide(recent, TensorPrimitives.Sum(recent), recent);
         }
     }
 }

@@ -52,14 +52,19 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
     private readonly ModuleList<EmbeddingBag> _bags;
     private readonly ModuleList<Linear> _layers;
     private readonly bool[] _isBag;
+    private readonly double _dropout;
 
-    public TowerNet(string name, TowerSpec spec, int dimension) : base(name)
+    /// <param name="leadWidth">Width of the leading vector: <paramref name="dimension"/> unless given (twice it for a
+    /// user tower with the short-term mean).</param>
+    /// <param name="dropout">Share of the MLP's input units zeroed in training (<see cref="TwoTowerOptions.Dropout"/>).</param>
+    public TowerNet(string name, TowerSpec spec, int dimension, int leadWidth = 0, double dropout = 0) : base(name)
     {
+        _dropout = dropout;
         _isBag = spec.Features.Select(f => f.IsBag).ToArray();
         // Fused gather + weighted sum (the weights already hold 1/count, so the sum is the mean).
         _bags = new ModuleList<EmbeddingBag>(spec.Features.Where(f => f.IsBag)
             .Select(f => nn.EmbeddingBag(f.TableRows, f.EmbeddingDim, mode: EmbeddingBagMode.Sum)).ToArray());
-        var widths = new List<int> { spec.InputWidth(dimension) };
+        var widths = new List<int> { spec.InputWidth(leadWidth > 0 ? leadWidth : dimension) };
         widths.AddRange(spec.Hidden);
         widths.Add(dimension);
         _layers = new ModuleList<Linear>(Enumerable.Range(0, widths.Count - 1)
@@ -91,6 +96,7 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
             }
         }
         var x = parts.Count == 1 ? input.Lead : cat(parts, 1);
+        if (training && _dropout > 0) x = nn.functional.dropout(x, _dropout, training: true);
         for (int k = 0; k < _layers.Count; k++)
         {
             x = _layers[k].forward(x);
@@ -112,7 +118,8 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
 
 /// <summary>
 /// Both towers and the item-id table of the item tower; the user tower aggregates (weighted mean, or the attention
-/// encoder) either its own history table or the same item-id table over the history.
+/// encoder) either its own history table or the same item-id table over the history. With a short-term mean, the
+/// mean user tower leads with two weighted means of the same table: the long-term one and the short-term one.
 /// </summary>
 internal sealed class TwoTowerNet : nn.Module
 {
@@ -122,13 +129,17 @@ internal sealed class TwoTowerNet : nn.Module
     private readonly TowerNet _user;
     private readonly AttentionEncoder? _attention;
     private readonly double _idDropout;
+    private readonly bool _recent;
 
     /// <param name="attention">The attention encoder's shape, or null for the weighted mean.</param>
     /// <param name="positions">History window length N (the attention encoder's positions).</param>
     /// <param name="idDropout">Share of item rows whose id vector is zeroed in training (<see cref="TwoTowerOptions.IdDropout"/>).</param>
+    /// <param name="recent">The mean user tower also takes the short-term mean (<see cref="HistoryWeighting.RecentHalfLifeEvents"/>).</param>
     public TwoTowerNet(int idBuckets, int dimension, TowerSpec item, TowerSpec user, bool separateHistoryTable,
-        AttentionSpec? attention = null, int positions = 0, double idDropout = 0) : base(nameof(TwoTowerNet))
+        AttentionSpec? attention = null, int positions = 0, double idDropout = 0, bool recent = false, double dropout = 0) : base(nameof(TwoTowerNet))
     {
+        if (recent && attention is not null) throw new ArgumentException("The short-term mean belongs to the mean user tower, not to attention.", nameof(recent));
+        _recent = recent;
         if (idDropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(idDropout), idDropout, "must be in [0, 1).");
         _idDropout = idDropout;
         _ids = nn.Embedding(idBuckets, dimension);
@@ -138,8 +149,8 @@ internal sealed class TwoTowerNet : nn.Module
             _history = nn.EmbeddingBag(idBuckets, dimension, mode: EmbeddingBagMode.Sum);
             nn.init.normal_(_history.weight!, 0, 0.05);
         }
-        _item = new TowerNet("item", item, dimension);
-        _user = new TowerNet("user", user, dimension);
+        _item = new TowerNet("item", item, dimension, dropout: dropout);
+        _user = new TowerNet("user", user, dimension, recent ? 2 * dimension : dimension, dropout);
         if (attention is not null) _attention = new AttentionEncoder(attention, dimension, positions);
         RegisterComponents();
     }
@@ -172,10 +183,12 @@ internal sealed class TwoTowerNet : nn.Module
     /// <summary>
     /// [R, d] user embeddings from history buckets/weights [R, N] and profile rows [R]. With attention the windows are
     /// right-aligned, <paramref name="historyWeights"/> is 1 for an event and 0 for padding, and
-    /// <paramref name="historyTypes"/> [R, N] holds the event-type tokens.
+    /// <paramref name="historyTypes"/> [R, N] holds the event-type tokens. With the short-term mean,
+    /// <paramref name="recentWeights"/> [R, N] holds its normalised weights over the same columns.
     /// </summary>
-    public Tensor EmbedUsers(Tensor historyBuckets, Tensor historyWeights, Tensor? historyTypes, Tensor profileRows, FeatureTensors profiles)
+    public Tensor EmbedUsers(Tensor historyBuckets, Tensor historyWeights, Tensor? historyTypes, Tensor? recentWeights, Tensor profileRows, FeatureTensors profiles)
     {
+        if (_recent && recentWeights is null) throw new ArgumentNullException(nameof(recentWeights), "This user tower takes the short-term mean too.");
         if (_attention is not null)
         {
             var table = _history is not null ? _history.weight! : _ids.weight!;
@@ -188,11 +201,13 @@ internal sealed class TwoTowerNet : nn.Module
         if (_history is not null)
         {
             mean = _history.forward(historyBuckets, null, historyWeights);
+            if (_recent) mean = cat([mean, _history.forward(historyBuckets, null, recentWeights!)], 1);
         }
         else
         {
             var vectors = _ids.forward(historyBuckets);
             mean = historyWeights.unsqueeze(1).bmm(vectors).squeeze(1);
+            if (_recent) mean = cat([mean, recentWeights!.unsqueeze(1).bmm(vectors).squeeze(1)], 1);
         }
         return _user.forward(profiles.Gather(mean, profileRows));
     }

@@ -38,6 +38,8 @@ public sealed record TwoTowerOptions
     /// to train an id vector. Serving and evaluation always use the id vector. 0 = off.
     /// </summary>
     public double IdDropout { get; init; }
+    /// <summary>Share of each tower's MLP input units zeroed (the rest rescaled) in training; 0 = off. Serving never drops.</summary>
+    public double Dropout { get; init; }
     /// <summary>Hashed item-id buckets; 0 = the power of two at or above 4 × items seen (1,024 to 2^21).</summary>
     public int IdBuckets { get; init; }
 
@@ -69,6 +71,12 @@ public sealed record TwoTowerOptions
     /// <summary>Most recent events in the user history (N).</summary>
     public int HistoryLength { get; init; } = 50;
     public double HalfLifeDays { get; init; } = 30;
+    /// <summary>
+    /// Mean aggregation: half-life, in events, of a short-term mean the user tower takes beside the long-term one
+    /// (the newest event weighs 1, the one before 2^(-1/h), ...), so the tower can tell the current session's intent
+    /// from the lasting taste; 0 = the long-term mean only. Ignored by the attention encoder, which sees the order itself.
+    /// </summary>
+    public double RecentHalfLife { get; init; }
     /// <summary>Event-type weights; null = view 1, click 2, add_to_cart 5, purchase 10, rating 1 × value.</summary>
     public Dictionary<string, float>? EventWeights { get; init; }
 
@@ -125,6 +133,9 @@ public sealed record TwoTowerOptions
         Positive(RecallK, nameof(RecallK));
         if (BatchSize < 2) throw new ArgumentException("BatchSize must be at least 2.", nameof(BatchSize));
         if (HalfLifeDays < 0) throw new ArgumentException("HalfLifeDays must not be negative.", nameof(HalfLifeDays));
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentException($"WeightDecay must be a finite number at least 0, not {WeightDecay}.", nameof(WeightDecay));
+        if (!(RecentHalfLife >= 0) || double.IsInfinity(RecentHalfLife))
+            throw new ArgumentException($"RecentHalfLife must be 0 (none) or a positive number of events, not {RecentHalfLife}.", nameof(RecentHalfLife));
         if (UniformNegatives < 0 || SampledNegatives < 1) throw new ArgumentException("Negative counts are invalid.", nameof(SampledNegatives));
         if (Threads < 0) throw new ArgumentException($"Threads must not be negative (0: the thread budget), not {Threads}.", nameof(Threads));
         if (IdBuckets < 0) throw new ArgumentException("IdBuckets must not be negative.", nameof(IdBuckets));
@@ -133,6 +144,7 @@ public sealed record TwoTowerOptions
         if (AttentionLayers is < 1 or > 8) throw new ArgumentException("AttentionLayers must be in [1, 8].", nameof(AttentionLayers));
         if (AttentionHeads < 1 || Dimension % AttentionHeads != 0) throw new ArgumentException($"AttentionHeads must be positive and divide the dimension {Dimension}.", nameof(AttentionHeads));
         Positive(AttentionFeedForward, nameof(AttentionFeedForward));
+        if (Dropout is < 0 or >= 1) throw new ArgumentException($"Dropout must be in [0, 1), not {Dropout}.", nameof(Dropout));
         if (IdDropout is < 0 or >= 1) throw new ArgumentException($"IdDropout must be in [0, 1), not {IdDropout}.", nameof(IdDropout));
         if (LogQWeight is < 0 or > 1) throw new ArgumentException($"LogQWeight must be in [0, 1], not {LogQWeight}.", nameof(LogQWeight));
         if (WarmupFraction is < 0 or >= 1) throw new ArgumentException("WarmupFraction must be in [0, 1).", nameof(WarmupFraction));

@@ -21,6 +21,8 @@ public sealed partial class TwoTowerTrainer
         public readonly long[] UserRows = new long[batch];
         public readonly long[] HistoryBuckets = new long[batch * history];
         public readonly float[] HistoryWeights = new float[batch * history];
+        /// <summary>The short-term mean's weights (filled only when the model has one).</summary>
+        public readonly float[] RecentWeights = new float[batch * history];
         public readonly long[] HistoryTypes = new long[batch * history];
     }
 
@@ -74,7 +76,8 @@ public sealed partial class TwoTowerTrainer
     }
 
     /// <summary>The tensors of one batch: the data pipeline's output and the model's input.</summary>
-    private sealed record BatchTensors(Tensor ItemRows, Tensor Buckets, Tensor UserRows, Tensor HistoryBuckets, Tensor HistoryWeights, Tensor? HistoryTypes);
+    private sealed record BatchTensors(Tensor ItemRows, Tensor Buckets, Tensor UserRows, Tensor HistoryBuckets, Tensor HistoryWeights, Tensor? HistoryTypes,
+        Tensor? RecentWeights);
 
     /// <summary>Assembles a batch on the host (history windows and weights) and moves it to the device.</summary>
     private BatchTensors Prepare(ReadOnlySpan<int> examples, BatchBuffers buffers)
@@ -85,7 +88,7 @@ public sealed partial class TwoTowerTrainer
 
     private void Fill(ReadOnlySpan<int> examples, BatchBuffers buffers)
     {
-        _data.FillBatch(examples, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights, buffers.HistoryTypes);
+        _data.FillBatch(examples, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights, buffers.HistoryTypes, buffers.RecentWeights);
         buffers.Size = examples.Length;
     }
 
@@ -93,12 +96,16 @@ public sealed partial class TwoTowerTrainer
     {
         int size = buffers.Size, n = _options.HistoryLength;
         return new BatchTensors(Tensor(buffers.ItemRows, size, 1), Tensor(buffers.Buckets, size, 1), Tensor(buffers.UserRows, size, 1),
-            Tensor(buffers.HistoryBuckets, size, n), Tensor(buffers.HistoryWeights, size, n), HistoryTypes(buffers, size));
+            Tensor(buffers.HistoryBuckets, size, n), Tensor(buffers.HistoryWeights, size, n), HistoryTypes(buffers, size), RecentWeights(buffers, size));
     }
 
     /// <summary>The batch's event-type tokens for the attention encoder, or null for the mean.</summary>
     private Tensor? HistoryTypes(BatchBuffers buffers, int size) =>
         _net.Attention is null ? null : Tensor(buffers.HistoryTypes, size, _options.HistoryLength);
+
+    /// <summary>The batch's short-term mean weights, or null when the model has no short-term mean.</summary>
+    private Tensor? RecentWeights(BatchBuffers buffers, int size) =>
+        _schema.History.HasRecent && _net.Attention is null ? Tensor(buffers.RecentWeights, size, _options.HistoryLength) : null;
 
     private Tensor Tensor(long[] data, int rows, int columns) =>
         rows * columns == data.Length

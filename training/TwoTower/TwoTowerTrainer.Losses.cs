@@ -9,7 +9,7 @@ public sealed partial class TwoTowerTrainer
     private (Tensor Users, Tensor Items, Tensor ItemRows) Forward(BatchTensors batch)
     {
         var items = _net.EmbedItems(batch.Buckets, batch.ItemRows, _itemFeatures);
-        var users = _net.EmbedUsers(batch.HistoryBuckets, batch.HistoryWeights, batch.HistoryTypes, batch.UserRows, _profiles);
+        var users = _net.EmbedUsers(batch.HistoryBuckets, batch.HistoryWeights, batch.HistoryTypes, batch.RecentWeights, batch.UserRows, _profiles);
         return (users, items, batch.ItemRows);
     }
 

@@ -48,6 +48,7 @@ public sealed partial class TwoTowerTrainer
             {
                 Length = options.HistoryLength,
                 HalfLifeSeconds = options.HalfLifeDays * SecondsPerDay,
+                RecentHalfLifeEvents = options.Aggregation == HistoryAggregation.Mean ? options.RecentHalfLife : 0,
                 EventWeights = options.EventWeights is null
                     ? HistoryWeighting.Defaults()
                     : new Dictionary<string, float>(options.EventWeights, StringComparer.Ordinal),

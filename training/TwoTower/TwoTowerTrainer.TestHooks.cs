@@ -31,6 +31,7 @@ public sealed partial class TwoTowerTrainer
         using var profiles = new FeatureTensors(arrays, _device);
         var buckets = new long[users.Count * n];
         var weights = new float[users.Count * n];
+        var recent = new float[users.Count * n];
         var tokens = new long[users.Count * n];
         for (int r = 0; r < users.Count; r++)
         {
@@ -52,11 +53,13 @@ public sealed partial class TwoTowerTrainer
             var types = history.Select(e => _schema.History.TypeWeight(e.EventType, e.Value)).ToArray();
             var times = history.Select(e => Math.Min(e.Timestamp, users[r].Now)).ToArray();
             _schema.History.Normalised(types, times, weights.AsSpan(r * n, history.Length));
+            if (_schema.History.HasRecent) _schema.History.RecentNormalised(types, recent.AsSpan(r * n, history.Length));
             for (int k = 0; k < history.Length; k++)
                 buckets[r * n + k] = FeatureHashing.Bucket(history[k].ItemId, _schema.IdHashSeed, _schema.IdBuckets);
         }
         var result = _net.EmbedUsers(tensor(buckets, [users.Count, n], device: _device), tensor(weights, [users.Count, n], device: _device),
-            _schema.Attention is null ? null : tensor(tokens, [users.Count, n], device: _device), arange(users.Count, dtype: ScalarType.Int64, device: _device), profiles);
+            _schema.Attention is null ? null : tensor(tokens, [users.Count, n], device: _device),
+            _schema.History.HasRecent ? tensor(recent, [users.Count, n], device: _device) : null, arange(users.Count, dtype: ScalarType.Int64, device: _device), profiles);
         return Rows(result);
     }
 

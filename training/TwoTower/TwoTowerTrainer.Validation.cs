@@ -67,7 +67,8 @@ public sealed partial class TwoTowerTrainer
             using var scope = NewDisposeScope();
             Fill(examples.AsSpan(at, size), buffers);
             var users = _net.EmbedUsers(Tensor(buffers.HistoryBuckets, size, _options.HistoryLength),
-                Tensor(buffers.HistoryWeights, size, _options.HistoryLength), HistoryTypes(buffers, size), Tensor(buffers.UserRows, size, 1), _profiles);
+                Tensor(buffers.HistoryWeights, size, _options.HistoryLength), HistoryTypes(buffers, size), RecentWeights(buffers, size),
+                Tensor(buffers.UserRows, size, 1), _profiles);
             var scores = users.mm(items.t());
             // Like the offline evaluation: items the user already had before the target are not recommended again.
             var maskRows = new List<long>();

@@ -75,7 +75,7 @@ public sealed partial class TwoTowerTrainer : IDisposable
         _schema = FitSchema(data, _options, catalog, warmStart);
         _data = TrainingData.Build(data, catalog, _schema, _options);
         _net = TorchSeed.Create(_options.Seed, () => new TwoTowerNet(_schema.IdBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable,
-            _schema.Attention, _options.HistoryLength, _options.IdDropout));
+            _schema.Attention, _options.HistoryLength, _options.IdDropout, _schema.History.HasRecent, _options.Dropout));
         if (warmStart is not null)
         {
             int copied = WarmStart(warmStart);
