@@ -218,7 +218,6 @@ public sealed partial class TrainerGrain(
         catch (Exception e) { LogNotDiscarded(e, runId, version); }
     }
 
-    /// <summary>Shows what the run in progress is doing (in <see cref="GetStatusAsync"/>).</summary>
     /// <summary>
     /// The registry's current bundle: the one this silo already serves when it is that version (no download, no
     /// parse: on a silo that also serves, a run then allocates hundreds of megabytes less, and every collection that
@@ -231,6 +230,7 @@ public sealed partial class TrainerGrain(
         return ModelBundle.Parse(await BundleChunks.DownloadAsync(GrainFactory, currentInfo));
     }
 
+    /// <summary>Shows what the run in progress is doing (in <see cref="GetStatusAsync"/>).</summary>
     private void Phase(TrainingRunInfo run, string phase)
     {
         if (_current?.RunId == run.RunId) _current = _current with { Phase = phase };

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansReco.Core.Data;
 using OrleansReco.Core.Model;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Events;
@@ -31,9 +32,10 @@ public sealed partial class UserGrain(
 {
     private UserData _user = new();
     private long _version;
+    // The profile as the current model's user tower reads it, and what it was built from (rebuilt when either changes).
     private string?[]? _profileRow;
-    private object? _profileRowOf;
-    private object? _profileRowColumns;
+    private Dictionary<string, string>? _profileRowOf;
+    private IReadOnlyList<FeatureColumn>? _profileRowColumns;
     private int _sinceSnapshot;
     private bool _stale;
     private bool _archivedSinceSnapshot;

@@ -19,14 +19,8 @@ public sealed class RecentMeanForwardParityTests(RecentMeanForwardParityTests.Mo
     public void EmbedUser_ShortTermMean_DependsOnEventOrder()
     {
         // The long-term mean of events at one time is order-free; the short-term mean weighs the newest most.
-        var model = _trained.Model;
-        Assert.True(model.Header.History.HasRecent);
-        HistoryEvent[] history = [new("i1", EventTypes.View, 1, 100), new("i2", EventTypes.View, 1, 100), new("i5", EventTypes.View, 1, 100)];
-        var forward = new float[model.Dimension];
-        var backward = new float[model.Dimension];
-        model.EmbedUser(null, history, 400, forward);
-        model.EmbedUser(null, [history[2], history[1], history[0]], 400, backward);
-        Assert.NotEqual(forward, backward);
+        Assert.True(_trained.Model.Header.History.HasRecent);
+        AssertDependsOnOrder([new("i1", EventTypes.View, 1, 100), new("i2", EventTypes.View, 1, 100), new("i5", EventTypes.View, 1, 100)]);
     }
 }
 
@@ -38,14 +32,8 @@ public sealed class AttentionForwardParityTests(AttentionForwardParityTests.Mode
     [Fact]
     public void EmbedUser_Attention_DependsOnEventOrder()
     {
-        var model = _trained.Model;
-        Assert.Equal(HistoryAggregation.Attention, model.Header.Aggregation);
-        HistoryEvent[] history = [new("i1", EventTypes.View, 1, 100), new("i2", EventTypes.Purchase, 1, 200), new("i5", EventTypes.View, 1, 300)];
-        var forward = new float[model.Dimension];
-        var backward = new float[model.Dimension];
-        model.EmbedUser(null, history, 400, forward);
-        model.EmbedUser(null, [history[2], history[1], history[0]], 400, backward);
-        Assert.NotEqual(forward, backward);
+        Assert.Equal(HistoryAggregation.Attention, _trained.Model.Header.Aggregation);
+        AssertDependsOnOrder([new("i1", EventTypes.View, 1, 100), new("i2", EventTypes.Purchase, 1, 200), new("i5", EventTypes.View, 1, 300)]);
     }
 }
 
@@ -59,6 +47,17 @@ public abstract class ForwardParityTests
     private protected readonly Trained _trained;
 
     private protected ForwardParityTests(Trained trained) => _trained = trained;
+
+    /// <summary>The user embedding of <paramref name="history"/> differs from that of the same events in reverse order.</summary>
+    private protected void AssertDependsOnOrder(HistoryEvent[] history)
+    {
+        var model = _trained.Model;
+        var forward = new float[model.Dimension];
+        var backward = new float[model.Dimension];
+        model.EmbedUser(null, history, 400, forward);
+        model.EmbedUser(null, Enumerable.Reverse(history).ToArray(), 400, backward);
+        Assert.NotEqual(forward, backward);
+    }
 
     /// <summary>One small model trained once for all parity tests of a class, and its bundle read back from a file.</summary>
     public abstract class Trained : IDisposable

@@ -14,6 +14,32 @@ public sealed class TrainingBehaviourTests
         BatchSize = 128, Epochs = 4, Validate = false, Threads = 1, Seed = 21,
     };
 
+    /// <summary>
+    /// Same seed, batch and starting weights: <paramref name="training"/> changes the first step's loss; in evaluation
+    /// nothing is dropped, so TorchSharp's item embeddings repeat exactly and match the C# forward pass.
+    /// </summary>
+    private static void AssertChangesTrainingButNotServing(TwoTowerOptions training, string what)
+    {
+        var data = FeatureData.Create(users: 120);
+        double plain = FirstStepLoss(data, Small);
+        double changed = FirstStepLoss(data, training);
+        Assert.True(Math.Abs(plain - changed) > 1e-4, $"first-step loss {plain:F5} without {what}, {changed:F5} with");
+
+        using var trainer = new TwoTowerTrainer(data, training with { Epochs = 2 });
+        trainer.Train();
+        var model = new TwoTowerModel(trainer.ExportBundle());
+        var items = data.Items!.Keys.Take(12).Select(id => (id, (IReadOnlyList<string?>?)null)).ToList();
+        var first = trainer.TorchEmbedItems(items);
+        var second = trainer.TorchEmbedItems(items);
+        var served = new float[model.Dimension];
+        for (int i = 0; i < items.Count; i++)
+        {
+            Assert.Equal(first[i], second[i]);
+            model.EmbedItem(items[i].id, null, served);
+            for (int d = 0; d < served.Length; d++) Assert.True(Math.Abs(first[i][d] - served[d]) < 1e-4, $"item {items[i].id}, dimension {d}: {first[i][d]} against {served[d]}");
+        }
+    }
+
     private static double FirstStepLoss(InteractionDataset data, TwoTowerOptions options)
     {
         using var trainer = new TwoTowerTrainer(data, options with { MaxSteps = 1, Epochs = 1 });
@@ -31,50 +57,13 @@ public sealed class TrainingBehaviourTests
     }
 
     [Fact]
-    public void IdDropout_ChangesTrainingSteps_ButNotTheEmbeddingsServed()
-    {
-        // Same seed, batch and starting weights: dropping id vectors changes the training loss.
-        var data = FeatureData.Create(users: 120);
-        double plain = FirstStepLoss(data, Small);
-        double dropped = FirstStepLoss(data, Small with { IdDropout = 0.5 });
-        Assert.True(Math.Abs(plain - dropped) > 1e-4, $"first-step loss {plain:F5} without id dropout, {dropped:F5} with");
-
-        // In evaluation nothing is dropped: TorchSharp's item embeddings repeat exactly and match the C# forward pass.
-        using var trainer = new TwoTowerTrainer(data, Small with { IdDropout = 0.5, Epochs = 2 });
-        trainer.Train();
-        var model = new TwoTowerModel(trainer.ExportBundle());
-        var items = data.Items!.Keys.Take(12).Select(id => (id, (IReadOnlyList<string?>?)null)).ToList();
-        var first = trainer.TorchEmbedItems(items);
-        var second = trainer.TorchEmbedItems(items);
-        var served = new float[model.Dimension];
-        for (int i = 0; i < items.Count; i++)
-        {
-            Assert.Equal(first[i], second[i]);
-            model.EmbedItem(items[i].id, null, served);
-            for (int d = 0; d < served.Length; d++) Assert.True(Math.Abs(first[i][d] - served[d]) < 1e-4, $"item {items[i].id}, dimension {d}: {first[i][d]} against {served[d]}");
-        }
-    }
+    public void IdDropout_ChangesTrainingSteps_ButNotTheEmbeddingsServed() =>
+        AssertChangesTrainingButNotServing(Small with { IdDropout = 0.5 }, "id dropout");
 
     [Fact]
     public void Dropout_ChangesTrainingSteps_ButNotTheEmbeddingsServed()
     {
-        var data = FeatureData.Create(users: 120);
-        double plain = FirstStepLoss(data, Small);
-        double dropped = FirstStepLoss(data, Small with { Dropout = 0.3 });
-        Assert.True(Math.Abs(plain - dropped) > 1e-4, $"first-step loss {plain:F5} without dropout, {dropped:F5} with");
-
-        using var trainer = new TwoTowerTrainer(data, Small with { Dropout = 0.3, Epochs = 2 });
-        trainer.Train();
-        var model = new TwoTowerModel(trainer.ExportBundle());
-        var items = data.Items!.Keys.Take(12).Select(id => (id, (IReadOnlyList<string?>?)null)).ToList();
-        var first = trainer.TorchEmbedItems(items);
-        var served = new float[model.Dimension];
-        for (int i = 0; i < items.Count; i++)
-        {
-            Assert.Equal(first[i], trainer.TorchEmbedItems(items)[i]);
-            model.EmbedItem(items[i].id, null, served);
-            for (int d = 0; d < served.Length; d++) Assert.True(Math.Abs(first[i][d] - served[d]) < 1e-4, $"item {items[i].id}, dimension {d}: {first[i][d]} against {served[d]}");
-        }
+        AssertChangesTrainingButNotServing(Small with { Dropout = 0.3 }, "dropout");
         Assert.Equal(nameof(TwoTowerOptions.Dropout), Assert.Throws<ArgumentException>(() => (Small with { Dropout = 1 }).Check()).ParamName);
         Assert.Equal(nameof(TwoTowerOptions.WeightDecay), Assert.Throws<ArgumentException>(() => (Small with { WeightDecay = -0.1 }).Check()).ParamName);
     }
