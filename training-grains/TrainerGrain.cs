@@ -111,7 +111,7 @@ public sealed partial class TrainerGrain(
             var current = currentInfo is null ? null : await CurrentBundleAsync(currentInfo);
             var inputs = await TrainingSource.ReadAsync(GrainFactory, archive, options.Value, shardOptions.Value.Count, current, stop);
             Phase(run, "training");
-            var used = new Dictionary<string, double>(StringComparer.Ordinal);
+            var used = new Dictionary<string, double>(StringComparer.Ordinal) { ["readSeconds"] = Stopwatch.GetElapsedTime(start).TotalSeconds };
             // The whole run (preparing the data, training, scoring the hold-out) on the trainer's own thread, at the
             // budget's priority: beside serving it takes only what serving leaves.
             var outcome = await TorchThreads.RunAsync(threads, "reco-trainer", () =>

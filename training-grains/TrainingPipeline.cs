@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OrleansReco.Core.Data;
 using OrleansReco.Core.Evaluation;
 using OrleansReco.Core.Model;
@@ -44,6 +45,7 @@ public static class TrainingPipeline
         if (inputs.Events.Count < options.MinEvents)
             return new(TrainingRunState.Skipped, $"{inputs.Events.Count} archived events; a run needs at least {options.MinEvents} (Reco:Trainer:MinEvents).", null, metrics, null);
 
+        long start = Stopwatch.GetTimestamp(), allocated = GC.GetAllocatedBytesForCurrentThread();
         var data = new InteractionDataset(inputs.Events, inputs.Users, inputs.Items);
         var split = Splits.GlobalTemporal(data, validationFraction: 0, testFraction: options.HoldoutFraction);
         metrics["trainEvents"] = split.Train.Interactions.Count;
@@ -71,6 +73,8 @@ public static class TrainingPipeline
         string device;
         using (var trainer = new TwoTowerTrainer(train, model, catalog, log, warm ? current : null))
         {
+            metrics["prepareSeconds"] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            metrics["prepareAllocatedMiB"] = (GC.GetAllocatedBytesForCurrentThread() - allocated) / 1048576.0;
             var history = trainer.Train(cancellationToken: cancellationToken);
             int epochs = history.Epochs.Count;
             (candidate, device) = (trainer.ExportBundle(version), trainer.DeviceName);
@@ -81,15 +85,18 @@ public static class TrainingPipeline
         }
         metrics["warmStart"] = warm ? 1 : 0;
         cancellationToken.ThrowIfCancellationRequested();
+        long scoring = Stopwatch.GetTimestamp();
 
         int k = options.RecallK;
         double candidateRecall = HoldoutRecall(candidate, split, data, k);
         metrics[string.Format(CandidateRecall, k)] = candidateRecall;
+        metrics["holdoutSeconds"] = Stopwatch.GetElapsedTime(scoring).TotalSeconds;
         if (current is null)
             return new(TrainingRunState.Published, $"No current model; the first model is published (Recall@{k} {candidateRecall:F4} on the hold-out).", candidate, metrics, device);
 
         double currentRecall = HoldoutRecall(current, split, data, k);
         metrics[string.Format(CurrentRecall, k)] = currentRecall;
+        metrics["holdoutSeconds"] = Stopwatch.GetElapsedTime(scoring).TotalSeconds;
         string comparison = $"Recall@{k} on the newest events: new {candidateRecall:F4}, current ({current.Header.Version}) {currentRecall:F4}, tolerance {options.Tolerance:F4}";
         return candidateRecall >= currentRecall - options.Tolerance
             ? new(TrainingRunState.Published, comparison + ".", candidate, metrics, device)

@@ -100,7 +100,9 @@ public static class Splits
             throw new ArgumentOutOfRangeException(nameof(testFraction), $"Fractions must satisfy 0 <= validation, 0 < test, validation + test < 1 (got {validationFraction}, {testFraction}).");
         var (catalog, indexOf) = BuildCatalog(data);
         var events = data.Interactions;
-        var times = events.Select(e => e.Timestamp).Order().ToArray();
+        var times = new long[events.Count];
+        for (int i = 0; i < times.Length; i++) times[i] = events[i].Timestamp;
+        Array.Sort(times);
         if (times.Length == 0) throw new ArgumentException("No interactions to split.", nameof(data));
         int trainShare = Math.Min(times.Length - 1, (int)(times.Length * (1 - validationFraction - testFraction)));
         int heldShare = Math.Min(times.Length - 1, (int)(times.Length * (1 - testFraction)));
@@ -123,25 +125,29 @@ public static class Splits
             for (int i = 0; i < events.Count; i++)
                 part[i] = (byte)(events[i].Timestamp < validationCut ? 0 : events[i].Timestamp < testCut ? 1 : 2);
         }
-        var train = new List<Interaction>();
+        var train = new List<Interaction>(events.Count);
         var validation = new List<EvaluationCase>();
         var test = new List<EvaluationCase>();
         int validationTargets = 0, testTargets = 0, trainOnly = 0;
         foreach (var user in UserEventsInTimeOrder(events))
         {
-            var history = user.Where(i => part[i] == 0).Select(i => events[i]).ToList();
-            var middle = user.Where(i => part[i] == 1).Select(i => events[i]).ToList();
-            var late = user.Where(i => part[i] == 2).Select(i => events[i]).ToList();
+            var history = Part(user, 0);
+            var middle = Part(user, 1);
+            var late = Part(user, 2);
             train.AddRange(history);
             if (middle.Count == 0 && late.Count == 0) trainOnly++;
-            var seen = Indices(history, indexOf);
-            var validationItems = NewItems(middle, seen, indexOf);
-            if (validationItems.Length > 0)
+            if (middle.Count > 0)
             {
-                validation.Add(new EvaluationCase(events[user[0]].UserId, history, validationItems, seen));
-                validationTargets += validationItems.Length;
+                var seen = Indices(history, indexOf);
+                var validationItems = NewItems(middle, seen, indexOf);
+                if (validationItems.Length > 0)
+                {
+                    validation.Add(new EvaluationCase(events[user[0]].UserId, history, validationItems, seen));
+                    validationTargets += validationItems.Length;
+                }
             }
-            var testHistory = history.Concat(middle).ToList();
+            if (late.Count == 0) continue;
+            var testHistory = middle.Count == 0 ? history : [.. history, .. middle];
             var testSeen = Indices(testHistory, indexOf);
             var testItems = NewItems(late, testSeen, indexOf);
             if (testItems.Length > 0)
@@ -149,6 +155,16 @@ public static class Splits
                 test.Add(new EvaluationCase(events[user[0]].UserId, testHistory, testItems, testSeen));
                 testTargets += testItems.Length;
             }
+        }
+
+        // The user's events of one part, in time order.
+        List<Interaction> Part(List<int> user, byte which)
+        {
+            int count = 0;
+            foreach (int i in user) if (part[i] == which) count++;
+            var list = new List<Interaction>(count);
+            foreach (int i in user) if (part[i] == which) list.Add(events[i]);
+            return list;
         }
         int heldOut = data.Interactions.Count - train.Count;
         int used = validationTargets + testTargets;
@@ -187,8 +203,17 @@ public static class Splits
             }
             list.Add(i);
         }
-        // List.Sort is unstable; OrderBy is stable, which is what keeps input order on equal timestamps.
-        foreach (var list in order) yield return list.OrderBy(i => interactions[i].Timestamp).ToList();
+        // List.Sort is unstable; the position breaks ties, which keeps input order on equal timestamps.
+        Comparison<int> byTime = (a, b) =>
+        {
+            int c = interactions[a].Timestamp.CompareTo(interactions[b].Timestamp);
+            return c != 0 ? c : a.CompareTo(b);
+        };
+        foreach (var list in order)
+        {
+            list.Sort(byTime);
+            yield return list;
+        }
     }
 
     /// <summary>How many of the sorted <paramref name="times"/> are earlier than <paramref name="time"/>.</summary>
@@ -204,21 +229,34 @@ public static class Splits
         return low;
     }
 
-    private static int[] Indices(IEnumerable<Interaction> events, Dictionary<string, int> indexOf)
+    /// <summary>The catalog indices of the events' items, ascending and distinct.</summary>
+    private static int[] Indices(List<Interaction> events, Dictionary<string, int> indexOf)
     {
-        var set = new SortedSet<int>();
-        foreach (var e in events) set.Add(indexOf[e.ItemId]);
-        return [.. set];
+        var indices = new int[events.Count];
+        for (int i = 0; i < indices.Length; i++) indices[i] = indexOf[events[i].ItemId];
+        return SortedDistinct(indices, indices.Length);
     }
 
+    /// <summary>The catalog indices of the events' items not in <paramref name="seen"/>, ascending and distinct.</summary>
     private static int[] NewItems(List<Interaction> events, int[] seen, Dictionary<string, int> indexOf)
     {
-        var items = new SortedSet<int>();
+        var items = new int[events.Count];
+        int count = 0;
         foreach (var e in events)
         {
             int i = indexOf[e.ItemId];
-            if (Array.BinarySearch(seen, i) < 0) items.Add(i);
+            if (Array.BinarySearch(seen, i) < 0) items[count++] = i;
         }
-        return [.. items];
+        return SortedDistinct(items, count);
+    }
+
+    private static int[] SortedDistinct(int[] values, int count)
+    {
+        if (count == 0) return [];
+        Array.Sort(values, 0, count);
+        int distinct = 1;
+        for (int i = 1; i < count; i++)
+            if (values[i] != values[distinct - 1]) values[distinct++] = values[i];
+        return distinct == values.Length ? values : values[..distinct];
     }
 }

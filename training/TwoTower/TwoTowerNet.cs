@@ -1,4 +1,5 @@
 using OrleansReco.Core.Model;
+using OrleansReco.Training.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -21,10 +22,10 @@ internal sealed class FeatureTensors : IDisposable
         _weight = new Tensor[arrays.BagIndex.Length];
         for (int b = 0; b < _index.Length; b++)
         {
-            _index[b] = tensor(arrays.BagIndex[b], [arrays.Rows, arrays.BagWidth[b]], device: device);
-            _weight[b] = tensor(arrays.BagWeight[b], [arrays.Rows, arrays.BagWidth[b]], device: device);
+            _index[b] = TorchArrays.From(arrays.BagIndex[b], [arrays.Rows, arrays.BagWidth[b]], device);
+            _weight[b] = TorchArrays.From(arrays.BagWeight[b], [arrays.Rows, arrays.BagWidth[b]], device);
         }
-        _numeric = arrays.NumericCount > 0 ? tensor(arrays.Numeric, [arrays.Rows, arrays.NumericCount], device: device) : null;
+        _numeric = arrays.NumericCount > 0 ? TorchArrays.From(arrays.Numeric, [arrays.Rows, arrays.NumericCount], device) : null;
     }
 
     /// <summary>The tower input of rows <paramref name="rows"/> with <paramref name="lead"/> in front.</summary>

@@ -1,3 +1,4 @@
+using OrleansReco.Training.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,8 +12,12 @@ public sealed partial class TwoTowerTrainer
     /// </summary>
     private const int MinLossBatch = 2;
 
-    /// <summary>Reusable host arrays of one batch.</summary>
-    private sealed class BatchBuffers(int batch, int history)
+    /// <summary>
+    /// Reusable host arrays of one batch, and the host tensors they are copied into. <c>torch.tensor(T[])</c> clones
+    /// its array (a managed allocation of the batch's size, on the large-object heap for the history columns, on every
+    /// step); copying into tensors made once allocates nothing per step, so a run beside serving adds no collections.
+    /// </summary>
+    private sealed class BatchBuffers(int batch, int history) : IDisposable
     {
         /// <summary>Examples filled in (the batch may be short at the end of an epoch).</summary>
         public int Size;
@@ -24,13 +29,22 @@ public sealed partial class TwoTowerTrainer
         /// <summary>The short-term mean's weights (filled only when the model has one).</summary>
         public readonly float[] RecentWeights = new float[batch * history];
         public readonly long[] HistoryTypes = new long[batch * history];
+
+        // The host tensors, one per array, made on first use.
+        public Tensor? ItemRowsHost, BucketsHost, UserRowsHost, HistoryBucketsHost, HistoryWeightsHost, RecentWeightsHost, HistoryTypesHost;
+
+        public void Dispose()
+        {
+            foreach (var t in (ReadOnlySpan<Tensor?>)[ItemRowsHost, BucketsHost, UserRowsHost, HistoryBucketsHost, HistoryWeightsHost, RecentWeightsHost, HistoryTypesHost])
+                t?.Dispose();
+        }
     }
 
     /// <summary>
     /// Double-buffered batch assembly: while the model trains on one batch, a worker fills the next one's history
     /// windows and weights on the host, so the data pipeline overlaps the model step.
     /// </summary>
-    private sealed class BatchPipeline
+    private sealed class BatchPipeline : IDisposable
     {
         private readonly TwoTowerTrainer _trainer;
         private readonly int[] _examples;
@@ -47,6 +61,14 @@ public sealed partial class TwoTowerTrainer
             _batch = batch;
             _buffers = [new BatchBuffers(batch, trainer._options.HistoryLength), new BatchBuffers(batch, trainer._options.HistoryLength)];
             Start();
+        }
+
+        /// <summary>Waits for the batch being filled and frees the host tensors.</summary>
+        public void Dispose()
+        {
+            try { _pending?.Wait(); }
+            catch (AggregateException) { /* the fill's error was the caller's to see; the buffers go either way */ }
+            foreach (var b in _buffers) b.Dispose();
         }
 
         /// <summary>The next filled batch (null at the end of the examples); starts filling the one after.</summary>
@@ -95,25 +117,30 @@ public sealed partial class TwoTowerTrainer
     private BatchTensors ToDevice(BatchBuffers buffers)
     {
         int size = buffers.Size, n = _options.HistoryLength;
-        return new BatchTensors(Tensor(buffers.ItemRows, size, 1), Tensor(buffers.Buckets, size, 1), Tensor(buffers.UserRows, size, 1),
-            Tensor(buffers.HistoryBuckets, size, n), Tensor(buffers.HistoryWeights, size, n), HistoryTypes(buffers, size), RecentWeights(buffers, size));
+        return new BatchTensors(Staged(ref buffers.ItemRowsHost, buffers.ItemRows, size, 1), Staged(ref buffers.BucketsHost, buffers.Buckets, size, 1),
+            Staged(ref buffers.UserRowsHost, buffers.UserRows, size, 1), Staged(ref buffers.HistoryBucketsHost, buffers.HistoryBuckets, size, n),
+            Staged(ref buffers.HistoryWeightsHost, buffers.HistoryWeights, size, n), HistoryTypes(buffers, size), RecentWeights(buffers, size));
     }
 
     /// <summary>The batch's event-type tokens for the attention encoder, or null for the mean.</summary>
     private Tensor? HistoryTypes(BatchBuffers buffers, int size) =>
-        _net.Attention is null ? null : Tensor(buffers.HistoryTypes, size, _options.HistoryLength);
+        _net.Attention is null ? null : Staged(ref buffers.HistoryTypesHost, buffers.HistoryTypes, size, _options.HistoryLength);
 
     /// <summary>The batch's short-term mean weights, or null when the model has no short-term mean.</summary>
     private Tensor? RecentWeights(BatchBuffers buffers, int size) =>
-        _schema.History.HasRecent && _net.Attention is null ? Tensor(buffers.RecentWeights, size, _options.HistoryLength) : null;
+        _schema.History.HasRecent && _net.Attention is null ? Staged(ref buffers.RecentWeightsHost, buffers.RecentWeights, size, _options.HistoryLength) : null;
 
-    private Tensor Tensor(long[] data, int rows, int columns) =>
-        rows * columns == data.Length
-            ? tensor(data, columns == 1 ? [rows] : [rows, columns], device: _device)
-            : tensor(data.AsSpan(0, rows * columns).ToArray(), columns == 1 ? [rows] : [rows, columns], device: _device);
-
-    private Tensor Tensor(float[] data, int rows, int columns) =>
-        rows * columns == data.Length
-            ? tensor(data, [rows, columns], device: _device)
-            : tensor(data.AsSpan(0, rows * columns).ToArray(), [rows, columns], device: _device);
+    /// <summary>
+    /// The first <paramref name="rows"/> rows of <paramref name="data"/> as a tensor on the training device: copied into
+    /// <paramref name="host"/> (a tensor of the array's whole shape, made on first use and kept outside any dispose
+    /// scope), then a view of its rows, moved to the device when that is not the CPU. The view belongs to the caller's
+    /// scope; the host tensor to the buffers.
+    /// </summary>
+    private Tensor Staged<T>(ref Tensor? host, T[] data, int rows, int columns) where T : unmanaged
+    {
+        host ??= (columns == 1 ? zeros([data.Length], TorchArrays.TypeOf<T>()) : zeros([data.Length / columns, columns], TorchArrays.TypeOf<T>())).DetachFromDisposeScope();
+        var view = host.narrow(0, 0, rows);
+        TorchArrays.CopyInto<T>(view, data.AsSpan(0, rows * columns));
+        return _device.type == DeviceType.CPU ? view : view.to(_device);
+    }
 }

@@ -26,7 +26,7 @@ public sealed partial class TwoTowerTrainer
         var o = _options;
         int batch = Math.Min(o.BatchSize, TrainExamples);
         using var optimizer = new AdamOptimizer(_net.parameters(), o.LearningRate * BenchmarkLearningRateFactor, o.WeightDecay, decoupled: true);
-        var buffers = new BatchBuffers(batch, o.HistoryLength);
+        using var buffers = new BatchBuffers(batch, o.HistoryLength);
         var examples = (int[])_data.TrainExamples.Clone();
         _rng.Shuffle(examples);
         _net.train();
@@ -40,6 +40,7 @@ public sealed partial class TwoTowerTrainer
                 var ready = pipeline.Next();
                 if (ready is null || ready.Size < batch)
                 {
+                    pipeline.Dispose();
                     pipeline = new BatchPipeline(this, examples, batch);
                     ready = pipeline.Next()!;
                 }
@@ -69,6 +70,7 @@ public sealed partial class TwoTowerTrainer
             for (int i = 0; i < steps; i++) Step(prepared);
             bare.Add(steps * batch / clock.Elapsed.TotalSeconds);
         }
+        pipeline.Dispose();
         full.Sort();
         bare.Sort();
         return (full[rounds / 2], bare[rounds / 2]);

@@ -39,7 +39,7 @@ public sealed partial class TwoTowerTrainer
         }
         _net.eval();
         using var guard = no_grad();
-        var buffers = new BatchBuffers(CalibrationBatch, _options.HistoryLength);
+        using var buffers = new BatchBuffers(CalibrationBatch, _options.HistoryLength);
         double sx = 0, sy = 0, sxx = 0, sxy = 0;
         float min = float.MaxValue, max = float.MinValue;
         for (int at = 0; at < ratings.Length; at += CalibrationBatch)

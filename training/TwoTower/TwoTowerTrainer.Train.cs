@@ -31,7 +31,7 @@ public sealed partial class TwoTowerTrainer
         if (o.MaxSteps > 0) totalSteps = Math.Min(totalSteps, o.MaxSteps);
         long warmup = Math.Max(1, (long)(o.WarmupFraction * totalSteps));
         using var optimizer = new AdamOptimizer(_net.parameters(), o.LearningRate, o.WeightDecay, decoupled: o.Optimizer == OptimizerKind.AdamW);
-        var buffers = new BatchBuffers(batch, o.HistoryLength);
+        using var buffers = new BatchBuffers(batch, o.HistoryLength);
         var examples = (int[])_data.TrainExamples.Clone();
         Dictionary<string, Tensor>? best = null;
         double bestRecall = double.NegativeInfinity;
@@ -71,7 +71,7 @@ public sealed partial class TwoTowerTrainer
                 long seen = 0;
                 int stepsThisEpoch = 0;
                 double lr = o.LearningRate;
-                var pipeline = new BatchPipeline(this, examples, batch);
+                using var pipeline = new BatchPipeline(this, examples, batch);
                 while (step < totalSteps && pipeline.Next() is { } ready)
                 {
                     cancellationToken.ThrowIfCancellationRequested();

@@ -58,7 +58,7 @@ public sealed partial class TwoTowerTrainer
         using var guard = no_grad();
         using var items = AllItemEmbeddings();
         int chunk = RecallUserChunk;
-        var buffers = new BatchBuffers(chunk, _options.HistoryLength);
+        using var buffers = new BatchBuffers(chunk, _options.HistoryLength);
         long hits = 0;
         int kk = Math.Min(k, _data.Items);
         for (int at = 0; at < examples.Length; at += chunk)
@@ -66,9 +66,9 @@ public sealed partial class TwoTowerTrainer
             int size = Math.Min(chunk, examples.Length - at);
             using var scope = NewDisposeScope();
             Fill(examples.AsSpan(at, size), buffers);
-            var users = _net.EmbedUsers(Tensor(buffers.HistoryBuckets, size, _options.HistoryLength),
-                Tensor(buffers.HistoryWeights, size, _options.HistoryLength), HistoryTypes(buffers, size), RecentWeights(buffers, size),
-                Tensor(buffers.UserRows, size, 1), _profiles);
+            var users = _net.EmbedUsers(Staged(ref buffers.HistoryBucketsHost, buffers.HistoryBuckets, size, _options.HistoryLength),
+                Staged(ref buffers.HistoryWeightsHost, buffers.HistoryWeights, size, _options.HistoryLength), HistoryTypes(buffers, size), RecentWeights(buffers, size),
+                Staged(ref buffers.UserRowsHost, buffers.UserRows, size, 1), _profiles);
             var scores = users.mm(items.t());
             // Like the offline evaluation: items the user already had before the target are not recommended again.
             var maskRows = new List<long>();
@@ -87,7 +87,7 @@ public sealed partial class TwoTowerTrainer
             if (maskRows.Count > 0)
                 scores.index_put_(_maskedLogitTensor, tensor(maskRows.ToArray(), device: _device), tensor(maskItems.ToArray(), device: _device));
             var (_, top) = scores.topk(kk, dim: 1);
-            var targets = Tensor(buffers.ItemRows, size, 1).unsqueeze(1);
+            var targets = Staged(ref buffers.ItemRowsHost, buffers.ItemRows, size, 1).unsqueeze(1);
             hits += top.eq(targets).any(1).sum().item<long>();
         }
         return (double)hits / examples.Length;

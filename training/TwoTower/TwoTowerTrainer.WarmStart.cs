@@ -1,4 +1,5 @@
 using OrleansReco.Core.Model;
+using OrleansReco.Training.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,8 +21,9 @@ public sealed partial class TwoTowerTrainer
         {
             if (!previous.Tensors.TryGetValue(name, out var source)) return false;
             if (!target.shape.Select(d => (int)d).SequenceEqual(source.Shape)) return false;
-            using var values = tensor(source.Data, target.shape);
-            target.copy_(values);
+            // Straight into the parameter's memory (still on the host: the network moves to its device afterwards);
+            // torch.tensor(float[]) would first clone the array, tens of megabytes for the id tables.
+            TorchArrays.CopyInto<float>(target, source.Data);
             copied++;
             return true;
         }
@@ -53,8 +55,7 @@ public sealed partial class TwoTowerTrainer
                 source.Data.AsSpan(0, width).CopyTo(values); // row 0: missing or unknown
                 for (int i = 0; i < f.Vocabulary.Length; i++)
                     if (oldRow.TryGetValue(f.Vocabulary[i], out int r)) source.Data.AsSpan(r * width, width).CopyTo(values.AsSpan((i + 1) * width));
-                using var mapped = tensor(values, table.shape);
-                table.copy_(mapped);
+                TorchArrays.CopyInto<float>(table, values);
                 copied++;
             }
             for (int k = 0; k < net.Layers.Count; k++)

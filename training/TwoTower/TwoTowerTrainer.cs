@@ -84,8 +84,8 @@ public sealed partial class TwoTowerTrainer : IDisposable
         _net.to(_device);
         _itemFeatures = new FeatureTensors(_data.ItemFeatures, _device);
         _profiles = new FeatureTensors(_data.Profiles, _device);
-        _itemBuckets = tensor(_data.ItemBucket, device: _device);
-        _logPopularity = tensor(_data.LogPopularity, device: _device);
+        _itemBuckets = TorchArrays.From(_data.ItemBucket, [_data.ItemBucket.Length], _device);
+        _logPopularity = TorchArrays.From(_data.LogPopularity, [_data.LogPopularity.Length], _device);
     }
 
     public TrainingHistory History { get; } = new();

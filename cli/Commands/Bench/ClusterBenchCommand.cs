@@ -305,6 +305,11 @@ internal static class ClusterBenchCommand
             ["threadpool_queue_max_training"] = training.Runtime.ThreadPoolQueueMax,
             ["runtime_idle"] = idle.Runtime?.ToJson(idle.Result.Requests),
             ["runtime_training"] = training.Runtime.ToJson(training.Result.Requests),
+            // Where the run's time went (from its own record): reading the inputs, preparing them, the epochs, the hold-out.
+            ["run_phases_s"] = finished?.Metrics is { } m
+                ? new[] { "readSeconds", "prepareSeconds", "trainSeconds", "holdoutSeconds" }.Where(m.ContainsKey).ToDictionary(k => k, k => Math.Round(m[k], 2))
+                : null,
+            ["run_prepare_allocated_mib"] = finished?.Metrics?.GetValueOrDefault("prepareAllocatedMiB") is double mib ? Math.Round(mib) : null,
         };
     }
 
