@@ -15,7 +15,7 @@ public sealed partial class TwoTowerTrainer
     /// <summary>
     /// Reusable host arrays of one batch, and the host tensors they are copied into. <c>torch.tensor(T[])</c> clones
     /// its array (a managed allocation of the batch's size, on the large-object heap for the history columns, on every
-    /// step); copying into tensors made once allocates nothing per step, so a run beside serving adds no collections.
+    /// step); copying into tensors made once allocates no batch-sized arrays per step.
     /// </summary>
     private sealed class BatchBuffers(int batch, int history) : IDisposable
     {
