@@ -8,7 +8,8 @@ namespace OrleansReco.Trainer;
 /// <summary>Reads what a run trains on from the cluster: the archived events, every item of the catalog's shards, and the users' profiles.</summary>
 public static class TrainingSource
 {
-    private const int PageSize = 5_000;
+    /// <summary>Items per page read from a shard: the dictionaries of one page are held at a time.</summary>
+    private const int PageSize = 1_000;
 
     /// <param name="current">The current model, whose feature kinds are kept for columns it knows (so that its weights still fit).</param>
     public static async Task<TrainingInputs> ReadAsync(IGrainFactory grains, IEventArchive archive, TrainerOptions options, int shardCount,
@@ -19,28 +20,31 @@ public static class TrainingSource
             events.Add(new Interaction(e.UserId, e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId));
         if (events.Count > options.MaxEvents) events.RemoveRange(0, events.Count - options.MaxEvents);
 
-        var shards = await Task.WhenAll(Enumerable.Range(0, shardCount).Select(s => ReadShardAsync(grains.Shard(options.Catalog, s), cancellationToken)));
-        var items = shards.SelectMany(s => s).ToList();
-        var profiles = new List<ArchivedProfile>();
-        await foreach (var p in archive.ReadProfilesAsync(cancellationToken)) profiles.Add(p);
-
-        var itemTable = FeatureTables.FromDictionaries("item_id",
-            items.Select(i => (i.ItemId, (IReadOnlyDictionary<string, string>?)i.Features)), Kinds(current?.Header.Item));
-        var userTable = FeatureTables.FromDictionaries("user_id", profiles.Select(p => (p.UserId, (IReadOnlyDictionary<string, string>?)p.Features)),
-            Kinds(current?.Header.User));
-        return new TrainingInputs(events, itemTable, userTable, items.Select(i => i.ItemId).ToList());
-    }
-
-    private static async Task<List<CatalogItem>> ReadShardAsync(IItemShardGrain shard, CancellationToken cancellationToken)
-    {
-        var items = new List<CatalogItem>();
-        while (true)
+        // Each page of items is copied into the table's arrays and dropped before the next is read, so that the run
+        // never holds the whole catalogue as dictionaries: what a run keeps alive is a few large arrays, cheap for the
+        // collector of a silo that serves while it trains.
+        var itemTable = new FeatureTableBuilder("item_id");
+        var catalog = new List<string>();
+        for (int s = 0; s < shardCount; s++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var page = await shard.ListItemsAsync(items.Count, PageSize);
-            items.AddRange(page.Items);
-            if (page.Items.Length == 0 || items.Count >= page.Total) return items;
+            var shard = grains.Shard(options.Catalog, s);
+            int read = 0;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var page = await shard.ListItemsAsync(read, PageSize);
+                foreach (var item in page.Items)
+                {
+                    itemTable.Add(item.ItemId, item.Features);
+                    catalog.Add(item.ItemId);
+                }
+                read += page.Items.Length;
+                if (page.Items.Length == 0 || read >= page.Total) break;
+            }
         }
+        var userTable = new FeatureTableBuilder("user_id");
+        await foreach (var p in archive.ReadProfilesAsync(cancellationToken)) userTable.Add(p.UserId, p.Features);
+        return new TrainingInputs(events, itemTable.Build(Kinds(current?.Header.Item)), userTable.Build(Kinds(current?.Header.User)), catalog);
     }
 
     private static Dictionary<string, FeatureKind>? Kinds(TowerSpec? tower) =>

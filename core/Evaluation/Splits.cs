@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OrleansReco.Core.Data;
 
 namespace OrleansReco.Core.Evaluation;
@@ -71,12 +72,12 @@ public static class Splits
             var history = events.GetRange(0, validationAt);
             train.AddRange(history);
             dropped += events.Count - validationAt - 2;
-            var seen = Indices(history, indexOf);
+            var seen = Indices(CollectionsMarshal.AsSpan(history), indexOf);
             string user = events[0].UserId;
             int validationItem = indexOf[events[validationAt].ItemId];
             validation.Add(new EvaluationCase(user, history, [validationItem], seen));
             var testHistory = new List<Interaction>(history) { events[validationAt] };
-            test.Add(new EvaluationCase(user, testHistory, [indexOf[events[testAt].ItemId]], Indices(testHistory, indexOf)));
+            test.Add(new EvaluationCase(user, testHistory, [indexOf[events[testAt].ItemId]], Indices(CollectionsMarshal.AsSpan(testHistory), indexOf)));
         }
         var stats = new SplitStats(train.Count, validation.Count, validation.Count, test.Count, test.Count, dropped, trainOnly);
         return new EvaluationSplit("leave-last-out", data with { Interactions = train }, catalog, validation, test, stats);
@@ -126,49 +127,58 @@ public static class Splits
                 part[i] = (byte)(events[i].Timestamp < validationCut ? 0 : events[i].Timestamp < testCut ? 1 : 2);
         }
         var train = new List<Interaction>(events.Count);
-        var validation = new List<EvaluationCase>();
-        var test = new List<EvaluationCase>();
+        // The cases' histories are ranges of one shared array (filled after the loop), not a list per case: a split of
+        // many users is then a few large arrays and small cases, cheap for the collector of a silo that trains.
+        var histories = new List<Interaction>();
+        var validationCases = new List<(string User, int Start, int Count, int[] Targets, int[] Seen)>();
+        var testCases = new List<(string User, int Start, int Count, int[] Targets, int[] Seen)>();
         int validationTargets = 0, testTargets = 0, trainOnly = 0;
+        var parts = new int[3];
         foreach (var user in UserEventsInTimeOrder(events))
         {
-            var history = Part(user, 0);
-            var middle = Part(user, 1);
-            var late = Part(user, 2);
+            parts.AsSpan().Clear();
+            foreach (int i in user) parts[part[i]]++;
+            if (parts[1] == 0 && parts[2] == 0) trainOnly++;
+            // The training events, then the validation events, each in time order: the history of a test case.
+            int start = histories.Count;
+            foreach (int i in user) if (part[i] == 0) histories.Add(events[i]);
+            foreach (int i in user) if (part[i] == 1) histories.Add(events[i]);
+            var history = CollectionsMarshal.AsSpan(histories).Slice(start, parts[0]);
+            var both = CollectionsMarshal.AsSpan(histories).Slice(start, parts[0] + parts[1]);
             train.AddRange(history);
-            if (middle.Count == 0 && late.Count == 0) trainOnly++;
-            if (middle.Count > 0)
+            string userId = events[user[0]].UserId;
+            var seen = Indices(history, indexOf);
+            bool used = false;
+            if (parts[1] > 0)
             {
-                var seen = Indices(history, indexOf);
-                var validationItems = NewItems(middle, seen, indexOf);
+                var validationItems = NewItems(both[parts[0]..], seen, indexOf);
                 if (validationItems.Length > 0)
                 {
-                    validation.Add(new EvaluationCase(events[user[0]].UserId, history, validationItems, seen));
+                    validationCases.Add((userId, start, parts[0], validationItems, seen));
                     validationTargets += validationItems.Length;
+                    used = true;
                 }
             }
-            if (late.Count == 0) continue;
-            var testHistory = middle.Count == 0 ? history : [.. history, .. middle];
-            var testSeen = Indices(testHistory, indexOf);
-            var testItems = NewItems(late, testSeen, indexOf);
-            if (testItems.Length > 0)
+            if (parts[2] > 0)
             {
-                test.Add(new EvaluationCase(events[user[0]].UserId, testHistory, testItems, testSeen));
-                testTargets += testItems.Length;
+                var testSeen = parts[1] == 0 ? seen : Indices(both, indexOf);
+                var testItems = NewItems(user, part, 2, events, testSeen, indexOf);
+                if (testItems.Length > 0)
+                {
+                    testCases.Add((userId, start, both.Length, testItems, testSeen));
+                    testTargets += testItems.Length;
+                    used = true;
+                }
             }
+            if (!used) histories.RemoveRange(start, histories.Count - start);
         }
+        var pool = histories.ToArray();
+        var validation = validationCases.ConvertAll(c => new EvaluationCase(c.User, new ArraySegment<Interaction>(pool, c.Start, c.Count), c.Targets, c.Seen));
+        var test = testCases.ConvertAll(c => new EvaluationCase(c.User, new ArraySegment<Interaction>(pool, c.Start, c.Count), c.Targets, c.Seen));
 
-        // The user's events of one part, in time order.
-        List<Interaction> Part(List<int> user, byte which)
-        {
-            int count = 0;
-            foreach (int i in user) if (part[i] == which) count++;
-            var list = new List<Interaction>(count);
-            foreach (int i in user) if (part[i] == which) list.Add(events[i]);
-            return list;
-        }
         int heldOut = data.Interactions.Count - train.Count;
-        int used = validationTargets + testTargets;
-        var stats = new SplitStats(train.Count, validation.Count, validationTargets, test.Count, testTargets, Math.Max(0, heldOut - used), trainOnly, byArrival);
+        int targets = validationTargets + testTargets;
+        var stats = new SplitStats(train.Count, validation.Count, validationTargets, test.Count, testTargets, Math.Max(0, heldOut - targets), trainOnly, byArrival);
         return new EvaluationSplit("global-temporal", data with { Interactions = train }, catalog, validation, test, stats);
     }
 
@@ -186,33 +196,40 @@ public static class Splits
     }
 
     /// <summary>Events grouped by user (users in first-appearance order), each group stably sorted by timestamp.</summary>
-    private static IEnumerable<List<Interaction>> ByUserInTimeOrder(IReadOnlyList<Interaction> interactions) =>
-        UserEventsInTimeOrder(interactions).Select(user => user.ConvertAll(i => interactions[i]));
-
-    /// <summary>Each user's events (positions in <paramref name="interactions"/>) in time order, equal timestamps in input order.</summary>
-    private static IEnumerable<List<int>> UserEventsInTimeOrder(IReadOnlyList<Interaction> interactions)
+    private static IEnumerable<List<Interaction>> ByUserInTimeOrder(IReadOnlyList<Interaction> interactions)
     {
-        var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var order = new List<List<int>>();
+        foreach (var user in UserEventsInTimeOrder(interactions))
+        {
+            var list = new List<Interaction>(user.Count);
+            foreach (int i in user) list.Add(interactions[i]);
+            yield return list;
+        }
+    }
+
+    /// <summary>
+    /// Each user's events (positions in <paramref name="interactions"/>) in time order, equal timestamps in input order;
+    /// users in first-appearance order. The groups are ranges of one sorted array.
+    /// </summary>
+    private static IEnumerable<ArraySegment<int>> UserEventsInTimeOrder(IReadOnlyList<Interaction> interactions)
+    {
+        var userOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var keys = new (int User, long Time, int Position)[interactions.Count];
+        var order = new int[interactions.Count];
         for (int i = 0; i < interactions.Count; i++)
         {
-            if (!groups.TryGetValue(interactions[i].UserId, out var list))
-            {
-                groups[interactions[i].UserId] = list = [];
-                order.Add(list);
-            }
-            list.Add(i);
+            var e = interactions[i];
+            if (!userOf.TryGetValue(e.UserId, out int user)) userOf.Add(e.UserId, user = userOf.Count);
+            keys[i] = (user, e.Timestamp, i);
+            order[i] = i;
         }
-        // List.Sort is unstable; the position breaks ties, which keeps input order on equal timestamps.
-        Comparison<int> byTime = (a, b) =>
+        // The position breaks ties, which keeps input order on equal timestamps.
+        Array.Sort(keys, order);
+        for (int start = 0; start < order.Length;)
         {
-            int c = interactions[a].Timestamp.CompareTo(interactions[b].Timestamp);
-            return c != 0 ? c : a.CompareTo(b);
-        };
-        foreach (var list in order)
-        {
-            list.Sort(byTime);
-            yield return list;
+            int end = start + 1;
+            while (end < order.Length && keys[end].User == keys[start].User) end++;
+            yield return new ArraySegment<int>(order, start, end - start);
+            start = end;
         }
     }
 
@@ -230,21 +247,35 @@ public static class Splits
     }
 
     /// <summary>The catalog indices of the events' items, ascending and distinct.</summary>
-    private static int[] Indices(List<Interaction> events, Dictionary<string, int> indexOf)
+    private static int[] Indices(ReadOnlySpan<Interaction> events, Dictionary<string, int> indexOf)
     {
-        var indices = new int[events.Count];
+        var indices = new int[events.Length];
         for (int i = 0; i < indices.Length; i++) indices[i] = indexOf[events[i].ItemId];
         return SortedDistinct(indices, indices.Length);
     }
 
     /// <summary>The catalog indices of the events' items not in <paramref name="seen"/>, ascending and distinct.</summary>
-    private static int[] NewItems(List<Interaction> events, int[] seen, Dictionary<string, int> indexOf)
+    private static int[] NewItems(ReadOnlySpan<Interaction> events, int[] seen, Dictionary<string, int> indexOf)
     {
-        var items = new int[events.Count];
+        var items = new int[events.Length];
         int count = 0;
         foreach (var e in events)
         {
             int i = indexOf[e.ItemId];
+            if (Array.BinarySearch(seen, i) < 0) items[count++] = i;
+        }
+        return SortedDistinct(items, count);
+    }
+
+    /// <summary>As above, for the user's events of part <paramref name="which"/>.</summary>
+    private static int[] NewItems(ArraySegment<int> user, byte[] part, byte which, IReadOnlyList<Interaction> events, int[] seen, Dictionary<string, int> indexOf)
+    {
+        var items = new int[user.Count];
+        int count = 0;
+        foreach (int e in user)
+        {
+            if (part[e] != which) continue;
+            int i = indexOf[events[e].ItemId];
             if (Array.BinarySearch(seen, i) < 0) items[count++] = i;
         }
         return SortedDistinct(items, count);

@@ -23,7 +23,7 @@ internal static class SchemaBuilder
                     long n = 0;
                     for (int r = 0; r < table.Count; r++)
                     {
-                        if (float.TryParse(table.Row(r)[c], NumberStyles.Float, CultureInfo.InvariantCulture, out float x) && float.IsFinite(x))
+                        if (float.TryParse(table.Value(r, c), NumberStyles.Float, CultureInfo.InvariantCulture, out float x) && float.IsFinite(x))
                         {
                             sum += x;
                             sumSq += (double)x * x;
@@ -42,7 +42,7 @@ internal static class SchemaBuilder
                     int widest = 1;
                     for (int r = 0; r < table.Count; r++)
                     {
-                        string? raw = table.Row(r)[c];
+                        string? raw = table.Value(r, c);
                         if (raw is null) continue;
                         int values = 0;
                         var parts = column.Kind == FeatureKind.Categorical ? [raw] : raw.Split(FeatureSpec.MultiSeparator);
@@ -72,7 +72,7 @@ internal static class SchemaBuilder
                     ulong seed = FeatureHashing.Hash(column.Name, 0x7465787431UL);
                     int widest = 1;
                     for (int r = 0; r < table.Count; r++)
-                        widest = Math.Max(widest, FeatureHashing.TextNgrams(table.Row(r)[c], seed, options.TextBuckets, 3, 5, scratch));
+                        widest = Math.Max(widest, FeatureHashing.TextNgrams(table.Value(r, c), seed, options.TextBuckets, 3, 5, scratch));
                     features.Add(new FeatureSpec
                     {
                         Name = column.Name,
@@ -109,7 +109,43 @@ internal sealed class TowerArrays
     /// Encodes <paramref name="rows"/> rows; <paramref name="row"/> gives row r's raw values (null: all missing) and
     /// <paramref name="map"/> where each feature sits in them (empty: spec order).
     /// </summary>
-    public static TowerArrays Encode(TowerSpec spec, int rows, Func<int, IReadOnlyList<string?>?> row, int[] map)
+    public static TowerArrays Encode(TowerSpec spec, int rows, Func<int, IReadOnlyList<string?>?> row, int[] map) =>
+        Encode(spec, rows, new ListRows(row), map);
+
+    /// <summary>
+    /// Encodes <paramref name="rows"/> rows read from <paramref name="table"/>: row r is the table's row
+    /// <paramref name="tableRow"/>(r) (−1, or no table: all missing); <paramref name="map"/> as above. Reads the
+    /// table's values in place.
+    /// </summary>
+    public static TowerArrays Encode(TowerSpec spec, int rows, FeatureTable? table, Func<int, int> tableRow, int[] map) =>
+        Encode(spec, rows, new TableRows(table, tableRow), map);
+
+    private interface IRowSource
+    {
+        bool TryRow(int r, out ReadOnlySpan<string?> values);
+    }
+
+    private readonly struct ListRows(Func<int, IReadOnlyList<string?>?> row) : IRowSource
+    {
+        public bool TryRow(int r, out ReadOnlySpan<string?> values)
+        {
+            var list = row(r);
+            values = list switch { null => default, string?[] array => array, _ => list.ToArray() };
+            return list is not null;
+        }
+    }
+
+    private readonly struct TableRows(FeatureTable? table, Func<int, int> tableRow) : IRowSource
+    {
+        public bool TryRow(int r, out ReadOnlySpan<string?> values)
+        {
+            int at = table is null ? -1 : tableRow(r);
+            values = at >= 0 ? table!.RowValues(at) : default;
+            return at >= 0;
+        }
+    }
+
+    private static TowerArrays Encode<TSource>(TowerSpec spec, int rows, TSource source, int[] map) where TSource : IRowSource
     {
         var bags = spec.Features.Where(f => f.IsBag).ToArray();
         int numericCount = spec.Features.Count(f => !f.IsBag);
@@ -120,16 +156,16 @@ internal sealed class TowerArrays
         var scratch = new int[widest];
         for (int r = 0; r < rows; r++)
         {
-            var values = row(r);
+            bool present = source.TryRow(r, out var values);
             int b = 0, n = 0;
             for (int i = 0; i < spec.Features.Count; i++)
             {
                 var f = spec.Features[i];
                 string? raw = null;
-                if (values is not null)
+                if (present)
                 {
                     int column = map.Length == 0 ? i : map[i];
-                    if (column >= 0 && column < values.Count) raw = values[column];
+                    if (column >= 0 && column < values.Length) raw = values[column];
                 }
                 if (!f.IsBag)
                 {

@@ -63,16 +63,14 @@ internal sealed class TrainingData
         var itemBucket = new long[itemIds.Count];
         for (int i = 0; i < itemIds.Count; i++) itemBucket[i] = FeatureHashing.Bucket(itemIds[i], schema.IdHashSeed, schema.IdBuckets);
         var itemMap = schema.Item.MapColumns(data.Items);
-        var itemFeatures = TowerArrays.Encode(schema.Item, itemIds.Count,
-            r => data.Items is not null && data.Items.TryGetRow(itemIds[r], out var v) ? v : null, itemMap);
+        var itemFeatures = TowerArrays.Encode(schema.Item, itemIds.Count, data.Items, r => data.Items!.IndexOf(itemIds[r]), itemMap);
 
         var userIds = new List<string>();
         var userRow = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var e in data.Interactions)
             if (userRow.TryAdd(e.UserId, userIds.Count)) userIds.Add(e.UserId);
         var userMap = schema.User.MapColumns(data.Users);
-        var profiles = TowerArrays.Encode(schema.User, userIds.Count,
-            r => data.Users is not null && data.Users.TryGetRow(userIds[r], out var v) ? v : null, userMap);
+        var profiles = TowerArrays.Encode(schema.User, userIds.Count, data.Users, r => data.Users!.IndexOf(userIds[r]), userMap);
 
         int n = data.Interactions.Count;
         var order = new int[n];

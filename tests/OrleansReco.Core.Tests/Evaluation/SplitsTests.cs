@@ -84,6 +84,26 @@ public sealed class SplitsTests
     }
 
     [Fact]
+    public void GlobalTemporal_CaseHistories_AreTheUsersEarlierEventsInTimeOrder_InOneSharedArray()
+    {
+        var events = PlantedData.Generate(users: 150, items: 120, events: 4000, seed: 11);
+        var split = Splits.GlobalTemporal(new InteractionDataset(events, null, null), 0.1, 0.1);
+        Assert.NotEmpty(split.Validation);
+        Assert.NotEmpty(split.Test);
+        // Reference: a test case's history is every event of the user before the test period, in time order (stable).
+        var testCut = events.OrderBy(e => e.Timestamp).ElementAt((int)(events.Count * 0.9)).Timestamp;
+        foreach (var c in split.Test)
+        {
+            var expected = events.Select((e, i) => (e, i)).Where(p => p.e.UserId == c.UserId && p.e.Timestamp < testCut)
+                .OrderBy(p => p.e.Timestamp).ThenBy(p => p.i).Select(p => p.e);
+            Assert.Equal(expected, c.History);
+        }
+        // Every case's history is a range of one array: a split of many users is a few large objects, not a list per case.
+        var arrays = split.Validation.Concat(split.Test).Select(c => Assert.IsType<ArraySegment<Interaction>>(c.History).Array).Distinct().ToList();
+        Assert.Single(arrays);
+    }
+
+    [Fact]
     public void GlobalTemporal_ThrowsForFractionsSummingToOne()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Splits.GlobalTemporal(new InteractionDataset([E("u", "a", 1)], null, null), 0.5, 0.5));
