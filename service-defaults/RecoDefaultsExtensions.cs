@@ -51,6 +51,14 @@ public static class RecoDefaultsExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Whether the host's grain calls carry trace context: <c>Reco:Telemetry:TraceGrainCalls</c>, or by default
+    /// whether traces are exported (<see cref="TelemetryOptions.TracesGrainCalls"/>).
+    /// </summary>
+    public static bool TracesGrainCalls(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        configuration.ReadValidated<TelemetryOptions, TelemetryOptionsValidator>(TelemetryOptions.Section)
+            .TracesGrainCalls(configuration[TelemetryOptions.OtlpEndpointVariable]);
+
     /// <summary>Console logs as JSON lines (one object per entry, scopes included) instead of text.</summary>
     public static ILoggingBuilder AddRecoJsonLogs(this ILoggingBuilder logging) => logging.AddJsonConsole(j => j.IncludeScopes = true);
 

@@ -27,6 +27,7 @@ public static class ClusterConnectionExtensions
         builder.Services.AddSingleton(Options.Create(cluster));
         builder.Services.AddRedisCredentialCheck(cluster);
         var certificates = cluster.Tls.Enabled ? cluster.Tls.Load() : null;
+        bool traceGrainCalls = RecoDefaultsExtensions.TracesGrainCalls(builder.Configuration);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -46,7 +47,7 @@ public static class ClusterConnectionExtensions
                     o.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
                     o.RemoteCertificateValidation = certificates.IsTrusted;
                 });
-            client.AddActivityPropagation();
+            if (traceGrainCalls) client.AddActivityPropagation();
             if (cluster.Dashboard) client.AddDashboard();
         });
         return builder;

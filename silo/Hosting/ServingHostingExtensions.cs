@@ -16,11 +16,11 @@ namespace OrleansReco.Silo.Hosting;
 /// <summary>Services the serving grains need: their options (validated at start), the model cache and the metrics.</summary>
 public static class ServingHostingExtensions
 {
-    /// <summary>Adds the serving services and propagates traces through grain calls.</summary>
-    public static ISiloBuilder AddRecoServing(this ISiloBuilder silo)
+    /// <summary>Adds the serving services and, with <paramref name="traceGrainCalls"/>, propagates traces through grain calls.</summary>
+    public static ISiloBuilder AddRecoServing(this ISiloBuilder silo, bool traceGrainCalls = true)
     {
         silo.Services.AddRecoServing();
-        silo.AddActivityPropagation();
+        if (traceGrainCalls) silo.AddActivityPropagation();
         return silo;
     }
 

@@ -37,7 +37,8 @@ public static class SiloHostingExtensions
         // already persisted: events and items are acknowledged only after the write) and leaves the cluster.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         if (options.IsRedis) builder.Services.AddRedisCredentialCheck(options);
-        builder.UseOrleans(silo => silo.AddRecoSilo(options));
+        bool traceGrainCalls = RecoDefaultsExtensions.TracesGrainCalls(builder.Configuration);
+        builder.UseOrleans(silo => silo.AddRecoSilo(options, traceGrainCalls));
         // Orleans' placement retries log every attempt at Information through Polly; keep only their warnings.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(RecoMetrics.MeterName));
@@ -51,9 +52,10 @@ public static class SiloHostingExtensions
 
     /// <summary>
     /// Configures clustering, storage and reminders for the chosen provider, TLS of the silo and gateway ports
-    /// (<c>Reco:Cluster:Tls</c>), and the silo's role metadata.
+    /// (<c>Reco:Cluster:Tls</c>), and the silo's role metadata; with <paramref name="traceGrainCalls"/>, trace context
+    /// through grain calls (<c>Reco:Telemetry:TraceGrainCalls</c>).
     /// </summary>
-    public static ISiloBuilder AddRecoSilo(this ISiloBuilder silo, ClusterHostingOptions options)
+    public static ISiloBuilder AddRecoSilo(this ISiloBuilder silo, ClusterHostingOptions options, bool traceGrainCalls = true)
     {
         silo.Configure<ClusterOptions>(o =>
         {
@@ -81,7 +83,7 @@ public static class SiloHostingExtensions
         });
         if (options.ResponseTimeout is { } response) silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = response);
         if (options.Dashboard) silo.AddDashboard();
-        silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing();
+        silo.AddRecoProviders(options).AddRecoRole(options.Role).AddRecoServing(traceGrainCalls);
 #if RECO_TRAINER
         silo.AddRecoTrainer(options.Role);
 #else

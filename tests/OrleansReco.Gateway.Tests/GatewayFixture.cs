@@ -32,6 +32,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         ModelPath = SmallModel.Write("gw-test-v1", seed: 99);
         var settings = GatewayFactory.BaseSettings();
         settings["Reco:Model:Path"] = ModelPath;
+        // Grain-call spans are off unless traces are exported; the tracing tests listen for them.
+        settings["Reco:Telemetry:TraceGrainCalls"] = "true";
         settings["Reco:Gateway:MaxBatch"] = MaxBatch.ToString();
         settings["Reco:Gateway:MaxK"] = MaxK.ToString();
         settings["Reco:Gateway:MaxRequestBytes"] = MaxRequestBytes.ToString();

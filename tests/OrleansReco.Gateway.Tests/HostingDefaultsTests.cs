@@ -111,6 +111,26 @@ public sealed class HostingDefaultsTests
         return builder;
     }
 
+    [Theory]
+    [InlineData(null, null, false)]
+    [InlineData("http://127.0.0.1:4317", null, true)]
+    [InlineData("http://127.0.0.1:4317", "false", false)]
+    [InlineData(null, "true", true)]
+    public void AddRecoClusterClient_TracesGrainCalls_WhenTracesAreExportedOrAskedFor(string? otlp, string? traceGrainCalls, bool traced)
+    {
+        var settings = new Dictionary<string, string?> { ["Reco:Gateway:RequireKeys"] = "false" };
+        if (otlp is not null) settings[TelemetryOptions.OtlpEndpointVariable] = otlp;
+        if (traceGrainCalls is not null) settings["Reco:Telemetry:TraceGrainCalls"] = traceGrainCalls;
+        var builder = Web(settings);
+
+        builder.AddRecoClusterClient();
+
+        // Orleans' activity propagation is an outgoing grain-call filter of the client; nothing else adds one.
+        bool filtered = builder.Services.Any(d => d.ServiceType == typeof(Orleans.IOutgoingGrainCallFilter));
+        Assert.Equal(traced, filtered);
+        Assert.Equal(traced, RecoDefaultsExtensions.TracesGrainCalls(builder.Configuration));
+    }
+
     [Fact]
     public void AddRecoClusterClient_ModeEmbedded_FailsNamingTheHostToRun()
     {
