@@ -21,6 +21,7 @@ internal sealed class TwoTowerArguments
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "Hidden layer sizes of both towers, comma-separated (empty: none). Default 256." };
     public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "adamw (default) or adam." };
     public Option<int?> Patience { get; } = new("--patience") { Description = $"Epochs without better validation recall before stopping. Default {Defaults.Patience}." };
+    public Option<double?> PlateauDecay { get; } = new("--plateau-decay") { Description = $"After an epoch without better validation recall, go on from the best epoch's weights with the learning rate times this (1: off). Default {Defaults.PlateauDecay}." };
     public Option<double?> LogQWeight { get; } = new("--logq-weight") { Description = $"Softmax: share of the logQ popularity correction applied (0 to 1). Default {Defaults.LogQWeight}." };
     public Option<double?> HalfLifeDays { get; } = new("--half-life-days") { Description = $"Recency half-life of the history weights in days (0: none). Default {Defaults.HalfLifeDays}." };
     public Option<double?> RecentHalfLife { get; } = new("--recent-half-life") { Description = $"Mean user tower: half-life in events of a short-term mean beside the long-term one (0: none). Default {Defaults.RecentHalfLife}." };
@@ -35,7 +36,7 @@ internal sealed class TwoTowerArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, Hidden, Optimizer, Patience, LogQWeight, HalfLifeDays, RecentHalfLife, WeightDecay, Dropout, SharedHistoryTable, IdDropout, NoValidation, Seed, Cpu, Threads })
+        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, Hidden, Optimizer, Patience, PlateauDecay, LogQWeight, HalfLifeDays, RecentHalfLife, WeightDecay, Dropout, SharedHistoryTable, IdDropout, NoValidation, Seed, Cpu, Threads })
             command.Options.Add(option);
     }
 
@@ -52,6 +53,7 @@ internal sealed class TwoTowerArguments
         if (parse.GetValue(UniformNegatives) is { } u) o = o with { UniformNegatives = u };
         if (parse.GetValue(HistoryLength) is { } n) o = o with { HistoryLength = n };
         if (parse.GetValue(Patience) is { } p) o = o with { Patience = p };
+        if (parse.GetValue(PlateauDecay) is { } plateau) o = o with { PlateauDecay = plateau };
         if (parse.GetValue(LogQWeight) is { } logQ) o = o with { LogQWeight = (float)logQ };
         if (parse.GetValue(HalfLifeDays) is { } halfLife) o = o with { HalfLifeDays = halfLife };
         if (parse.GetValue(RecentHalfLife) is { } recent) o = o with { RecentHalfLife = recent };

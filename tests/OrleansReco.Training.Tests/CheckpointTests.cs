@@ -52,6 +52,28 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Resume_AfterAPlateau_KeepsTheReducedLearningRate()
+    {
+        // A learning rate this small never betters epoch 1's validation recall: epoch 2 is a plateau, so epoch 3
+        // runs at half the scheduled rate (and epoch 4 at a quarter), also after a resume from epoch 2's checkpoint.
+        var data = FeatureData.Create(users: 150);
+        var options = Options with { LearningRate = 1e-12, PlateauDecay = 0.5, Patience = 3 };
+        Core.Evaluation.TrainingHistory full;
+        using (var trainer = new TwoTowerTrainer(data, options))
+            full = trainer.Train();
+        Assert.Equal(4, full.Epochs.Count);
+
+        using (var cancel = new CancellationTokenSource())
+        using (var first = new TwoTowerTrainer(data, options, log: new InterruptAfter(2, cancel)))
+            Assert.ThrowsAny<OperationCanceledException>(() => first.Train(new TrainingCheckpoints(_folder, resume: false), cancel.Token));
+
+        using var resumed = new TwoTowerTrainer(data, options);
+        var history = resumed.Train(new TrainingCheckpoints(_folder, resume: true));
+        Assert.Equal(full.Epochs.Select(e => e.LearningRate), history.Epochs.Select(e => e.LearningRate));
+        Assert.True(history.Epochs[2].LearningRate < 0.6 * history.Epochs[1].LearningRate, string.Join(", ", history.Epochs.Select(e => e.LearningRate)));
+    }
+
+    [Fact]
     public void Resume_WithOtherOptions_NamesTheOption()
     {
         var data = FeatureData.Create(users: 80, eventsPerUser: 6);

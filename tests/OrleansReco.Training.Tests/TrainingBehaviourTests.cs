@@ -154,6 +154,31 @@ public sealed class TrainingBehaviourTests
         Assert.Contains($"early stop: no better Recall@10 for {patience} epochs", log.ToString());
     }
 
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.5)]
+    public void PlateauDecay_EachEpochWithoutImprovement_ScalesTheRestOfTheScheduleAndGoesBackToTheBest(double decay)
+    {
+        // As above: the validation recall never improves after epoch 1, so epochs 2 and 3 are plateaus and epoch 4 stops.
+        var data = FeatureData.Create(users: 150);
+        var log = new StringWriter();
+        var options = Small with { Validate = true, ValidationUsers = 100, Epochs = 10, Patience = 3, LearningRate = 1e-12, PlateauDecay = decay };
+        using var trainer = new TwoTowerTrainer(data, options, log: log);
+        var history = trainer.Train();
+        Assert.Equal(4, history.Epochs.Count);
+        Assert.Equal(1, history.BestEpoch);
+        int stepsPerEpoch = (trainer.TrainExamples + options.BatchSize - 1) / options.BatchSize;
+        long total = (long)stepsPerEpoch * options.Epochs, warmup = Math.Max(1, (long)(options.WarmupFraction * total));
+        double[] scale = [1, 1, decay, decay * decay];
+        for (int e = 0; e < 4; e++)
+        {
+            double scheduled = TwoTowerTrainer.LearningRateAt(options.LearningRate, (long)stepsPerEpoch * (e + 1) - 1, warmup, total);
+            Assert.Equal(scale[e] * scheduled, history.Epochs[e].LearningRate, 1e-20);
+        }
+        int plateaus = log.ToString().Split('\n').Count(l => l.StartsWith("plateau: back to epoch 1", StringComparison.Ordinal));
+        Assert.Equal(decay < 1 ? 2 : 0, plateaus);
+    }
+
     [Fact]
     public void LearningRate_RisesLinearlyInWarmup_ThenDecaysByCosineToTheFloor()
     {

@@ -12,7 +12,9 @@ namespace OrleansReco.Training.TwoTower;
 /// <param name="BestRecall">Best validation recall so far (null without validation).</param>
 /// <param name="SinceBest">Epochs since the best one (early-stopping patience used up).</param>
 /// <param name="Finished">Training ended here (early stop or the last epoch); a resume only restores the result.</param>
-public sealed record CheckpointState(int Epoch, long Step, double? BestRecall, int SinceBest, bool Finished);
+/// <param name="LearningRateScale">Product of the plateau decays so far (<see cref="TwoTowerOptions.PlateauDecay"/>); 1 in
+/// checkpoints written before it existed.</param>
+public sealed record CheckpointState(int Epoch, long Step, double? BestRecall, int SinceBest, bool Finished, double LearningRateScale = 1);
 
 /// <summary>
 /// Checkpoints of a training run in a folder, one sub-folder per epoch (<c>epoch-0003/</c>), of which the newest is

@@ -36,6 +36,7 @@ public sealed partial class TwoTowerTrainer
         Dictionary<string, Tensor>? best = null;
         double bestRecall = double.NegativeInfinity;
         int sinceBest = 0;
+        double lrScale = 1;
         long step = 0;
         int firstEpoch = 1;
         var clock = Stopwatch.StartNew();
@@ -45,6 +46,7 @@ public sealed partial class TwoTowerTrainer
             step = resumed.Step;
             bestRecall = resumed.BestRecall ?? double.NegativeInfinity;
             sinceBest = resumed.SinceBest;
+            lrScale = resumed.LearningRateScale;
             best = earlierBest;
             History.Epochs.AddRange(earlier.Epochs);
             History.BestEpoch = earlier.BestEpoch;
@@ -76,7 +78,7 @@ public sealed partial class TwoTowerTrainer
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     int size = ready.Size;
-                    lr = LearningRateAt(o.LearningRate, step, warmup, totalSteps);
+                    lr = lrScale * LearningRateAt(o.LearningRate, step, warmup, totalSteps);
                     optimizer.LearningRate = lr;
                     using var scope = NewDisposeScope();
                     var loss = Loss(ToDevice(ready));
@@ -121,9 +123,17 @@ public sealed partial class TwoTowerTrainer
                     _log?.WriteLine($"early stop: no better Recall@{o.RecallK} for {o.Patience} epochs");
                     stop = true;
                 }
+                bool finished = stop || epoch == o.Epochs || step >= totalSteps;
+                if (!improved && !finished && o.PlateauDecay < 1 && best is not null)
+                {
+                    // Plateau: go back to the best epoch and go on from there with a smaller step.
+                    _net.load_state_dict(best);
+                    lrScale *= o.PlateauDecay;
+                    _log?.WriteLine($"plateau: back to epoch {History.BestEpoch}, learning rate × {lrScale:G3}");
+                }
                 if (checkpoints is not null)
                 {
-                    var state = new CheckpointState(epoch, step, recall is null ? null : bestRecall, sinceBest, stop || epoch == o.Epochs || step >= totalSteps);
+                    var state = new CheckpointState(epoch, step, recall is null ? null : bestRecall, sinceBest, finished, lrScale);
                     var writing = Stopwatch.StartNew();
                     string saved = checkpoints.Save(state, _net, optimizer, improved, o, TrainExamples, _data.Items, History);
                     long bytes = new DirectoryInfo(saved).EnumerateFiles().Sum(f => f.Length);
