@@ -24,7 +24,8 @@ public sealed record RuntimeSample(
     int ThreadPoolThreadsMax,
     IReadOnlyList<(string Type, long Bytes)>? AllocationsByType = null,
     double SuspendMaxMs = 0,
-    int LongestPauseGeneration = -1)
+    int LongestPauseGeneration = -1,
+    long LongestPausePromotedBytes = -1)
 {
     /// <summary>Share of the window the process spent paused by the collector.</summary>
     public double PauseFraction => Seconds > 0 ? PauseTotalMs / (Seconds * 1000) : 0;
@@ -48,6 +49,8 @@ public sealed record RuntimeSample(
         ["gc_pauses_over_5ms"] = PausesOver5Ms,
         ["gc_suspend_max_ms"] = Math.Round(SuspendMaxMs, 2),
         ["gc_longest_pause_generation"] = LongestPauseGeneration,
+        // What the longest pause copied out of gen 0 and gen 1 (its length follows the survivors, not the garbage).
+        ["gc_longest_pause_promoted_mib"] = LongestPausePromotedBytes < 0 ? -1 : Math.Round(LongestPausePromotedBytes / 1048576.0, 2),
         ["gc_pause_fraction"] = Math.Round(PauseFraction, 4),
         ["gen0"] = Gen0,
         ["gen1"] = Gen1,
@@ -74,6 +77,7 @@ public sealed class RuntimeProbe : EventListener
     private const int SuspendEnd = 8;    // GCSuspendEEEnd_V1
     private const int RestartEnd = 3;    // GCRestartEEEnd_V1
     private const int AllocationTick = 10; // GCAllocationTick_V4
+    private const int HeapStats = 4;     // GCHeapStats_V2 (TotalPromotedSize0/1: bytes promoted out of gen 0 and gen 1)
     private const int TypesReported = 12;
     private readonly object _gate = new();
     private readonly List<Pause> _pauses = [];
@@ -82,6 +86,7 @@ public sealed class RuntimeProbe : EventListener
     private DateTime _suspendedAt;
     private double _suspendMs;
     private int _generation = -1;
+    private long _promoted = -1;
     private bool _recording;
     private bool _sampleAllocations;
 
@@ -123,6 +128,14 @@ public sealed class RuntimeProbe : EventListener
             _suspendedAt = e.TimeStamp;
             _suspendMs = 0;
             _generation = -1;
+            _promoted = -1;
+        }
+        else if (e.EventId == HeapStats && _suspendedAt != default && e.Payload is { } stats && e.PayloadNames is { } statNames)
+        {
+            int p0 = statNames.IndexOf("TotalPromotedSize0"), p1 = statNames.IndexOf("TotalPromotedSize1");
+            if (p0 >= 0 && p1 >= 0)
+                _promoted = Convert.ToInt64(stats[p0], System.Globalization.CultureInfo.InvariantCulture)
+                            + Convert.ToInt64(stats[p1], System.Globalization.CultureInfo.InvariantCulture);
         }
         else if (e.EventId == SuspendEnd && _suspendedAt != default) _suspendMs = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
         else if (e.EventId == GcStart && _suspendedAt != default && e.Payload is { Count: > 1 } start && e.PayloadNames?.IndexOf("Depth") is int depthAt and >= 0)
@@ -131,12 +144,15 @@ public sealed class RuntimeProbe : EventListener
         {
             double ms = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
             _suspendedAt = default;
-            lock (_gate) if (_recording && ms >= 0) _pauses.Add(new Pause(ms, _suspendMs, _generation));
+            lock (_gate) if (_recording && ms >= 0) _pauses.Add(new Pause(ms, _suspendMs, _generation, _promoted));
         }
     }
 
-    /// <summary>One pause: all of it, the part spent bringing threads to a stop, and the generation collected (-1: not known).</summary>
-    private readonly record struct Pause(double Ms, double SuspendMs, int Generation);
+    /// <summary>
+    /// One pause: all of it, the part spent bringing threads to a stop, the generation collected and the bytes promoted
+    /// out of gen 0 and 1 (-1: not known).
+    /// </summary>
+    private readonly record struct Pause(double Ms, double SuspendMs, int Generation, long PromotedBytes);
 
     /// <summary>Opens a measurement window (one at a time).</summary>
     public Window Start()
@@ -185,7 +201,8 @@ public sealed class RuntimeProbe : EventListener
             _sample = new RuntimeSample(seconds, pauses.Length, pauses.Sum(p => p.Ms), longest.Ms, pauses.Count(p => p.Ms > 5),
                 GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2,
                 GC.GetTotalAllocatedBytes(precise: false) - _allocated, mean, max, threads, types,
-                pauses.Length == 0 ? 0 : pauses.Max(p => p.SuspendMs), pauses.Length == 0 ? -1 : longest.Generation);
+                pauses.Length == 0 ? 0 : pauses.Max(p => p.SuspendMs), pauses.Length == 0 ? -1 : longest.Generation,
+                pauses.Length == 0 ? -1 : longest.PromotedBytes);
             _stop.Dispose();
             return _sample;
         }
