@@ -127,24 +127,44 @@ public static class Splits
                 part[i] = (byte)(events[i].Timestamp < validationCut ? 0 : events[i].Timestamp < testCut ? 1 : 2);
         }
         var train = new List<Interaction>(events.Count);
-        // The cases' histories are ranges of one shared array (filled after the loop), not a list per case: a split of
+        // The cases' histories are ranges of one shared array, not a list per case: a split of
         // many users is then a few large arrays and small cases, cheap for the collector of a silo that trains.
-        var histories = new List<Interaction>();
+        var users = UserEventsInTimeOrder(events).ToList();
+        // Room for the histories of every user with a held-out event (an upper bound: users without a target give theirs back).
+        long room = 0;
+        foreach (var user in users)
+        {
+            int early = 0;
+            bool later = false;
+            foreach (int i in user)
+            {
+                if (part[i] < 2) early++;
+                if (part[i] > 0) later = true;
+            }
+            if (later) room += early;
+        }
+        var pool = new Interaction[room];
+        int filled = 0;
         var validationCases = new List<(string User, int Start, int Count, int[] Targets, int[] Seen)>();
         var testCases = new List<(string User, int Start, int Count, int[] Targets, int[] Seen)>();
         int validationTargets = 0, testTargets = 0, trainOnly = 0;
         var parts = new int[3];
-        foreach (var user in UserEventsInTimeOrder(events))
+        foreach (var user in users)
         {
             parts.AsSpan().Clear();
             foreach (int i in user) parts[part[i]]++;
-            if (parts[1] == 0 && parts[2] == 0) trainOnly++;
+            if (parts[1] == 0 && parts[2] == 0)
+            {
+                trainOnly++;
+                foreach (int i in user) train.Add(events[i]);
+                continue;
+            }
             // The training events, then the validation events, each in time order: the history of a test case.
-            int start = histories.Count;
-            foreach (int i in user) if (part[i] == 0) histories.Add(events[i]);
-            foreach (int i in user) if (part[i] == 1) histories.Add(events[i]);
-            var history = CollectionsMarshal.AsSpan(histories).Slice(start, parts[0]);
-            var both = CollectionsMarshal.AsSpan(histories).Slice(start, parts[0] + parts[1]);
+            int start = filled;
+            foreach (int i in user) if (part[i] == 0) pool[filled++] = events[i];
+            foreach (int i in user) if (part[i] == 1) pool[filled++] = events[i];
+            var history = pool.AsSpan(start, parts[0]);
+            var both = pool.AsSpan(start, parts[0] + parts[1]);
             train.AddRange(history);
             string userId = events[user[0]].UserId;
             var seen = Indices(history, indexOf);
@@ -170,9 +190,8 @@ public static class Splits
                     used = true;
                 }
             }
-            if (!used) histories.RemoveRange(start, histories.Count - start);
+            if (!used) filled = start;
         }
-        var pool = histories.ToArray();
         var validation = validationCases.ConvertAll(c => new EvaluationCase(c.User, new ArraySegment<Interaction>(pool, c.Start, c.Count), c.Targets, c.Seen));
         var test = testCases.ConvertAll(c => new EvaluationCase(c.User, new ArraySegment<Interaction>(pool, c.Start, c.Count), c.Targets, c.Seen));
 

@@ -46,9 +46,10 @@ public sealed class MemoryEventArchive(int capacity = MemoryEventArchive.Default
     public async IAsyncEnumerable<ArchivedEvent> ReadAsync(
         long fromTimestamp, long toTimestamp, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var window = new List<ArchivedEvent>();
+        List<ArchivedEvent> window;
         lock (_lock)
         {
+            window = new List<ArchivedEvent>(_ring.Count);
             for (int k = 0; k < _ring.Count; k++)
             {
                 var e = _ring[(_head + k) % _ring.Count];
