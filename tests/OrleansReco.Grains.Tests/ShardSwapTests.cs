@@ -66,7 +66,15 @@ public sealed class ShardSwapTests(LifecycleFixture fixture)
         Assert.Equal(first.Header.Version, after.ModelVersion);
         Assert.False(after.Partial);
         Assert.Equal(before.Items, after.Items);
-        var stats = await grains.GetGrain<ICatalogGrain>(client.Catalog).GetStatsAsync();
+        // Shards re-embed and swap their indexes in the background: wait (bounded) for the rolled-back version everywhere.
+        var catalog = grains.GetGrain<ICatalogGrain>(client.Catalog);
+        var stats = await catalog.GetStatsAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (stats.Any(s => s.ModelVersion != first.Header.Version) && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50);
+            stats = await catalog.GetStatsAsync();
+        }
         Assert.All(stats, s => Assert.Equal(first.Header.Version, s.ModelVersion));
         Assert.Equal(Items, stats.Sum(s => s.Items));
     }
