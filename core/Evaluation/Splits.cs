@@ -171,7 +171,7 @@ public static class Splits
             bool used = false;
             if (parts[1] > 0)
             {
-                var validationItems = NewItems(both[parts[0]..], seen, indexOf);
+                var validationItems = NewItems(user, part, 1, events, seen, indexOf);
                 if (validationItems.Length > 0)
                 {
                     validationCases.Add((userId, start, parts[0], validationItems, seen));
@@ -273,20 +273,10 @@ public static class Splits
         return SortedDistinct(indices, indices.Length);
     }
 
-    /// <summary>The catalog indices of the events' items not in <paramref name="seen"/>, ascending and distinct.</summary>
-    private static int[] NewItems(ReadOnlySpan<Interaction> events, int[] seen, Dictionary<string, int> indexOf)
-    {
-        var items = new int[events.Length];
-        int count = 0;
-        foreach (var e in events)
-        {
-            int i = indexOf[e.ItemId];
-            if (Array.BinarySearch(seen, i) < 0) items[count++] = i;
-        }
-        return SortedDistinct(items, count);
-    }
-
-    /// <summary>As above, for the user's events of part <paramref name="which"/>.</summary>
+    /// <summary>
+    /// The catalog indices of the items of the user's events in part <paramref name="which"/> that are not in
+    /// <paramref name="seen"/>, ascending and distinct.
+    /// </summary>
     private static int[] NewItems(ArraySegment<int> user, byte[] part, byte which, IReadOnlyList<Interaction> events, int[] seen, Dictionary<string, int> indexOf)
     {
         var items = new int[user.Count];

@@ -50,10 +50,13 @@ public sealed class CatalogRanker
         int done = 0;
         Parallel.For(0, (ids.Length + 1023) / 1024, chunk =>
         {
+            // One row buffer per chunk: the table's values are copied into it, not into an array per item.
+            var buffer = items is null ? null : new string?[items.Columns.Count];
             for (int i = chunk * 1024; i < Math.Min(ids.Length, (chunk + 1) * 1024); i++)
             {
-                IReadOnlyList<string?>? row = items is not null && items.TryGetRow(ids[i], out var values) ? values : null;
-                model.EmbedItem(ids[i], row, row is null ? default : map, _vectors.AsSpan(i * d, d));
+                int at = items?.IndexOf(ids[i]) ?? -1;
+                if (at >= 0) items!.RowValues(at).CopyTo(buffer);
+                model.EmbedItem(ids[i], at >= 0 ? buffer : null, at >= 0 ? map : default, _vectors.AsSpan(i * d, d));
             }
             progress?.Invoke(Interlocked.Add(ref done, Math.Min(1024, ids.Length - chunk * 1024)));
         });
