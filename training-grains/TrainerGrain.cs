@@ -109,7 +109,7 @@ public sealed partial class TrainerGrain(
             var registry = GrainFactory.Registry();
             var currentInfo = await registry.GetCurrentAsync();
             var current = currentInfo is null ? null : await CurrentBundleAsync(currentInfo);
-            var inputs = await TrainingSource.ReadAsync(GrainFactory, archive, options.Value, shardOptions.Value.Count, current, stop);
+            var inputs = await TrainingSource.ReadAsync(GrainFactory, archive, options.Value, shardOptions.Value.Count, current, threads, stop);
             Phase(run, "training");
             var used = new Dictionary<string, double>(StringComparer.Ordinal) { ["readSeconds"] = Stopwatch.GetElapsedTime(start).TotalSeconds };
             // The whole run (preparing the data, training, scoring the hold-out) on the trainer's own thread, at the
@@ -120,6 +120,7 @@ public sealed partial class TrainerGrain(
                 // What the training thread ran with, as libtorch and the kernel report it.
                 used["threads"] = TorchThreads.CurrentThreadCount();
                 used["nice"] = TorchThreads.CurrentNice();
+                used["idleClass"] = TorchThreads.CurrentIsIdle() ? 1 : 0;
                 return result;
             });
             ended = run with

@@ -60,10 +60,17 @@ public sealed class TrainerOptions
     /// </summary>
     public int? Nice { get; set; }
 
+    /// <summary>
+    /// Whether a run's threads are in the kernel's idle scheduling class (Linux <c>SCHED_IDLE</c>): they run only on
+    /// CPU time that serving does not want, and a serving thread that wakes takes the CPU from them at once. Unset
+    /// (default): on for an <c>all</c> silo, off for a <c>train</c> silo.
+    /// </summary>
+    public bool? IdleScheduling { get; set; }
+
     /// <summary>The thread budget of a run on a silo of <paramref name="role"/> with <paramref name="cores"/> cores.</summary>
     public TorchThreadBudget ThreadBudget(string role, int cores) =>
         TorchThreadBudget.For(SiloRoles.Serves(role) ? TrainingHost.SharedSilo : TrainingHost.TrainingSilo, cores,
-            Threads > 0 ? Threads : Model.Threads, InteropThreads, Nice);
+            Threads > 0 ? Threads : Model.Threads, InteropThreads, Nice, IdleScheduling);
 
     /// <summary>Hyper-parameters of the two-tower model (<c>Reco:Trainer:Model:Epochs</c>, <c>...:Dimension</c>, ...); defaults as <c>reco train</c>.</summary>
     public TwoTowerOptions Model { get; set; } = new();

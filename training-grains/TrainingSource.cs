@@ -1,5 +1,7 @@
 using OrleansReco.Core.Data;
 using OrleansReco.Core.Model;
+using OrleansReco.Core.Runtime;
+using OrleansReco.Training.Torch;
 using OrleansReco.GrainInterfaces;
 using OrleansReco.Grains.Events;
 
@@ -12,14 +14,14 @@ public static class TrainingSource
     private const int PageSize = 1_000;
 
     /// <param name="current">The current model, whose feature kinds are kept for columns it knows (so that its weights still fit).</param>
+    /// <param name="priority">The run's thread budget, whose priority the thread that reads the archive takes.</param>
     public static async Task<TrainingInputs> ReadAsync(IGrainFactory grains, IEventArchive archive, TrainerOptions options, int shardCount,
-        ModelBundle? current, CancellationToken cancellationToken)
+        ModelBundle? current, TorchThreadBudget priority, CancellationToken cancellationToken)
     {
-        // Sized once: a growing list would allocate about twice the events (a million at the archive's default capacity).
-        var events = new List<Interaction>((int)Math.Clamp(archive.Count, 0, options.MaxEvents));
-        await foreach (var e in archive.ReadAsync(long.MinValue, long.MaxValue, cancellationToken))
-            events.Add(new Interaction(e.UserId, e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId));
-        if (events.Count > options.MaxEvents) events.RemoveRange(0, events.Count - options.MaxEvents);
+        // On a thread at the run's priority, not on the silo's pool threads that serve queries: reading (for the memory
+        // archive, also sorting) a million events is half a second of CPU, which serving would otherwise wait for.
+        var events = await LowPriority.RunAwaitingAsync(priority.Nice, "reco-trainer-read",
+            () => ReadEventsAsync(archive, options.MaxEvents, cancellationToken), priority.Idle);
 
         // Each page of items is copied into the table's arrays and dropped before the next is read, so that the run
         // never holds the whole catalogue as dictionaries: what a run keeps alive is a few large arrays, cheap for the
@@ -50,4 +52,22 @@ public static class TrainingSource
 
     private static Dictionary<string, FeatureKind>? Kinds(TowerSpec? tower) =>
         tower?.Features.ToDictionary(f => f.Name, f => f.Kind, StringComparer.Ordinal);
+
+    /// <summary>The newest <paramref name="maxEvents"/> archived events, in the archive's (time) order.</summary>
+    private static async Task<List<Interaction>> ReadEventsAsync(IEventArchive archive, int maxEvents, CancellationToken cancellationToken)
+    {
+        // Sized once: a growing list would allocate about twice the events (a million at the archive's default capacity).
+        // Each event is built field by field (see Interaction.FieldByField): this list lives in the older generations.
+        var events = new List<Interaction>((int)Math.Clamp(archive.Count, 0, maxEvents));
+        await foreach (var e in archive.ReadAsync(long.MinValue, long.MaxValue, cancellationToken))
+            events.Add(new Interaction(e.UserId, e.ItemId, e.EventType, e.Value, e.Timestamp, e.EventId));
+        if (events.Count > maxEvents)
+        {
+            // Keep the newest, moved down field by field rather than with RemoveRange's block copy.
+            int drop = events.Count - maxEvents;
+            for (int i = 0; i < maxEvents; i++) events[i] = events[i + drop].FieldByField();
+            events.RemoveRange(maxEvents, drop);
+        }
+        return events;
+    }
 }

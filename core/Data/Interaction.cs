@@ -11,7 +11,19 @@ public readonly record struct Interaction(
     string EventType,
     float Value,
     long Timestamp,
-    string? EventId = null);
+    string? EventId = null)
+{
+    /// <summary>
+    /// This event, built again field by field. Store events this way into a large array or list (one that lives in
+    /// the older generations, as every array over 85 KB does): a whole-struct copy of a type with several references
+    /// goes through the runtime's bulk-copy write barrier, which marks every card it writes whatever the references
+    /// point to, and the next gen-0 collection of the process then scans all of those cards. Built field by field,
+    /// a reference marks a card only when it points to a young object. For a million events copied whole, that scan
+    /// was the longest part of a serving silo's pause while its trainer split the events
+    /// (<c>bench/results/cluster-tail-latency.md</c>, "card marking").
+    /// </summary>
+    public Interaction FieldByField() => new(UserId, ItemId, EventType, Value, Timestamp, EventId);
+}
 
 /// <summary>Well-known event types. Other names are allowed and mapped to weights by configuration.</summary>
 public static class EventTypes

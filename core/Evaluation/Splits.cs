@@ -156,16 +156,17 @@ public static class Splits
             if (parts[1] == 0 && parts[2] == 0)
             {
                 trainOnly++;
-                foreach (int i in user) train.Add(events[i]);
+                foreach (int i in user) train.Add(events[i].FieldByField());
                 continue;
             }
             // The training events, then the validation events, each in time order: the history of a test case.
             int start = filled;
-            foreach (int i in user) if (part[i] == 0) pool[filled++] = events[i];
-            foreach (int i in user) if (part[i] == 1) pool[filled++] = events[i];
+            // Field by field, never whole-struct copies: see Interaction.FieldByField (these arrays hold every event).
+            foreach (int i in user) if (part[i] == 0) pool[filled++] = events[i].FieldByField();
+            foreach (int i in user) if (part[i] == 1) pool[filled++] = events[i].FieldByField();
             var history = pool.AsSpan(start, parts[0]);
             var both = pool.AsSpan(start, parts[0] + parts[1]);
-            train.AddRange(history);
+            foreach (ref readonly var e in history) train.Add(e.FieldByField());
             string userId = events[user[0]].UserId;
             var seen = Indices(history, indexOf);
             bool used = false;

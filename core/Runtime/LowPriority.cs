@@ -18,8 +18,10 @@ public static class LowPriority
     /// created.
     /// </para>
     /// </summary>
+    /// <param name="idle">Also put the work's thread in the kernel's idle class (<see cref="NativeThreads.SetIdleScheduling"/>):
+    /// it then runs only on CPU time that nothing else wants.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="nice"/> is outside 0..19.</exception>
-    public static Task<T> RunAsync<T>(int nice, string name, Func<T> work)
+    public static Task<T> RunAsync<T>(int nice, string name, Func<T> work, bool idle = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(nice);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(nice, 19);
@@ -30,9 +32,10 @@ public static class LowPriority
             run = new Task<T>(() =>
             {
                 NativeThreads.SetNice(nice);
+                if (idle) NativeThreads.SetIdleScheduling();
                 return work();
             });
-            run.RunSynchronously(new OwnThreadScheduler(name));
+            run.RunSynchronously(new OwnThreadScheduler(name, idle));
         })
         {
             Name = name,
@@ -48,6 +51,26 @@ public static class LowPriority
     }
 
     /// <summary>
+    /// Runs the asynchronous <paramref name="work"/> on a new thread at <paramref name="nice"/>, as
+    /// <see cref="RunAsync{T}"/> does, and waits for it there. What the work does before its first await that does not
+    /// complete at once (reading and sorting data held in memory, say) runs at that priority. What follows such an
+    /// await runs where the awaited operation completes (usually the pool): the work runs with the default scheduler
+    /// as current, not the low-priority one, which would start a thread for every continuation.
+    /// </summary>
+    /// <param name="idle">As for <see cref="RunAsync{T}"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="nice"/> is outside 0..19.</exception>
+    public static Task<T> RunAwaitingAsync<T>(int nice, string name, Func<Task<T>> work, bool idle = false)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return RunAsync(nice, name, () =>
+        {
+            var start = new Task<Task<T>>(work);
+            start.RunSynchronously(TaskScheduler.Default); // inline, on this thread
+            return start.Result.GetAwaiter().GetResult();
+        }, idle);
+    }
+
+    /// <summary>
     /// Options for a <see cref="Parallel"/> loop whose iterations run where the caller runs: on the current task
     /// scheduler, so that inside <see cref="RunAsync{T}"/> they get threads of the work's priority. Without a scheduler
     /// in its options a loop hands its workers to the thread pool, whatever scheduler the caller is on.
@@ -59,11 +82,18 @@ public static class LowPriority
         TaskScheduler = TaskScheduler.Current,
     };
 
-    /// <summary>Runs each task inline or on a new thread started by the thread that queues it (so with its priority); never on the pool.</summary>
-    private sealed class OwnThreadScheduler(string name) : TaskScheduler
+    /// <summary>
+    /// Runs each task inline or on a new thread started by the thread that queues it (so with its nice value, which a
+    /// new thread inherits; the idle class it does not, as .NET creates threads, so each one sets it); never on the pool.
+    /// </summary>
+    private sealed class OwnThreadScheduler(string name, bool idle) : TaskScheduler
     {
         protected override void QueueTask(Task task) =>
-            new Thread(() => TryExecuteTask(task)) { Name = name, IsBackground = true }.Start();
+            new Thread(() =>
+            {
+                if (idle) NativeThreads.SetIdleScheduling();
+                TryExecuteTask(task);
+            }) { Name = name, IsBackground = true }.Start();
 
         protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) => TryExecuteTask(task);
 

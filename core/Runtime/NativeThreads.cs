@@ -39,14 +39,33 @@ public static class NativeThreads
             throw new InvalidOperationException($"setpriority(thread {gettid()}, {nice}) failed: errno {Marshal.GetLastPInvokeError()}.");
     }
 
-    /// <summary>A thread's nice value as the kernel reports it (<c>/proc/self/task/&lt;tid&gt;/stat</c>, field 19); 0 off Linux.</summary>
-    public static int NiceOf(int threadId)
+    /// <summary>
+    /// Puts the calling thread in Linux's <c>SCHED_IDLE</c> class: the kernel runs it when no thread of the normal class
+    /// wants the CPU (it keeps a token share, so it still progresses on a busy machine), and a normal thread that wakes
+    /// takes the CPU from it at once, where a raised nice value only shrinks its share. Threads it creates afterwards,
+    /// such as OpenMP workers, inherit the class. Leaving the class again would need CAP_SYS_NICE, so only dedicated
+    /// threads should call this. Does nothing off Linux.
+    /// </summary>
+    public static void SetIdleScheduling()
     {
-        if (!OperatingSystem.IsLinux()) return 0;
+        if (!OperatingSystem.IsLinux()) return;
+        int priority = 0; // struct sched_param { int sched_priority; }: 0 for SCHED_IDLE
+        if (sched_setscheduler(gettid(), SchedIdle, ref priority) != 0)
+            throw new InvalidOperationException($"sched_setscheduler(thread {gettid()}, SCHED_IDLE) failed: errno {Marshal.GetLastPInvokeError()}.");
+    }
+
+    /// <summary>Whether a thread is in the <c>SCHED_IDLE</c> class (<c>/proc/self/task/&lt;tid&gt;/stat</c>, field 41); false off Linux.</summary>
+    public static bool IsIdleScheduled(int threadId) => OperatingSystem.IsLinux() && StatField(threadId, 41) == SchedIdle;
+
+    /// <summary>A thread's nice value as the kernel reports it (<c>/proc/self/task/&lt;tid&gt;/stat</c>, field 19); 0 off Linux.</summary>
+    public static int NiceOf(int threadId) => OperatingSystem.IsLinux() ? StatField(threadId, 19) : 0;
+
+    private static int StatField(int threadId, int field)
+    {
         string stat = File.ReadAllText($"/proc/self/task/{threadId}/stat");
-        // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, nice field 19.
+        // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[19 - 3], CultureInfo.InvariantCulture);
+        return int.Parse(fields[field - 3], CultureInfo.InvariantCulture);
     }
 
     /// <summary>Whether a library whose file name contains <paramref name="name"/> is mapped into this process (Linux; false elsewhere).</summary>
@@ -64,4 +83,9 @@ public static class NativeThreads
 
     [DllImport("libc", SetLastError = true)]
     private static extern int setpriority(int which, int who, int prio);
+
+    private const int SchedIdle = 5;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int sched_setscheduler(int pid, int policy, ref int param);
 }

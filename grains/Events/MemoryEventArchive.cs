@@ -46,22 +46,53 @@ public sealed class MemoryEventArchive(int capacity = MemoryEventArchive.Default
     public async IAsyncEnumerable<ArchivedEvent> ReadAsync(
         long fromTimestamp, long toTimestamp, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        List<ArchivedEvent> window;
+        // A snapshot of the window, then a sort of plain keys (times and positions, no references), not of the events:
+        // a trainer reads a million events from here while the silo serves, and what it leaves behind should be cheap
+        // for the collector. The snapshot is filled element by element, never block-copied: a block copy of references
+        // marks every card of the destination, which the next gen-0 collection then scans (see Interaction.FieldByField).
+        ArchivedEvent[] window;
+        int n = 0;
         lock (_lock)
         {
-            window = new List<ArchivedEvent>(_ring.Count);
+            window = new ArchivedEvent[_ring.Count];
             for (int k = 0; k < _ring.Count; k++)
             {
                 var e = _ring[(_head + k) % _ring.Count];
-                if (e.Timestamp >= fromTimestamp && e.Timestamp < toTimestamp) window.Add(e);
+                if (e.Timestamp >= fromTimestamp && e.Timestamp < toTimestamp) window[n++] = e;
             }
         }
-        foreach (var e in window.OrderBy(e => e.Timestamp))
+        int[] order = TimeOrder(window.AsSpan(0, n));
+        for (int i = 0; i < n; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return e;
+            yield return window[order[i]];
         }
         await Task.CompletedTask;
+    }
+
+    /// <summary>Positions of <paramref name="events"/> in time order, equal times in their arrival order (a stable sort).</summary>
+    internal static int[] TimeOrder(ReadOnlySpan<ArchivedEvent> events)
+    {
+        var order = new int[events.Length];
+        var times = new long[events.Length];
+        bool sorted = true;
+        for (int i = 0; i < events.Length; i++)
+        {
+            order[i] = i;
+            times[i] = events[i].Timestamp;
+            if (i > 0 && times[i] < times[i - 1]) sorted = false;
+        }
+        if (sorted) return order; // events usually arrive in time order
+        Array.Sort(times, order);
+        // Array.Sort is not stable: put each run of equal times back in arrival order.
+        for (int start = 0; start < times.Length;)
+        {
+            int end = start + 1;
+            while (end < times.Length && times[end] == times[start]) end++;
+            if (end - start > 1) Array.Sort(order, start, end - start);
+            start = end;
+        }
+        return order;
     }
 
     public ValueTask SaveProfileAsync(string userId, IReadOnlyDictionary<string, string> features, CancellationToken cancellationToken = default)

@@ -25,7 +25,8 @@ public sealed record RuntimeSample(
     IReadOnlyList<(string Type, long Bytes)>? AllocationsByType = null,
     double SuspendMaxMs = 0,
     int LongestPauseGeneration = -1,
-    long LongestPausePromotedBytes = -1)
+    long LongestPausePromotedBytes = -1,
+    IReadOnlyDictionary<string, double>? LongestPausePhases = null)
 {
     /// <summary>Share of the window the process spent paused by the collector.</summary>
     public double PauseFraction => Seconds > 0 ? PauseTotalMs / (Seconds * 1000) : 0;
@@ -51,6 +52,10 @@ public sealed record RuntimeSample(
         ["gc_longest_pause_generation"] = LongestPauseGeneration,
         // What the longest pause copied out of gen 0 and gen 1 (its length follows the survivors, not the garbage).
         ["gc_longest_pause_promoted_mib"] = LongestPausePromotedBytes < 0 ? -1 : Math.Round(LongestPausePromotedBytes / 1048576.0, 2),
+        // Where the longest pause's time went (ms): bringing threads to a stop, each kind of mark root (the longest
+        // heap's share when several heaps mark in parallel), the rest of the collection after marking (plan, sweep or
+        // compact) and restarting the threads.
+        ["gc_longest_pause_phases_ms"] = RuntimeProbe.PhaseNames.ToDictionary(n => n, n => (object)Math.Round(LongestPausePhases?.GetValueOrDefault(n) ?? 0, 2)),
         ["gc_pause_fraction"] = Math.Round(PauseFraction, 4),
         ["gen0"] = Gen0,
         ["gen1"] = Gen1,
@@ -77,7 +82,9 @@ public sealed class RuntimeProbe : EventListener
     private const int SuspendEnd = 8;    // GCSuspendEEEnd_V1
     private const int RestartEnd = 3;    // GCRestartEEEnd_V1
     private const int AllocationTick = 10; // GCAllocationTick_V4
+    private const int GcEnd = 2;         // GCEnd_V1
     private const int HeapStats = 4;     // GCHeapStats_V2 (TotalPromotedSize0/1: bytes promoted out of gen 0 and gen 1)
+    private const int MarkWithType = 202; // GCMarkWithType (HeapNum, Type: the root kind, Bytes: marked from it)
     private const int TypesReported = 12;
     private readonly object _gate = new();
     private readonly List<Pause> _pauses = [];
@@ -87,6 +94,9 @@ public sealed class RuntimeProbe : EventListener
     private double _suspendMs;
     private int _generation = -1;
     private long _promoted = -1;
+    private DateTime _gcStartAt, _gcEndAt, _lastMarkAt;
+    private readonly Dictionary<int, DateTime> _heapMarkedAt = [];
+    private double[] _phases = [];
     private bool _recording;
     private bool _sampleAllocations;
 
@@ -111,6 +121,21 @@ public sealed class RuntimeProbe : EventListener
     private void Enable(EventSource source) =>
         EnableEvents(source, _sampleAllocations ? EventLevel.Verbose : EventLevel.Informational, (EventKeywords)0x1); // GC keyword
 
+    /// <summary>
+    /// The parts of a pause in <see cref="RuntimeSample.LongestPausePhases"/>: the mark phases are the runtime's
+    /// <c>GCMarkWithType</c> root kinds (0 stack, 1 finalization queue, 2 handles, 3 older generations, i.e. the card
+    /// table, 4 sized references, 5 mark-stack overflow, 6 dependent handles, 7 new finalization queue, 8 work
+    /// stealing, 9 background collection).
+    /// </summary>
+    public static readonly string[] PhaseNames =
+    [
+        "suspend", "mark_stack", "mark_finalize_queue", "mark_handles", "mark_older_generations", "mark_sized_refs",
+        "mark_overflow", "mark_dependent_handles", "mark_new_finalize_queue", "mark_steal", "mark_background",
+        "after_mark", "restart",
+    ];
+
+    private const int MarkKinds = 10, AfterMark = MarkKinds + 1, Restart = MarkKinds + 2;
+
     protected override void OnEventWritten(EventWrittenEventArgs e)
     {
         if (e.EventId == AllocationTick)
@@ -122,37 +147,73 @@ public sealed class RuntimeProbe : EventListener
                     lock (_gate)
                         if (_recording) _allocations[type] = _allocations.GetValueOrDefault(type) + (long)amount;
             }
+            return;
         }
-        else if (e.EventId == SuspendBegin)
+        lock (_gate) OnCollectionEvent(e);
+    }
+
+    // Events of one pause, in the order the runtime writes them: SuspendEEBegin, SuspendEEEnd, GCStart, a
+    // GCMarkWithType per heap and root kind as each finishes, GCEnd, GCHeapStats, RestartEEBegin, RestartEEEnd.
+    private void OnCollectionEvent(EventWrittenEventArgs e)
+    {
+        if (e.EventId == SuspendBegin)
         {
             _suspendedAt = e.TimeStamp;
             _suspendMs = 0;
             _generation = -1;
             _promoted = -1;
+            _gcStartAt = _gcEndAt = _lastMarkAt = default;
+            _heapMarkedAt.Clear();
+            _phases = new double[PhaseNames.Length];
+            return;
         }
-        else if (e.EventId == HeapStats && _suspendedAt != default && e.Payload is { } stats && e.PayloadNames is { } statNames)
+        if (_suspendedAt == default) return;
+        var payload = e.Payload;
+        var names = e.PayloadNames;
+        switch (e.EventId)
         {
-            int p0 = statNames.IndexOf("TotalPromotedSize0"), p1 = statNames.IndexOf("TotalPromotedSize1");
-            if (p0 >= 0 && p1 >= 0)
-                _promoted = Convert.ToInt64(stats[p0], System.Globalization.CultureInfo.InvariantCulture)
-                            + Convert.ToInt64(stats[p1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        else if (e.EventId == SuspendEnd && _suspendedAt != default) _suspendMs = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
-        else if (e.EventId == GcStart && _suspendedAt != default && e.Payload is { Count: > 1 } start && e.PayloadNames?.IndexOf("Depth") is int depthAt and >= 0)
-            _generation = Convert.ToInt32(start[depthAt], System.Globalization.CultureInfo.InvariantCulture);
-        else if (e.EventId == RestartEnd && _suspendedAt != default)
-        {
-            double ms = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
-            _suspendedAt = default;
-            lock (_gate) if (_recording && ms >= 0) _pauses.Add(new Pause(ms, _suspendMs, _generation, _promoted));
+            case HeapStats when payload is not null && names is not null:
+                int p0 = names.IndexOf("TotalPromotedSize0"), p1 = names.IndexOf("TotalPromotedSize1");
+                if (p0 >= 0 && p1 >= 0) _promoted = Int(payload[p0]) + Int(payload[p1]);
+                break;
+            case SuspendEnd:
+                _suspendMs = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
+                _phases[0] = _suspendMs;
+                break;
+            case GcStart:
+                _gcStartAt = e.TimeStamp;
+                if (payload is not null && names?.IndexOf("Depth") is int depthAt and >= 0) _generation = (int)Int(payload[depthAt]);
+                break;
+            case MarkWithType when payload is not null && names is not null && _gcStartAt != default:
+                int heapAt = names.IndexOf("HeapNum"), kindAt = names.IndexOf("Type");
+                if (heapAt < 0 || kindAt < 0) break;
+                int heap = (int)Int(payload[heapAt]), kind = (int)Int(payload[kindAt]);
+                if (kind is < 0 or >= MarkKinds) break;
+                var since = _heapMarkedAt.TryGetValue(heap, out var previous) ? previous : _gcStartAt;
+                _phases[1 + kind] = Math.Max(_phases[1 + kind], (e.TimeStamp - since).TotalMilliseconds);
+                _heapMarkedAt[heap] = e.TimeStamp;
+                if (e.TimeStamp > _lastMarkAt) _lastMarkAt = e.TimeStamp;
+                break;
+            case GcEnd when _gcStartAt != default:
+                _gcEndAt = e.TimeStamp;
+                _phases[AfterMark] = (e.TimeStamp - (_lastMarkAt != default ? _lastMarkAt : _gcStartAt)).TotalMilliseconds;
+                break;
+            case RestartEnd:
+                double ms = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
+                if (_gcEndAt != default) _phases[Restart] = (e.TimeStamp - _gcEndAt).TotalMilliseconds;
+                _suspendedAt = default;
+                if (_recording && ms >= 0) _pauses.Add(new Pause(ms, _suspendMs, _generation, _promoted, _phases));
+                break;
         }
     }
 
+    private static long Int(object? value) => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>
-    /// One pause: all of it, the part spent bringing threads to a stop, the generation collected and the bytes promoted
-    /// out of gen 0 and 1 (-1: not known).
+    /// One pause: all of it, the part spent bringing threads to a stop, the generation collected, the bytes promoted
+    /// out of gen 0 and 1 (-1: not known) and its parts (<see cref="PhaseNames"/>).
     /// </summary>
-    private readonly record struct Pause(double Ms, double SuspendMs, int Generation, long PromotedBytes);
+    private readonly record struct Pause(double Ms, double SuspendMs, int Generation, long PromotedBytes, double[] Phases);
 
     /// <summary>Opens a measurement window (one at a time).</summary>
     public Window Start()
@@ -202,7 +263,8 @@ public sealed class RuntimeProbe : EventListener
                 GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2,
                 GC.GetTotalAllocatedBytes(precise: false) - _allocated, mean, max, threads, types,
                 pauses.Length == 0 ? 0 : pauses.Max(p => p.SuspendMs), pauses.Length == 0 ? -1 : longest.Generation,
-                pauses.Length == 0 ? -1 : longest.PromotedBytes);
+                pauses.Length == 0 ? -1 : longest.PromotedBytes,
+                pauses.Length == 0 ? null : PhaseNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => longest.Phases[p.i]));
             _stop.Dispose();
             return _sample;
         }

@@ -25,6 +25,19 @@ public sealed class MemoryEventArchiveTests
     }
 
     [Fact]
+    public async Task Read_EqualTimes_KeepArrivalOrder_AlsoWhenTheRingHasWrappedAndTheInputIsUnsorted()
+    {
+        // Capacity 6, 9 appended: the ring wraps, and the survivors arrive as 40, 10, 10, 30, 10, 30 (out of time order).
+        var archive = new MemoryEventArchive(capacity: 6);
+        await archive.AppendAsync("u", [At(1, "x1"), At(2, "x2"), At(3, "x3"), At(40, "a"), At(10, "b"), At(10, "c")]);
+        await archive.AppendAsync("v", [At(30, "d"), At(10, "e"), At(30, "f")]);
+
+        var all = await archive.ReadAsync(0, long.MaxValue).ToListAsync();
+
+        Assert.Equal(["b", "c", "e", "d", "f", "a"], all.Select(e => e.ItemId));
+    }
+
+    [Fact]
     public async Task Append_BeyondCapacity_DropsOldestFirst()
     {
         var archive = new MemoryEventArchive(capacity: 3);

@@ -78,8 +78,9 @@ public sealed class OptionsValidationTests
         var options = new TrainerOptions();
 
         Assert.Equal(new TorchThreadBudget(8, 1, 0), options.ThreadBudget("train", 8));
-        Assert.Equal(new TorchThreadBudget(4, 1, TorchThreadBudget.SharedSiloNice), options.ThreadBudget("all", 8)); // beside serving: a lower priority
-        Assert.Equal(new TorchThreadBudget(3, 2, 0), new TrainerOptions { Model = new() { Threads = 3 }, InteropThreads = 2, Nice = 0 }.ThreadBudget("all", 8));
+        Assert.Equal(new TorchThreadBudget(4, 1, TorchThreadBudget.SharedSiloNice, Idle: true), options.ThreadBudget("all", 8)); // beside serving: a lower priority
+        Assert.Equal(new TorchThreadBudget(3, 2, 0), new TrainerOptions { Model = new() { Threads = 3 }, InteropThreads = 2, Nice = 0, IdleScheduling = false }.ThreadBudget("all", 8));
+        Assert.Equal(new TorchThreadBudget(8, 1, 0, Idle: true), new TrainerOptions { IdleScheduling = true }.ThreadBudget("train", 8));
     }
 
     [Fact]

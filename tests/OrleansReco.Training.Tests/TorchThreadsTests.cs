@@ -28,11 +28,26 @@ public sealed class TorchThreadsTests
         Assert.Equal(threads, budget.IntraOp);
         Assert.Equal(TorchThreadBudget.SharedSiloNice, budget.Nice);
         Assert.True(budget.Nice > 0);
+        Assert.True(budget.Idle);
+    }
+
+    [Theory]
+    [InlineData(TrainingHost.CommandLine)]
+    [InlineData(TrainingHost.TrainingSilo)]
+    public void For_HostsWithoutServing_TrainAtNormalPriority(TrainingHost host)
+    {
+        var budget = TorchThreadBudget.For(host, cores: 4);
+
+        Assert.Equal(0, budget.Nice);
+        Assert.False(budget.Idle);
     }
 
     [Fact]
-    public void For_ConfiguredValues_OverrideTheDefaults() =>
-        Assert.Equal(new TorchThreadBudget(6, 2, 10), TorchThreadBudget.For(TrainingHost.SharedSilo, cores: 4, threads: 6, interopThreads: 2, nice: 10));
+    public void For_ConfiguredValues_OverrideTheDefaults()
+    {
+        Assert.Equal(new TorchThreadBudget(6, 2, 12, Idle: false), TorchThreadBudget.For(TrainingHost.SharedSilo, cores: 4, threads: 6, interopThreads: 2, nice: 12, idle: false));
+        Assert.Equal(new TorchThreadBudget(4, 1, 0, Idle: true), TorchThreadBudget.For(TrainingHost.TrainingSilo, cores: 4, idle: true));
+    }
 
     [Theory]
     [InlineData(0, 0, 0, 0, "cores")]
@@ -52,21 +67,23 @@ public sealed class TorchThreadsTests
         const string name = "nice-test";
         int callerNice = NativeThreads.NiceOf(NativeThreads.CurrentId); // the test runner may itself run lowered
         // As many threads as the command line's default, so that trainers in other tests keep their count.
-        var budget = new TorchThreadBudget(Math.Max(2, Environment.ProcessorCount), 1, Nice: 7);
+        var budget = new TorchThreadBudget(Math.Max(2, Environment.ProcessorCount), 1, Nice: 7, Idle: true);
 
-        var (self, count, workers) = await TorchThreads.RunAsync(budget, name, () =>
+        var (self, idle, count, workers) = await TorchThreads.RunAsync(budget, name, () =>
         {
             using var input = ones(4_000_000);
             using var doubled = input.mul(2); // large enough for libtorch to start its OpenMP workers
             int id = NativeThreads.CurrentId;
-            var others = ThreadsNamed(name).Where(t => t != id).Select(NativeThreads.NiceOf).ToArray();
-            return (NativeThreads.NiceOf(id), TorchThreads.CurrentThreadCount(), others);
+            var others = ThreadsNamed(name).Where(t => t != id).Select(t => (Nice: NativeThreads.NiceOf(t), Idle: NativeThreads.IsIdleScheduled(t))).ToArray();
+            return (NativeThreads.NiceOf(id), TorchThreads.CurrentIsIdle(), TorchThreads.CurrentThreadCount(), others);
         });
 
         Assert.Equal(7, self);
+        Assert.True(idle || !OperatingSystem.IsLinux());
         Assert.Equal(budget.IntraOp, count);
         Assert.NotEmpty(workers); // OpenMP workers started by the training thread carry its name
-        Assert.All(workers, nice => Assert.Equal(7, nice));
+        Assert.All(workers, w => Assert.Equal(7, w.Nice));
+        Assert.All(workers, w => Assert.True(w.Idle, "An OpenMP worker is not in the idle class.")); // libgomp's threads inherit it
         Assert.Equal(callerNice, NativeThreads.NiceOf(NativeThreads.CurrentId)); // the caller continues at its own priority
     }
 

@@ -21,15 +21,20 @@ public enum TrainingHost
 /// <param name="IntraOp">libtorch intra-op (OpenMP) threads: how many cores one operator may use.</param>
 /// <param name="InterOp">libtorch inter-op threads (independent operators side by side; eager training does not use them).</param>
 /// <param name="Nice">Linux nice value of the training thread and of the OpenMP workers it starts (0: as the rest of the process; 19: lowest).</param>
-public sealed record TorchThreadBudget(int IntraOp, int InterOp, int Nice)
+/// <param name="Idle">
+/// Whether the training thread and its OpenMP workers are in the kernel's idle scheduling class (Linux
+/// <c>SCHED_IDLE</c>): they run only on CPU time that no other thread wants, and a serving thread that wakes takes the
+/// CPU from them at once, where a nice value only shrinks their share.
+/// </param>
+public sealed record TorchThreadBudget(int IntraOp, int InterOp, int Nice, bool Idle = false)
 {
     /// <summary>
     /// The budget for <paramref name="host"/> on <paramref name="cores"/> cores (<see cref="Environment.ProcessorCount"/>,
     /// which honours cgroup CPU limits), with the configured values where they are set (positive counts; a nice value,
-    /// default <see cref="SharedSiloNice"/> beside serving and 0 elsewhere).
+    /// default <see cref="SharedSiloNice"/> beside serving and 0 elsewhere; the idle class, default on beside serving only).
     /// </summary>
     /// <exception cref="ArgumentException">A count is negative or the nice value is outside 0..19; the message names it.</exception>
-    public static TorchThreadBudget For(TrainingHost host, int cores, int threads = 0, int interopThreads = 0, int? nice = null)
+    public static TorchThreadBudget For(TrainingHost host, int cores, int threads = 0, int interopThreads = 0, int? nice = null, bool? idle = null)
     {
         if (cores < 1) throw new ArgumentException($"cores must be positive, not {cores}.", nameof(cores));
         if (threads < 0) throw new ArgumentException($"threads must not be negative (0: from the cores), not {threads}.", nameof(threads));
@@ -38,7 +43,8 @@ public sealed record TorchThreadBudget(int IntraOp, int InterOp, int Nice)
         int intra = threads > 0 ? threads : host == TrainingHost.SharedSilo ? Math.Max(1, cores / 2) : cores;
         // One inter-op thread: eager training never hands work to that pool, and each of its threads would be one more to schedule.
         int inter = interopThreads > 0 ? interopThreads : 1;
-        return new TorchThreadBudget(intra, inter, nice ?? (host == TrainingHost.SharedSilo ? SharedSiloNice : 0));
+        bool shared = host == TrainingHost.SharedSilo;
+        return new TorchThreadBudget(intra, inter, nice ?? (shared ? SharedSiloNice : 0), idle ?? shared);
     }
 
     /// <summary>
@@ -47,7 +53,7 @@ public sealed record TorchThreadBudget(int IntraOp, int InterOp, int Nice)
     /// </summary>
     public const int SharedSiloNice = 10;
 
-    public override string ToString() => $"{IntraOp} intra-op / {InterOp} inter-op threads, nice {Nice}";
+    public override string ToString() => $"{IntraOp} intra-op / {InterOp} inter-op threads, nice {Nice}{(Idle ? ", idle class" : "")}";
 }
 
 /// <summary>
@@ -146,7 +152,7 @@ public static class TorchThreads
         {
             Configure(budget);
             return work();
-        });
+        }, budget.Idle);
     }
 
     /// <summary>The calling thread's libtorch intra-op thread count.</summary>
@@ -155,7 +161,10 @@ public static class TorchThreads
     /// <summary>The calling thread's nice value as the kernel reports it (0 off Linux).</summary>
     public static int CurrentNice() => NativeThreads.NiceOf(NativeThreads.CurrentId);
 
+    /// <summary>Whether the calling thread is in the kernel's idle scheduling class (false off Linux).</summary>
+    public static bool CurrentIsIdle() => NativeThreads.IsIdleScheduled(NativeThreads.CurrentId);
+
     /// <summary>One line for logs and benchmark records: threads, wait policy, priority.</summary>
     public static string Describe() =>
-        $"{get_num_threads()} intra-op / {get_num_interop_threads()} inter-op threads, OpenMP wait {WaitPolicy ?? "libgomp default"}, nice {CurrentNice()}";
+        $"{get_num_threads()} intra-op / {get_num_interop_threads()} inter-op threads, OpenMP wait {WaitPolicy ?? "libgomp default"}, nice {CurrentNice()}{(CurrentIsIdle() ? ", idle class" : "")}";
 }
