@@ -68,6 +68,9 @@ internal static class RedisClusterBench
         Console.Error.WriteLine($"bench cluster: {users.Length:N0} users with {settings.History} history events each loaded in {loadUsers:F1} s");
         // The append-only file is measured by its growth: no automatic rewrite while measuring.
         await cluster.Redis.CommandAsync("CONFIG", "SET", "auto-aof-rewrite-percentage", "0");
+        // A rewrite the loading started may still be running: its end shrinks the file, which read as a negative
+        // number of bytes per event.
+        await NoRewriteRunningAsync(cluster.Redis, cancellation);
         for (int i = 0; i < 200; i++) await target.RecommendAsync(users[i % users.Length]);
 
         var runs = new List<JsonObject>();
@@ -147,6 +150,18 @@ internal static class RedisClusterBench
             ["freshness_p99_ms"] = Math.Round(OpenLoop.Percentile(freshness, 0.99), 3),
             ["shards"] = 8,
         };
+    }
+
+    private static async Task NoRewriteRunningAsync(RedisProcess redis, CancellationToken cancellation)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await redis.InfoAsync() is var info
+               && (info.GetValueOrDefault("aof_rewrite_in_progress") > 0 || info.GetValueOrDefault("aof_rewrite_scheduled") > 0))
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(5))
+                throw new InvalidOperationException($"redis-server on port {redis.Port} is still rewriting its append-only file after 5 minutes.");
+            await Task.Delay(200, cancellation);
+        }
     }
 
     private static async Task<double> AofBytesAsync(RedisProcess redis)
