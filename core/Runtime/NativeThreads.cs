@@ -42,8 +42,9 @@ public static class NativeThreads
     /// <summary>
     /// Puts the calling thread in Linux's <c>SCHED_IDLE</c> class: the kernel runs it when no thread of the normal class
     /// wants the CPU (it keeps a token share, so it still progresses on a busy machine), and a normal thread that wakes
-    /// takes the CPU from it at once, where a raised nice value only shrinks its share. Threads it creates afterwards,
-    /// such as OpenMP workers, inherit the class. Leaving the class again would need CAP_SYS_NICE, so only dedicated
+    /// takes the CPU from it at once, where a raised nice value only shrinks its share. Threads it creates afterwards
+    /// with the default attributes (OpenMP workers) inherit the class; threads .NET creates do not, and must set it
+    /// themselves (as <see cref="LowPriority"/>'s do). Leaving the class again would need CAP_SYS_NICE, so only dedicated
     /// threads should call this. Does nothing off Linux.
     /// </summary>
     public static void SetIdleScheduling()

@@ -91,7 +91,6 @@ public sealed class RuntimeProbe : EventListener
     private readonly Dictionary<string, long> _allocations = new(StringComparer.Ordinal);
     private EventSource? _runtime;
     private DateTime _suspendedAt;
-    private double _suspendMs;
     private int _generation = -1;
     private long _promoted = -1;
     private DateTime _gcStartAt, _gcEndAt, _lastMarkAt;
@@ -134,7 +133,7 @@ public sealed class RuntimeProbe : EventListener
         "after_mark", "restart",
     ];
 
-    private const int MarkKinds = 10, AfterMark = MarkKinds + 1, Restart = MarkKinds + 2;
+    private const int Suspend = 0, MarkKinds = 10, AfterMark = MarkKinds + 1, Restart = MarkKinds + 2;
 
     protected override void OnEventWritten(EventWrittenEventArgs e)
     {
@@ -159,7 +158,6 @@ public sealed class RuntimeProbe : EventListener
         if (e.EventId == SuspendBegin)
         {
             _suspendedAt = e.TimeStamp;
-            _suspendMs = 0;
             _generation = -1;
             _promoted = -1;
             _gcStartAt = _gcEndAt = _lastMarkAt = default;
@@ -177,8 +175,7 @@ public sealed class RuntimeProbe : EventListener
                 if (p0 >= 0 && p1 >= 0) _promoted = Int(payload[p0]) + Int(payload[p1]);
                 break;
             case SuspendEnd:
-                _suspendMs = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
-                _phases[0] = _suspendMs;
+                _phases[Suspend] = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
                 break;
             case GcStart:
                 _gcStartAt = e.TimeStamp;
@@ -202,7 +199,7 @@ public sealed class RuntimeProbe : EventListener
                 double ms = (e.TimeStamp - _suspendedAt).TotalMilliseconds;
                 if (_gcEndAt != default) _phases[Restart] = (e.TimeStamp - _gcEndAt).TotalMilliseconds;
                 _suspendedAt = default;
-                if (_recording && ms >= 0) _pauses.Add(new Pause(ms, _suspendMs, _generation, _promoted, _phases));
+                if (_recording && ms >= 0) _pauses.Add(new Pause(ms, _generation, _promoted, _phases));
                 break;
         }
     }
@@ -213,7 +210,10 @@ public sealed class RuntimeProbe : EventListener
     /// One pause: all of it, the part spent bringing threads to a stop, the generation collected, the bytes promoted
     /// out of gen 0 and 1 (-1: not known) and its parts (<see cref="PhaseNames"/>).
     /// </summary>
-    private readonly record struct Pause(double Ms, double SuspendMs, int Generation, long PromotedBytes, double[] Phases);
+    private readonly record struct Pause(double Ms, int Generation, long PromotedBytes, double[] Phases)
+    {
+        public double SuspendMs => Phases[Suspend];
+    }
 
     /// <summary>Opens a measurement window (one at a time).</summary>
     public Window Start()
