@@ -22,6 +22,7 @@ internal sealed class TwoTowerArguments
     public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "adamw (default) or adam." };
     public Option<int?> Patience { get; } = new("--patience") { Description = $"Epochs without better validation recall before stopping. Default {Defaults.Patience}." };
     public Option<double?> PlateauDecay { get; } = new("--plateau-decay") { Description = $"After an epoch without better validation recall, go on from the best epoch's weights with the learning rate times this (1: off). Default {Defaults.PlateauDecay}." };
+    public Option<bool> KeepSeenNegatives { get; } = new("--keep-seen-negatives") { Description = "Softmax: keep items a user already has as in-batch negatives of that user's rows (by default they are masked)." };
     public Option<double?> LogQWeight { get; } = new("--logq-weight") { Description = $"Softmax: share of the logQ popularity correction applied (0 to 1). Default {Defaults.LogQWeight}." };
     public Option<double?> HalfLifeDays { get; } = new("--half-life-days") { Description = $"Recency half-life of the history weights in days (0: none). Default {Defaults.HalfLifeDays}." };
     public Option<double?> RecentHalfLife { get; } = new("--recent-half-life") { Description = $"Mean user tower: half-life in events of a short-term mean beside the long-term one (0: none). Default {Defaults.RecentHalfLife}." };
@@ -36,7 +37,7 @@ internal sealed class TwoTowerArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, Hidden, Optimizer, Patience, PlateauDecay, LogQWeight, HalfLifeDays, RecentHalfLife, WeightDecay, Dropout, SharedHistoryTable, IdDropout, NoValidation, Seed, Cpu, Threads })
+        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, Hidden, Optimizer, Patience, PlateauDecay, KeepSeenNegatives, LogQWeight, HalfLifeDays, RecentHalfLife, WeightDecay, Dropout, SharedHistoryTable, IdDropout, NoValidation, Seed, Cpu, Threads })
             command.Options.Add(option);
     }
 
@@ -59,6 +60,7 @@ internal sealed class TwoTowerArguments
         if (parse.GetValue(RecentHalfLife) is { } recent) o = o with { RecentHalfLife = recent };
         if (parse.GetValue(WeightDecay) is { } decay) o = o with { WeightDecay = decay };
         if (parse.GetValue(Dropout) is { } dropout) o = o with { Dropout = dropout };
+        if (parse.GetValue(KeepSeenNegatives)) o = o with { MaskSeenNegatives = false };
         if (parse.GetValue(SharedHistoryTable)) o = o with { SeparateHistoryTable = false };
         if (parse.GetValue(IdDropout) is { } idDropout) o = o with { IdDropout = idDropout };
         if (parse.GetValue(Seed) is { } seed) o = o with { Seed = seed };

@@ -57,6 +57,55 @@ public sealed class TrainingBehaviourTests
     }
 
     [Fact]
+    public void SeenNegativesMask_MarksTheItemsEachRowsUserHas_ButNotItsOwnTarget()
+    {
+        var data = FeatureData.Create(users: 60, eventsPerUser: 30);
+        // Without validation every event is a training event, so a user's seen items are all of theirs.
+        var owned = data.Interactions.GroupBy(e => e.UserId).ToDictionary(g => g.Key, g => g.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal));
+        using var trainer = new TwoTowerTrainer(data, Small);
+        const int size = 200;
+        var (examples, mask) = trainer.SeenMaskOfFirstExamples(size);
+        Assert.NotNull(mask);
+        int masked = 0;
+        for (int r = 0; r < size; r++)
+            for (int c = 0; c < size; c++)
+            {
+                bool expected = examples[c].Item != examples[r].Item && owned[examples[r].User].Contains(examples[c].Item);
+                Assert.True(expected == mask[r, c], $"row {r} ({examples[r]}), column {c} ({examples[c]}): expected {expected}");
+                if (expected) masked++;
+            }
+        Assert.True(masked > size, $"only {masked} cells masked: the data set should give each row several");
+
+        using var keeping = new TwoTowerTrainer(data, Small with { MaskSeenNegatives = false });
+        Assert.Null(keeping.SeenMaskOfFirstExamples(size).Mask);
+    }
+
+    [Fact]
+    public void SeenNegativesMask_HoldsOutTheValidationTarget_AndLowersTheLossAtTheSameWeights()
+    {
+        var data = FeatureData.Create(users: 60, eventsPerUser: 30);
+        // Masked cells leave the softmax denominator, so at the same weights and batch the loss can only fall.
+        double masked = FirstStepLoss(data, Small);
+        double kept = FirstStepLoss(data, Small with { MaskSeenNegatives = false });
+        Assert.True(masked < kept - 1e-3, $"first-step loss {masked:F5} with the mask, {kept:F5} without");
+
+        // With validation, a user's held-out newest item is not among the items their rows mask (unless had before).
+        using var trainer = new TwoTowerTrainer(data, Small with { Validate = true });
+        Assert.True(trainer.ValidationExamples > 0);
+        var (examples, mask) = trainer.SeenMaskOfFirstExamples(trainer.TrainExamples);
+        var trainedPairs = examples.ToHashSet();
+        int checkedCells = 0;
+        for (int r = 0; r < examples.Length; r++)
+            for (int c = 0; c < examples.Length; c++)
+            {
+                if (!mask![r, c]) continue;
+                Assert.Contains((examples[r].User, examples[c].Item), trainedPairs);
+                checkedCells++;
+            }
+        Assert.True(checkedCells > 0);
+    }
+
+    [Fact]
     public void IdDropout_ChangesTrainingSteps_ButNotTheEmbeddingsServed() =>
         AssertChangesTrainingButNotServing(Small with { IdDropout = 0.5 }, "id dropout");
 

@@ -43,6 +43,12 @@ internal sealed class TrainingData
     public required int[] HistoryEnd { get; init; }
     public required int[] TrainExamples { get; init; }
     public required int[] ValidationExamples { get; init; }
+    /// <summary>
+    /// Each user's distinct item rows among their training events (before their validation target, if any), sorted:
+    /// user u's are <c>SeenItems[SeenStart[u]..SeenStart[u + 1]]</c>. Null when the loss does not mask seen negatives.
+    /// </summary>
+    public required int[]? SeenStart { get; init; }
+    public required int[]? SeenItems { get; init; }
     /// <summary>log of each item's share of the training targets (a floor for unseen items).</summary>
     public required float[] LogPopularity { get; init; }
 
@@ -176,6 +182,10 @@ internal sealed class TrainingData
         for (int j = 0; j < n; j++)
             if (eventType[j] > 0 && j < trainEnd[eventUser[j]] && (options.RepeatTargets || firstTime[j])) train.Add(j);
 
+        int[]? seenStart = null, seenItems = null;
+        if (options.MaskSeenNegatives && options.Loss == LossKind.SampledSoftmax)
+            (seenStart, seenItems) = SeenByUser(userStart, trainEnd, eventItem);
+
         var counts = new double[itemIds.Count];
         foreach (int j in train) counts[eventItem[j]]++;
         double total = Math.Max(train.Count, 1);
@@ -204,7 +214,74 @@ internal sealed class TrainingData
             TrainExamples = train.ToArray(),
             ValidationExamples = validation.ToArray(),
             LogPopularity = logPop,
+            SeenStart = seenStart,
+            SeenItems = seenItems,
         };
+    }
+
+    /// <summary>Each user's distinct items among events [userStart[u], trainEnd[u]), sorted, in CSR layout.</summary>
+    private static (int[] Start, int[] Items) SeenByUser(int[] userStart, int[] trainEnd, int[] eventItem)
+    {
+        int users = userStart.Length - 1;
+        var start = new int[users + 1];
+        var items = new int[trainEnd.Select((end, u) => end - userStart[u]).Sum()];
+        int at = 0;
+        for (int u = 0; u < users; u++)
+        {
+            var span = items.AsSpan(at, trainEnd[u] - userStart[u]);
+            eventItem.AsSpan(userStart[u], span.Length).CopyTo(span);
+            span.Sort();
+            int distinct = 0;
+            for (int k = 0; k < span.Length; k++)
+                if (k == 0 || span[k] != span[k - 1]) span[distinct++] = span[k];
+            at += distinct;
+            start[u + 1] = at;
+        }
+        return (start, items[..at]);
+    }
+
+    /// <summary>
+    /// Fills the mask of a batch (row r at <c>r × stride</c>, its first size cells used; 1 = masked): cell (r, c) is 1 when column c's target item
+    /// is one that row r's user has among their training events (<see cref="SeenItems"/>) and is not row r's own
+    /// target. <paramref name="firstColumn"/> (one per item, all −1 on entry and on return) and
+    /// <paramref name="nextColumn"/> (one per column) are scratch space: the batch's columns listed by item.
+    /// </summary>
+    public void FillSeenMask(ReadOnlySpan<int> examples, Span<byte> mask, int stride, int[] firstColumn, int[] nextColumn)
+    {
+        int size = examples.Length;
+        var seenStart = SeenStart!;
+        var seenItems = SeenItems!;
+        mask[..(size * stride)].Clear();
+        for (int c = size - 1; c >= 0; c--)
+        {
+            int item = EventItem[examples[c]];
+            nextColumn[c] = firstColumn[item];
+            firstColumn[item] = c;
+        }
+        for (int r = 0; r < size; r++)
+        {
+            int u = EventUser[examples[r]];
+            int own = EventItem[examples[r]];
+            var seen = seenItems.AsSpan(seenStart[u], seenStart[u + 1] - seenStart[u]);
+            var row = mask.Slice(r * stride, size);
+            if (seen.Length <= size)
+            {
+                // Short history: walk it and mark the columns of each of its items that is in the batch.
+                foreach (int item in seen)
+                    if (item != own)
+                        for (int c = firstColumn[item]; c >= 0; c = nextColumn[c]) row[c] = 1;
+            }
+            else
+            {
+                // Long history: look each column's item up in it.
+                for (int c = 0; c < size; c++)
+                {
+                    int item = EventItem[examples[c]];
+                    if (item != own && seen.BinarySearch(item) >= 0) row[c] = 1;
+                }
+            }
+        }
+        for (int c = 0; c < size; c++) firstColumn[EventItem[examples[c]]] = -1;
     }
 
     /// <summary>

@@ -17,7 +17,9 @@ public sealed partial class TwoTowerTrainer
     /// its array (a managed allocation of the batch's size, on the large-object heap for the history columns, on every
     /// step); copying into tensors made once allocates no batch-sized arrays per step.
     /// </summary>
-    private sealed class BatchBuffers(int batch, int history) : IDisposable
+    /// <param name="maskItems">Items of the catalogue when the batch carries the seen-negatives mask
+    /// (<see cref="TwoTowerOptions.MaskSeenNegatives"/>); 0 without one.</param>
+    private sealed class BatchBuffers(int batch, int history, int maskItems = 0) : IDisposable
     {
         /// <summary>Examples filled in (the batch may be short at the end of an epoch).</summary>
         public int Size;
@@ -29,13 +31,22 @@ public sealed partial class TwoTowerTrainer
         /// <summary>The short-term mean's weights (filled only when the model has one).</summary>
         public readonly float[] RecentWeights = new float[batch * history];
         public readonly long[] HistoryTypes = new long[batch * history];
+        /// <summary>
+        /// The seen-negatives mask, [rows, <see cref="Capacity"/>] row-major with the batch's columns first (1 = an
+        /// item the row's user has); null when the loss does not use one.
+        /// </summary>
+        public readonly byte[]? SeenMask = maskItems > 0 ? new byte[batch * batch] : null;
+        /// <summary>Scratch of <see cref="TrainingData.FillSeenMask"/>: the first column per item (−1: none) and the next per column.</summary>
+        public readonly int[]? FirstColumn = maskItems > 0 ? Enumerable.Repeat(-1, maskItems).ToArray() : null;
+        public readonly int[]? NextColumn = maskItems > 0 ? new int[batch] : null;
+        public int Capacity => batch;
 
         // The host tensors, one per array, made on first use.
-        public Tensor? ItemRowsHost, BucketsHost, UserRowsHost, HistoryBucketsHost, HistoryWeightsHost, RecentWeightsHost, HistoryTypesHost;
+        public Tensor? ItemRowsHost, BucketsHost, UserRowsHost, HistoryBucketsHost, HistoryWeightsHost, RecentWeightsHost, HistoryTypesHost, SeenMaskHost;
 
         public void Dispose()
         {
-            foreach (var t in (ReadOnlySpan<Tensor?>)[ItemRowsHost, BucketsHost, UserRowsHost, HistoryBucketsHost, HistoryWeightsHost, RecentWeightsHost, HistoryTypesHost])
+            foreach (var t in (ReadOnlySpan<Tensor?>)[ItemRowsHost, BucketsHost, UserRowsHost, HistoryBucketsHost, HistoryWeightsHost, RecentWeightsHost, HistoryTypesHost, SeenMaskHost])
                 t?.Dispose();
         }
     }
@@ -59,7 +70,7 @@ public sealed partial class TwoTowerTrainer
             _trainer = trainer;
             _examples = examples;
             _batch = batch;
-            _buffers = [new BatchBuffers(batch, trainer._options.HistoryLength), new BatchBuffers(batch, trainer._options.HistoryLength)];
+            _buffers = [trainer.LossBuffers(batch), trainer.LossBuffers(batch)];
             Start();
         }
 
@@ -97,9 +108,15 @@ public sealed partial class TwoTowerTrainer
         }
     }
 
-    /// <summary>The tensors of one batch: the data pipeline's output and the model's input.</summary>
+    /// <summary>Buffers for batches a loss is computed on: with the seen-negatives mask when the loss uses one.</summary>
+    private BatchBuffers LossBuffers(int batch) => new(batch, _options.HistoryLength, _data.SeenStart is null ? 0 : _data.Items);
+
+    /// <summary>
+    /// The tensors of one batch: the data pipeline's output and the model's input. <paramref name="SeenMask"/>: [B, B]
+    /// bool, true where column c's item is one row r's user has (not r's own target); null without the mask.
+    /// </summary>
     private sealed record BatchTensors(Tensor ItemRows, Tensor Buckets, Tensor UserRows, Tensor HistoryBuckets, Tensor HistoryWeights, Tensor? HistoryTypes,
-        Tensor? RecentWeights);
+        Tensor? RecentWeights, Tensor? SeenMask);
 
     /// <summary>Assembles a batch on the host (history windows and weights) and moves it to the device.</summary>
     private BatchTensors Prepare(ReadOnlySpan<int> examples, BatchBuffers buffers)
@@ -112,6 +129,8 @@ public sealed partial class TwoTowerTrainer
     {
         _data.FillBatch(examples, buffers.ItemRows, buffers.Buckets, buffers.UserRows, buffers.HistoryBuckets, buffers.HistoryWeights, buffers.HistoryTypes, buffers.RecentWeights);
         buffers.Size = examples.Length;
+        if (buffers.SeenMask is not null)
+            _data.FillSeenMask(examples, buffers.SeenMask, buffers.Capacity, buffers.FirstColumn!, buffers.NextColumn!);
     }
 
     private BatchTensors ToDevice(BatchBuffers buffers)
@@ -119,8 +138,12 @@ public sealed partial class TwoTowerTrainer
         int size = buffers.Size, n = _options.HistoryLength;
         return new BatchTensors(Staged(ref buffers.ItemRowsHost, buffers.ItemRows, size, 1), Staged(ref buffers.BucketsHost, buffers.Buckets, size, 1),
             Staged(ref buffers.UserRowsHost, buffers.UserRows, size, 1), Staged(ref buffers.HistoryBucketsHost, buffers.HistoryBuckets, size, n),
-            Staged(ref buffers.HistoryWeightsHost, buffers.HistoryWeights, size, n), HistoryTypes(buffers, size), RecentWeights(buffers, size));
+            Staged(ref buffers.HistoryWeightsHost, buffers.HistoryWeights, size, n), HistoryTypes(buffers, size), RecentWeights(buffers, size), SeenMask(buffers, size));
     }
+
+    /// <summary>The batch's seen-negatives mask as [size, size] bool, or null without one.</summary>
+    private Tensor? SeenMask(BatchBuffers buffers, int size) => buffers.SeenMask is null ? null
+        : Staged(ref buffers.SeenMaskHost, buffers.SeenMask, size, buffers.Capacity).narrow(1, 0, size).to_type(ScalarType.Bool);
 
     /// <summary>The batch's event-type tokens for the attention encoder, or null for the mean.</summary>
     private Tensor? HistoryTypes(BatchBuffers buffers, int size) =>

@@ -26,7 +26,7 @@ public sealed partial class TwoTowerTrainer
         var o = _options;
         int batch = Math.Min(o.BatchSize, TrainExamples);
         using var optimizer = new AdamOptimizer(_net.parameters(), o.LearningRate * BenchmarkLearningRateFactor, o.WeightDecay, decoupled: true);
-        using var buffers = new BatchBuffers(batch, o.HistoryLength);
+        using var buffers = LossBuffers(batch);
         var examples = (int[])_data.TrainExamples.Clone();
         _rng.Shuffle(examples);
         _net.train();

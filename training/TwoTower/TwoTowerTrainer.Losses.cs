@@ -60,7 +60,10 @@ public sealed partial class TwoTowerTrainer
                     }
                     logits = logits - logQ.unsqueeze(0);
                 }
+                // Another row's positive is not a negative of this row when it is the same item, or (the seen mask)
+                // an item this row's user already has.
                 var duplicate = itemRows.unsqueeze(0).eq(itemRows.unsqueeze(1)).logical_and(OffDiagonal(size));
+                if (batch.SeenMask is not null) duplicate = duplicate.logical_or(batch.SeenMask);
                 logits = logits.masked_fill(duplicate, _maskedLogit);
                 if (extra > 0)
                 {

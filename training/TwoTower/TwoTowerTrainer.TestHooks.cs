@@ -63,6 +63,26 @@ public sealed partial class TwoTowerTrainer
         return Rows(result);
     }
 
+    /// <summary>
+    /// The first <paramref name="count"/> training examples as (user, target item) ids, and the seen-negatives mask
+    /// of a batch of them as the loss gets it ([count, count], true = masked); null mask when the loss uses none.
+    /// </summary>
+    internal ((string User, string Item)[] Examples, bool[,]? Mask) SeenMaskOfFirstExamples(int count)
+    {
+        var examples = _data.TrainExamples.AsSpan(0, count);
+        var ids = new (string, string)[count];
+        for (int b = 0; b < count; b++) ids[b] = (_data.UserIds[_data.EventUser[examples[b]]], _data.ItemIds[_data.EventItem[examples[b]]]);
+        using var buffers = LossBuffers(count + 3); // wider than the batch: rows are laid out at the buffers' stride
+        using var scope = NewDisposeScope();
+        var mask = Prepare(examples, buffers).SeenMask;
+        if (mask is null) return (ids, null);
+        var flat = mask.cpu().data<bool>().ToArray();
+        var result = new bool[count, count];
+        for (int r = 0; r < count; r++)
+            for (int c = 0; c < count; c++) result[r, c] = flat[r * count + c];
+        return (ids, result);
+    }
+
     private static float[][] Rows(Tensor t)
     {
         var flat = t.cpu().data<float>().ToArray();

@@ -31,7 +31,7 @@ public sealed partial class TwoTowerTrainer
         if (o.MaxSteps > 0) totalSteps = Math.Min(totalSteps, o.MaxSteps);
         long warmup = Math.Max(1, (long)(o.WarmupFraction * totalSteps));
         using var optimizer = new AdamOptimizer(_net.parameters(), o.LearningRate, o.WeightDecay, decoupled: o.Optimizer == OptimizerKind.AdamW);
-        using var buffers = new BatchBuffers(batch, o.HistoryLength);
+        using var buffers = LossBuffers(batch);
         var examples = (int[])_data.TrainExamples.Clone();
         Dictionary<string, Tensor>? best = null;
         double bestRecall = double.NegativeInfinity;
