@@ -37,6 +37,6 @@ public static class TorchArrays
         typeof(T) == typeof(long) ? ScalarType.Int64
         : typeof(T) == typeof(float) ? ScalarType.Float32
         : typeof(T) == typeof(int) ? ScalarType.Int32
-        : typeof(T) == typeof(byte) ? ScalarType.Byte
+        : typeof(T) == typeof(bool) ? ScalarType.Bool
         : throw new NotSupportedException($"No tensor element type for {typeof(T).Name}.");
 }

@@ -183,7 +183,7 @@ internal sealed class TrainingData
             if (eventType[j] > 0 && j < trainEnd[eventUser[j]] && (options.RepeatTargets || firstTime[j])) train.Add(j);
 
         int[]? seenStart = null, seenItems = null;
-        if (options.MaskSeenNegatives && options.Loss == LossKind.SampledSoftmax)
+        if (options.MasksSeenNegatives)
             (seenStart, seenItems) = SeenByUser(userStart, trainEnd, eventItem);
 
         var counts = new double[itemIds.Count];
@@ -241,12 +241,12 @@ internal sealed class TrainingData
     }
 
     /// <summary>
-    /// Fills the mask of a batch (row r at <c>r × stride</c>, its first size cells used; 1 = masked): cell (r, c) is 1 when column c's target item
+    /// Fills the mask of a batch (row r at <c>r × stride</c>, its first size cells used; true = masked): cell (r, c) is true when column c's target item
     /// is one that row r's user has among their training events (<see cref="SeenItems"/>) and is not row r's own
     /// target. <paramref name="firstColumn"/> (one per item, all −1 on entry and on return) and
     /// <paramref name="nextColumn"/> (one per column) are scratch space: the batch's columns listed by item.
     /// </summary>
-    public void FillSeenMask(ReadOnlySpan<int> examples, Span<byte> mask, int stride, int[] firstColumn, int[] nextColumn)
+    public void FillSeenMask(ReadOnlySpan<int> examples, Span<bool> mask, int stride, int[] firstColumn, int[] nextColumn)
     {
         int size = examples.Length;
         var seenStart = SeenStart!;
@@ -269,7 +269,7 @@ internal sealed class TrainingData
                 // Short history: walk it and mark the columns of each of its items that is in the batch.
                 foreach (int item in seen)
                     if (item != own)
-                        for (int c = firstColumn[item]; c >= 0; c = nextColumn[c]) row[c] = 1;
+                        for (int c = firstColumn[item]; c >= 0; c = nextColumn[c]) row[c] = true;
             }
             else
             {
@@ -277,7 +277,7 @@ internal sealed class TrainingData
                 for (int c = 0; c < size; c++)
                 {
                     int item = EventItem[examples[c]];
-                    if (item != own && seen.BinarySearch(item) >= 0) row[c] = 1;
+                    if (item != own && seen.BinarySearch(item) >= 0) row[c] = true;
                 }
             }
         }

@@ -32,10 +32,10 @@ public sealed partial class TwoTowerTrainer
         public readonly float[] RecentWeights = new float[batch * history];
         public readonly long[] HistoryTypes = new long[batch * history];
         /// <summary>
-        /// The seen-negatives mask, [rows, <see cref="Capacity"/>] row-major with the batch's columns first (1 = an
+        /// The seen-negatives mask, [rows, <see cref="Capacity"/>] row-major with the batch's columns first (true = an
         /// item the row's user has); null when the loss does not use one.
         /// </summary>
-        public readonly byte[]? SeenMask = maskItems > 0 ? new byte[batch * batch] : null;
+        public readonly bool[]? SeenMask = maskItems > 0 ? new bool[batch * batch] : null;
         /// <summary>Scratch of <see cref="TrainingData.FillSeenMask"/>: the first column per item (−1: none) and the next per column.</summary>
         public readonly int[]? FirstColumn = maskItems > 0 ? Enumerable.Repeat(-1, maskItems).ToArray() : null;
         public readonly int[]? NextColumn = maskItems > 0 ? new int[batch] : null;
@@ -143,7 +143,7 @@ public sealed partial class TwoTowerTrainer
 
     /// <summary>The batch's seen-negatives mask as [size, size] bool, or null without one.</summary>
     private Tensor? SeenMask(BatchBuffers buffers, int size) => buffers.SeenMask is null ? null
-        : Staged(ref buffers.SeenMaskHost, buffers.SeenMask, size, buffers.Capacity).narrow(1, 0, size).to_type(ScalarType.Bool);
+        : Staged(ref buffers.SeenMaskHost, buffers.SeenMask, size, buffers.Capacity).narrow(1, 0, size);
 
     /// <summary>The batch's event-type tokens for the attention encoder, or null for the mean.</summary>
     private Tensor? HistoryTypes(BatchBuffers buffers, int size) =>

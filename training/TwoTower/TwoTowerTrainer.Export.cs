@@ -31,7 +31,7 @@ public sealed partial class TwoTowerTrainer
         {
             ["loss"] = o.Loss.ToString(),
             ["temperature"] = o.Temperature.ToString(CultureInfo.InvariantCulture),
-            ["maskSeenNegatives"] = (o.MaskSeenNegatives && o.Loss == LossKind.SampledSoftmax) ? "true" : "false",
+            ["maskSeenNegatives"] = o.MasksSeenNegatives ? "true" : "false",
             ["batchSize"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["learningRate"] = o.LearningRate.ToString(CultureInfo.InvariantCulture),
             ["optimizer"] = o.Optimizer.ToString(),
