@@ -17,7 +17,7 @@ internal sealed class TwoTowerArguments
     public Option<float?> Temperature { get; } = new("--temperature") { Description = $"Softmax temperature. Default {Defaults.Temperature}." };
     public Option<int?> UniformNegatives { get; } = new("--uniform-negatives") { Description = "Softmax: extra uniform negatives per batch (mixed negative sampling). Default 0." };
     public Option<int?> HistoryLength { get; } = new("--history-length") { Description = $"Most recent events in the user tower (N). Default {Defaults.HistoryLength}." };
-    public Option<string?> Aggregation { get; } = new("--aggregation") { Description = "User tower over the history: mean (weighted mean; default) or attention (causal self-attention encoder)." };
+    public Option<string?> Aggregation { get; } = new("--aggregation") { Description = "User tower over the history: attention (causal self-attention encoder; default) or mean (weighted mean: cheaper per event)." };
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "Hidden layer sizes of both towers, comma-separated (empty: none). Default 256." };
     public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "adamw (default) or adam." };
     public Option<int?> Patience { get; } = new("--patience") { Description = $"Epochs without better validation recall before stopping. Default {Defaults.Patience}." };
@@ -109,6 +109,13 @@ internal sealed class TwoTowerArguments
             var sizes = hidden.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(h => int.TryParse(h, out int v) && v > 0 ? v : throw new ArgumentException($"--hidden: '{h}' is not a positive layer size.")).ToArray();
             o = o with { ItemHidden = sizes, UserHidden = sizes };
+        }
+        if (o.Aggregation == HistoryAggregation.Attention)
+        {
+            // Settings of the weighted mean that the attention tower would silently ignore.
+            foreach (var (option, given) in new[] { (HalfLifeDays, parse.GetValue(HalfLifeDays) is not null), (RecentHalfLife, parse.GetValue(RecentHalfLife) is not null) })
+                if (given)
+                    throw new ArgumentException($"{option.Name} weighs the history of the mean user tower; the attention tower (the default) reads the events' order and types instead. Add --aggregation mean, or leave {option.Name} out.");
         }
         try { o.Check(); }
         catch (ArgumentException e) { throw new ArgumentException($"Invalid training option: {e.Message}", e); }

@@ -93,8 +93,9 @@ public sealed class AttentionSpec
 /// Immutable after loading; scratch memory comes from the shared array pool, so a refresh allocates nothing in
 /// steady state. The last layer is evaluated for the newest token only (its output is the only one used; under the
 /// causal mask it equals the full layer's newest row), and with one query the key and value maps are applied to the
-/// query and to the pooled tokens instead of to every token (see <see cref="AttendNewest"/>), so a one-layer encoder
-/// costs O(N·d + d²) per refresh.
+/// query and to the pooled tokens instead of to every token, with the layer norm before them folded in from each
+/// token's mean and variance (see <see cref="AttendNewest"/>), so a one-layer encoder costs O(N·d + d²) per refresh
+/// and writes no normed copy of the tokens.
 /// </summary>
 public sealed class UserAttention
 {
@@ -119,11 +120,16 @@ public sealed class UserAttention
     private readonly Layer[] _layers;
     private readonly float[] _normWeight;
     private readonly float[] _normBias;
+    private readonly float[] _zeros; // the bias of the maps that have none
 
-    /// <summary>One layer's weights, linear maps transposed to [in, out] for row-times-matrix accumulation.</summary>
+    /// <summary>
+    /// One layer's weights, linear maps transposed to [in, out] for row-times-matrix accumulation. <c>Key</c> is the
+    /// torch layout [out, in], whose rows of one head are the [in, out] map that takes a head's query back to token
+    /// space; <c>ValueHeadsT</c> holds per head the [in = d, out = head width] transpose of that head's value rows.
+    /// </summary>
     private sealed record Layer(
         float[] Norm1Weight, float[] Norm1Bias, float[] QueryT, float[] QueryBias, float[] KeyValueT, float[] KeyValueBias,
-        float[] Key, float[] Value, float[] ValueBias, float[] OutT, float[] OutBias, float[] Norm2Weight, float[] Norm2Bias, float[] Ff1T, float[] Ff1Bias, float[] Ff2T, float[] Ff2Bias);
+        float[] Key, float[] ValueHeadsT, float[] ValueBias, float[] OutT, float[] OutBias, float[] Norm2Weight, float[] Norm2Bias, float[] Ff1T, float[] Ff1Bias, float[] Ff2T, float[] Ff2Bias);
 
     public UserAttention(AttentionSpec spec, int dimension, int positions, ModelBundle bundle)
     {
@@ -147,7 +153,7 @@ public sealed class UserAttention
                 T(Names.Weight(l, "norm1"), d), B("norm1", d),
                 Transpose(W("query", d, d), d, d), B("query", d),
                 SideBySide(Transpose(W("key", d, d), d, d), Transpose(W("value", d, d), d, d), d), [.. B("key", d), .. B("value", d)],
-                W("key", d, d), W("value", d, d), B("value", d),
+                W("key", d, d), HeadsTransposed(W("value", d, d), d, spec.Heads), B("value", d),
                 Transpose(W("out", d, d), d, d), B("out", d),
                 T(Names.Weight(l, "norm2"), d), B("norm2", d),
                 Transpose(W("ff1", f, d), f, d), B("ff1", f),
@@ -155,6 +161,7 @@ public sealed class UserAttention
         }
         _normWeight = T(Names.FinalNormWeight, d);
         _normBias = T(Names.FinalNormBias, d);
+        _zeros = new float[d];
     }
 
     /// <summary>
@@ -179,11 +186,12 @@ public sealed class UserAttention
     {
         if (output.Length != _d) throw new ArgumentException($"Output has length {output.Length}; the dimension is {_d}.", nameof(output));
         if (table.Length != buckets * _d) throw new ArgumentException("The history table does not match the bucket count.", nameof(table));
-        int d = _d, window = Math.Min(history.Length, _positions);
+        int d = _d, window = Math.Min(history.Length, _positions), f = _spec.FeedForward;
         int[] picked = ArrayPool<int>.Shared.Rent(Math.Max(window, 1));
-        // x: tokens [n, d]; h: normed tokens [n, d]; q: queries [n, d]; kv: keys and values [n, 2d];
-        // scores [n]; a: attention output [d]; t: temporary [max(F, d)]; back, pooled: [d] each.
-        int scratch = 5 * window * d + window + d + Math.Max(_spec.FeedForward, d) + 2 * d;
+        // x: tokens [n, d]; h: normed tokens [n, d]; q: queries [n, d]; kv: keys and values [n, 2d] (h, q and kv of
+        // all tokens only in the layers before the last); mean, rstd: each token's layer-norm moments [n] each;
+        // scores [n]; a: attention output [d]; t: temporary [max(F, d)]; back: [3d].
+        int scratch = 5 * window * d + 3 * window + d + Math.Max(f, d) + 3 * d;
         float[] buffer = ArrayPool<float>.Shared.Rent(Math.Max(scratch, 1));
         try
         {
@@ -194,47 +202,64 @@ public sealed class UserAttention
                 return;
             }
             var all = buffer.AsSpan();
-            var x = all[..(n * d)];
-            var h = all.Slice(n * d, n * d);
-            var q = all.Slice(2 * n * d, n * d);
-            var kv = all.Slice(3 * n * d, 2 * n * d);
-            var scores = all.Slice(5 * n * d, n);
-            var a = all.Slice(5 * n * d + n, d);
-            var t = all.Slice(5 * n * d + n + d, Math.Max(_spec.FeedForward, d));
-            var back = all.Slice(5 * n * d + n + d + t.Length, 2 * d);
+            int at = 0;
+            Span<float> Take(Span<float> from, int length)
+            {
+                var part = from.Slice(at, length);
+                at += length;
+                return part;
+            }
+            var x = Take(all, n * d);
+            var h = Take(all, n * d);
+            var q = Take(all, n * d);
+            var kv = Take(all, 2 * n * d);
+            var mean = Take(all, n);
+            var rstd = Take(all, n);
+            var scores = Take(all, n);
+            var a = Take(all, d);
+            var t = Take(all, Math.Max(f, d));
+            var back = Take(all, 3 * d);
+            bool single = _layers.Length == 1;
             for (int i = 0; i < n; i++)
             {
                 var e = history[picked[i]];
-                var row = x.Slice(i * d, d);
                 int bucket = FeatureHashing.Bucket(e.ItemId, hashSeed, buckets);
                 int age = n - 1 - i;
-                TensorPrimitives.Add(table.Slice(bucket * d, d), _position.AsSpan(age * d, d), row);
-                TensorPrimitives.Add(row, _type.AsSpan(_spec.TypeToken(e.EventType, e.Value) * d, d), row);
+                AddThree(table.Slice(bucket * d, d), _position.AsSpan(age * d, d), _type.AsSpan(_spec.TypeToken(e.EventType, e.Value) * d, d),
+                    x.Slice(i * d, d), out float sum, out float squares);
+                if (single) Moments(sum, squares, d, out mean[i], out rstd[i]);
             }
             for (int l = 0; l < _layers.Length; l++)
             {
                 var layer = _layers[l];
-                bool last = l == _layers.Length - 1;
-                int first = last ? n - 1 : 0; // the last layer: the newest token's query only
-                for (int i = 0; i < n; i++)
+                var newest = x.Slice((n - 1) * d, d);
+                if (l == _layers.Length - 1)
                 {
-                    LayerNorm(x.Slice(i * d, d), layer.Norm1Weight, layer.Norm1Bias, h.Slice(i * d, d));
-                    if (!last) Linear(h.Slice(i * d, d), layer.KeyValueT, layer.KeyValueBias, kv.Slice(i * 2 * d, 2 * d));
-                    if (i >= first) Linear(h.Slice(i * d, d), layer.QueryT, layer.QueryBias, q.Slice(i * d, d));
+                    // The last layer: the newest token's query only, over the tokens' moments (no normed copies).
+                    if (!single)
+                        for (int i = 0; i < n; i++)
+                        {
+                            Sums(x.Slice(i * d, d), out float sum, out float squares);
+                            Moments(sum, squares, d, out mean[i], out rstd[i]);
+                        }
+                    LayerNorm(newest, layer.Norm1Weight, layer.Norm1Bias, h[..d]);
+                    Linear(h[..d], layer.QueryT, layer.QueryBias, q[..d]);
+                    AttendNewest(layer, q[..d], x, n, mean, rstd, scores, back, a);
+                    FeedForward(layer, newest, a, t);
                 }
-                for (int i = first; i < n; i++)
+                else
                 {
-                    if (last) AttendNewest(layer, q.Slice(i * d, d), h[..(n * d)], n, scores, back, a);
-                    else Attend(q.Slice(i * d, d), kv, i + 1, scores, a);
-                    var row = x.Slice(i * d, d);
-                    Linear(a, layer.OutT, layer.OutBias, t[..d]);
-                    TensorPrimitives.Add(row, t[..d], row);
-                    LayerNorm(row, layer.Norm2Weight, layer.Norm2Bias, a);
-                    var hidden = t[.._spec.FeedForward];
-                    Linear(a, layer.Ff1T, layer.Ff1Bias, hidden);
-                    TensorPrimitives.Max(hidden, 0f, hidden);
-                    Linear(hidden, layer.Ff2T, layer.Ff2Bias, a);
-                    TensorPrimitives.Add(row, a, row);
+                    for (int i = 0; i < n; i++)
+                    {
+                        LayerNorm(x.Slice(i * d, d), layer.Norm1Weight, layer.Norm1Bias, h.Slice(i * d, d));
+                        Linear(h.Slice(i * d, d), layer.KeyValueT, layer.KeyValueBias, kv.Slice(i * 2 * d, 2 * d));
+                        Linear(h.Slice(i * d, d), layer.QueryT, layer.QueryBias, q.Slice(i * d, d));
+                    }
+                    for (int i = 0; i < n; i++)
+                    {
+                        Attend(q.Slice(i * d, d), kv, i + 1, scores, a);
+                        FeedForward(layer, x.Slice(i * d, d), a, t);
+                    }
                 }
             }
             LayerNorm(x.Slice((n - 1) * d, d), _normWeight, _normBias, output);
@@ -244,6 +269,23 @@ public sealed class UserAttention
             ArrayPool<float>.Shared.Return(buffer);
             ArrayPool<int>.Shared.Return(picked);
         }
+    }
+
+    /// <summary>
+    /// The rest of a layer for one token <paramref name="row"/> given its attention output <paramref name="a"/>:
+    /// the output map and residual, then layer norm, the ReLU feed-forward and residual. Overwrites <paramref name="a"/>.
+    /// </summary>
+    private void FeedForward(Layer layer, Span<float> row, Span<float> a, Span<float> t)
+    {
+        int d = _d;
+        Linear(a, layer.OutT, layer.OutBias, t[..d]);
+        TensorPrimitives.Add(row, t[..d], row);
+        LayerNorm(row, layer.Norm2Weight, layer.Norm2Bias, a);
+        var hidden = t[.._spec.FeedForward];
+        Linear(a, layer.Ff1T, layer.Ff1Bias, hidden);
+        TensorPrimitives.Max(hidden, 0f, hidden);
+        Linear(hidden, layer.Ff2T, layer.Ff2Bias, a);
+        TensorPrimitives.Add(row, a, row);
     }
 
     /// <summary>Multi-head attention of one query over the first <paramref name="count"/> keys and values.</summary>
@@ -267,32 +309,41 @@ public sealed class UserAttention
     }
 
     /// <summary>
-    /// Multi-head attention of the newest token's query over all <paramref name="n"/> normed tokens
-    /// <paramref name="h"/>, with the key and value maps moved off the tokens: per head, the query is mapped back
-    /// (<c>W_kᵀ q</c>; the key bias adds the same to every score and cancels in the softmax), the tokens are scored
-    /// against it and pooled, and the value map is applied once to the pool (<c>W_v Σ p h + b_v</c>, the p summing to 1).
+    /// Multi-head attention of the newest token's query over all <paramref name="n"/> tokens <paramref name="x"/>
+    /// through their layer norm <c>h = γ ∘ (x − μ)·r + β</c> (moments <paramref name="mean"/> μ and
+    /// <paramref name="rstd"/> r per token), with the key map, the value map and the norm moved off the tokens. Per
+    /// head, the query is mapped back (<c>b = W_kᵀ q</c>; the key bias adds the same to every score and cancels in
+    /// the softmax) and folded into the norm (<c>g = γ ∘ b</c>), so a token's score is <c>r·(x·g − μ·Σg)</c> (plus
+    /// <c>β·b</c>, the same for all); the pool of normed tokens is <c>γ ∘ (Σ p·r·x − Σ p·r·μ) + β</c> (the p summing
+    /// to 1), one matrix-vector product over the tokens, and the value map is applied once to it.
     /// </summary>
-    private void AttendNewest(Layer layer, ReadOnlySpan<float> query, ReadOnlySpan<float> h, int n, Span<float> scores,
-        Span<float> scratch, Span<float> output)
+    private void AttendNewest(Layer layer, ReadOnlySpan<float> query, ReadOnlySpan<float> x, int n, ReadOnlySpan<float> mean,
+        ReadOnlySpan<float> rstd, Span<float> scores, Span<float> scratch, Span<float> output)
     {
         int d = _d, w = _headWidth;
         var p = scores[..n];
+        var tokens = x[..(n * d)];
         var back = scratch[..d];
-        var pooled = scratch.Slice(d, d);
+        var folded = scratch.Slice(d, d);
+        var pooled = scratch.Slice(2 * d, d);
+        var gamma = layer.Norm1Weight.AsSpan();
         for (int head = 0; head < _spec.Heads; head++)
         {
             int offset = head * w;
-            back.Clear();
-            for (int i = 0; i < w; i++) TensorPrimitives.MultiplyAdd(layer.Key.AsSpan((offset + i) * d, d), query[offset + i], back, back);
-            for (int j = 0; j < n; j++) p[j] = TensorPrimitives.Dot(h.Slice(j * d, d), back) * _scale;
+            Linear(query.Slice(offset, w), layer.Key.AsSpan(offset * d, w * d), _zeros, back);
+            TensorPrimitives.Multiply(back, gamma, folded);
+            float foldedSum = TensorPrimitives.Sum(folded);
+            for (int j = 0; j < n; j++) p[j] = rstd[j] * (TensorPrimitives.Dot(tokens.Slice(j * d, d), folded) - mean[j] * foldedSum) * _scale;
             float max = TensorPrimitives.Max(p);
             TensorPrimitives.Subtract(p, max, p);
             TensorPrimitives.Exp(p, p);
             TensorPrimitives.Divide(p, TensorPrimitives.Sum(p), p);
-            pooled.Clear();
-            for (int j = 0; j < n; j++) TensorPrimitives.MultiplyAdd(h.Slice(j * d, d), p[j], pooled, pooled);
-            for (int i = 0; i < w; i++)
-                output[offset + i] = TensorPrimitives.Dot(layer.Value.AsSpan((offset + i) * d, d), pooled) + layer.ValueBias[offset + i];
+            TensorPrimitives.Multiply(p, rstd, p);
+            float shift = TensorPrimitives.Dot(p, mean);
+            Linear(p, tokens, _zeros, pooled);
+            TensorPrimitives.Subtract(pooled, shift, pooled);
+            TensorPrimitives.MultiplyAdd(pooled, gamma, layer.Norm1Bias, pooled);
+            Linear(pooled, layer.ValueHeadsT.AsSpan(head * d * w, d * w), layer.ValueBias.AsSpan(offset, w), output.Slice(offset, w));
         }
     }
 
@@ -341,6 +392,51 @@ public sealed class UserAttention
         }
     }
 
+    /// <summary><c>y = a + b + c</c>, with the sum and the sum of squares of <c>y</c>, in one pass.</summary>
+    private static void AddThree(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> y, out float sum, out float squares)
+    {
+        int length = y.Length, lanes = Vector<float>.Count, i = 0;
+        if (a.Length != length || b.Length != length || c.Length != length) throw new ArgumentException("The three inputs and the output must have one length.");
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        ref float rb = ref MemoryMarshal.GetReference(b);
+        ref float rc = ref MemoryMarshal.GetReference(c);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        var vs = Vector<float>.Zero;
+        var vq = Vector<float>.Zero;
+        if (Vector.IsHardwareAccelerated)
+            for (; i + lanes <= length; i += lanes)
+            {
+                var v = Vector.LoadUnsafe(ref ra, (nuint)i) + Vector.LoadUnsafe(ref rb, (nuint)i) + Vector.LoadUnsafe(ref rc, (nuint)i);
+                v.StoreUnsafe(ref ry, (nuint)i);
+                vs += v;
+                vq = Vector.FusedMultiplyAdd(v, v, vq);
+            }
+        sum = Vector.Sum(vs);
+        squares = Vector.Sum(vq);
+        for (; i < length; i++)
+        {
+            float v = a[i] + b[i] + c[i];
+            y[i] = v;
+            sum += v;
+            squares += v * v;
+        }
+    }
+
+    /// <summary>The sum and the sum of squares of <paramref name="x"/>.</summary>
+    private static void Sums(ReadOnlySpan<float> x, out float sum, out float squares)
+    {
+        sum = TensorPrimitives.Sum(x);
+        squares = TensorPrimitives.Dot(x, x);
+    }
+
+    /// <summary>Layer-norm moments from sums over <paramref name="length"/> values: the mean and <c>1 / √(var + ε)</c>.</summary>
+    private static void Moments(float sum, float squares, int length, out float mean, out float rstd)
+    {
+        mean = sum / length;
+        float variance = Math.Max(squares / length - mean * mean, 0f);
+        rstd = 1f / MathF.Sqrt(variance + AttentionSpec.NormEpsilon);
+    }
+
     /// <summary>Torch's layer norm: <c>(x − mean) / √(var + ε) · γ + β</c> with the biased variance.</summary>
     private static void LayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
     {
@@ -361,6 +457,21 @@ public sealed class UserAttention
             right.AsSpan(r * width, width).CopyTo(joined.AsSpan((2 * r + 1) * width));
         }
         return joined;
+    }
+
+    /// <summary>
+    /// A torch linear weight [d out, d in] as per-head blocks: for each head, the [in = d, out = width] transpose of
+    /// its <paramref name="heads"/>-th share of the rows.
+    /// </summary>
+    private static float[] HeadsTransposed(float[] m, int d, int heads)
+    {
+        int w = d / heads;
+        var blocks = new float[m.Length];
+        for (int head = 0; head < heads; head++)
+            for (int i = 0; i < w; i++)
+                for (int c = 0; c < d; c++)
+                    blocks[head * d * w + c * w + i] = m[(head * w + i) * d + c];
+        return blocks;
     }
 
     private static float[] Transpose(float[] m, int rows, int columns)

@@ -97,6 +97,13 @@ public sealed class CliProcessTests : IDisposable
             "--min-user-interactions", "5", "--min-item-interactions", "5"]);
         Assert.Contains("resumed from", resumed);
 
+        // A setting of the weighted mean is refused with the default attention tower rather than silently ignored.
+        var (ignored, why) = await Reco("mean setting", ["train", .. files, .. small, "--half-life-days", "7", "--out", At("ignored.bundle")]);
+        Assert.True(ignored == 2, $"exit code {ignored}:\n{why}");
+        Assert.Contains("--half-life-days weighs the history of the mean user tower", why);
+        Assert.Contains("Add --aggregation mean", why);
+        Assert.False(File.Exists(At("ignored.bundle")));
+
         await Succeeds("evaluate", ["evaluate", .. files, .. small, "--models", "mostpop,twotower", "--out", At("report")]);
         string report = File.ReadAllText(Path.Combine(At("report"), "report.md"));
         Assert.Contains("MostPop", report);

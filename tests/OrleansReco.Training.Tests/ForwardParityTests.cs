@@ -37,6 +37,13 @@ public sealed class AttentionForwardParityTests(AttentionForwardParityTests.Mode
     }
 }
 
+/// <summary>The parity tests on the attention encoder of the default shape: one layer, evaluated for the newest token only.</summary>
+public sealed class SingleLayerAttentionForwardParityTests(SingleLayerAttentionForwardParityTests.Model trained)
+    : ForwardParityTests(trained), IClassFixture<SingleLayerAttentionForwardParityTests.Model>
+{
+    public sealed class Model() : Trained(HistoryAggregation.Attention, attentionLayers: 1);
+}
+
 /// <summary>
 /// The plain C# forward pass of <see cref="TwoTowerModel"/> (serving, no TorchSharp) against TorchSharp's forward on
 /// the same weights, through a bundle written to disk and read back.
@@ -62,14 +69,14 @@ public abstract class ForwardParityTests
     /// <summary>One small model trained once for all parity tests of a class, and its bundle read back from a file.</summary>
     public abstract class Trained : IDisposable
     {
-        protected Trained(HistoryAggregation aggregation, double recentHalfLife = 0)
+        protected Trained(HistoryAggregation aggregation, double recentHalfLife = 0, int attentionLayers = 2)
         {
             Data = FeatureData.Create(users: 80, items: 60, eventsPerUser: 8);
             Trainer = new TwoTowerTrainer(Data, new TwoTowerOptions
             {
                 Dimension = 16, ItemHidden = [32, 24], UserHidden = [32], CategoricalDim = 8, TextDim = 8, TextBuckets = 1024,
                 BatchSize = 64, Epochs = 2, Validate = false, Threads = 1, HistoryLength = 5,
-                Aggregation = aggregation, RecentHalfLife = recentHalfLife, AttentionLayers = 2, AttentionHeads = 2, AttentionFeedForward = 24,
+                Aggregation = aggregation, RecentHalfLife = recentHalfLife, AttentionLayers = attentionLayers, AttentionHeads = 2, AttentionFeedForward = 24,
             });
             Trainer.Train();
             Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"parity-{Guid.NewGuid():N}.bundle");

@@ -131,6 +131,10 @@ public sealed class TrainingBehaviourTests
         var e = Assert.Throws<ArgumentException>(() => (Small with { RecentHalfLife = -1 }).Check());
         Assert.Equal(nameof(TwoTowerOptions.RecentHalfLife), e.ParamName);
         Assert.Throws<ArgumentException>(() => (Small with { RecentHalfLife = double.PositiveInfinity }).Check());
+        // The short-term mean belongs to the mean tower: with attention it would be ignored, so it is refused.
+        var attention = Assert.Throws<ArgumentException>(() => (Small with { Aggregation = HistoryAggregation.Attention, RecentHalfLife = 2 }).Check());
+        Assert.Equal(nameof(TwoTowerOptions.RecentHalfLife), attention.ParamName);
+        (Small with { Aggregation = HistoryAggregation.Mean, RecentHalfLife = 2 }).Check();
     }
 
     [Fact]
@@ -257,11 +261,15 @@ public sealed class TrainingBehaviourTests
         Assert.InRange(lrs[^1], 0.1 * Small.LearningRate, 0.11 * Small.LearningRate);
     }
 
+    /// <summary>
+    /// The weighted mean weighs a purchase ten times a view, so the user moves further towards a purchased item. (The
+    /// attention tower learns its event-type vectors from the data instead, so it has no such rule to test.)
+    /// </summary>
     [Fact]
-    public void History_PurchaseOutweighsView_UserMovesMoreTowardsThePurchasedItem()
+    public void MeanHistory_PurchaseOutweighsView_UserMovesMoreTowardsThePurchasedItem()
     {
         var data = ShopData.Create();
-        using var trainer = new TwoTowerTrainer(data, Small with { Epochs = 10, BatchSize = 32 });
+        using var trainer = new TwoTowerTrainer(data, Small with { Epochs = 10, BatchSize = 32, Aggregation = HistoryAggregation.Mean });
         trainer.Train();
         var model = new TwoTowerModel(trainer.ExportBundle());
         var ring = Item(model, data, ShopData.Ring);

@@ -40,7 +40,11 @@ internal static class ClusterBenchCommand
         var repeat = new Option<int>("--repeat") { Description = "Measure this many times on the loaded cluster; the figures are the medians.", DefaultValueFactory = _ => 1 };
         var storage = new Option<string?>("--storage") { Description = "'redis': the production path (redis-server, two silo processes, the gateway in Client mode, over HTTP). Absent: in process, memory providers." };
         var fsync = new Option<string>("--appendfsync") { Description = "With --storage redis: Redis appendfsync, everysec or always.", DefaultValueFactory = _ => "everysec" };
-        var aggregation = new Option<string>("--aggregation") { Description = "User tower of the served model: mean or attention.", DefaultValueFactory = _ => "mean" };
+        var aggregation = new Option<string>("--aggregation")
+        {
+            Description = "User tower of the served model: attention or mean (default: the model's default).",
+            DefaultValueFactory = _ => new TwoTowerOptions().Aggregation.ToString().ToLowerInvariant(),
+        };
         aggregation.AcceptOnlyFromAmong("mean", "attention");
         var contention = new Option<double>("--training-rate") { Description = "In process: query rate held with and without a training run in progress (0: skip).", DefaultValueFactory = _ => 500 };
         var siloGc = new Option<string>("--silo-gc") { Description = "With --storage redis: the collector of the silo and gateway processes: 'workstation' (five processes share this machine's cores) or 'server' (their deployed runtime configuration: server GC, background collector, DATAS).", DefaultValueFactory = _ => "workstation" };
@@ -348,7 +352,7 @@ internal static class ClusterBenchCommand
 /// <summary>What <c>reco bench cluster</c> was asked to do.</summary>
 internal sealed record ClusterBenchSettings(
     int Items, int Users, int Events, int History, double[] Rates, TimeSpan Duration, int Repeat, string Fsync, double TrainingRate, FileInfo Output,
-    HistoryAggregation Aggregation = HistoryAggregation.Mean, bool AllocationTypes = false, bool WorkstationSiloGc = true)
+    HistoryAggregation Aggregation = HistoryAggregation.Attention, bool AllocationTypes = false, bool WorkstationSiloGc = true)
 {
     /// <summary>Every bad option, each naming the option.</summary>
     public List<string> Problems(string? storage)
