@@ -110,13 +110,10 @@ internal sealed class TwoTowerArguments
                 .Select(h => int.TryParse(h, out int v) && v > 0 ? v : throw new ArgumentException($"--hidden: '{h}' is not a positive layer size.")).ToArray();
             o = o with { ItemHidden = sizes, UserHidden = sizes };
         }
-        if (o.Aggregation == HistoryAggregation.Attention)
-        {
-            // Settings of the weighted mean that the attention tower would silently ignore.
-            foreach (var (option, given) in new[] { (HalfLifeDays, parse.GetValue(HalfLifeDays) is not null), (RecentHalfLife, parse.GetValue(RecentHalfLife) is not null) })
-                if (given)
-                    throw new ArgumentException($"{option.Name} weighs the history of the mean user tower; the attention tower (the default) reads the events' order and types instead. Add --aggregation mean, or leave {option.Name} out.");
-        }
+        // Settings of the weighted mean that the attention tower would silently ignore.
+        string? meanOnly = parse.GetValue(HalfLifeDays) is not null ? HalfLifeDays.Name : parse.GetValue(RecentHalfLife) is not null ? RecentHalfLife.Name : null;
+        if (o.Aggregation == HistoryAggregation.Attention && meanOnly is not null)
+            throw new ArgumentException($"{meanOnly} weighs the history of the mean user tower; the attention tower (the default) reads the events' order and types instead. Add --aggregation mean, or leave {meanOnly} out.");
         try { o.Check(); }
         catch (ArgumentException e) { throw new ArgumentException($"Invalid training option: {e.Message}", e); }
         return o;

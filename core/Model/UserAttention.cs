@@ -201,24 +201,23 @@ public sealed class UserAttention
                 output.Clear();
                 return;
             }
-            var all = buffer.AsSpan();
             int at = 0;
-            Span<float> Take(Span<float> from, int length)
+            Span<float> Take(int length)
             {
-                var part = from.Slice(at, length);
+                var part = buffer.AsSpan(at, length);
                 at += length;
                 return part;
             }
-            var x = Take(all, n * d);
-            var h = Take(all, n * d);
-            var q = Take(all, n * d);
-            var kv = Take(all, 2 * n * d);
-            var mean = Take(all, n);
-            var rstd = Take(all, n);
-            var scores = Take(all, n);
-            var a = Take(all, d);
-            var t = Take(all, Math.Max(f, d));
-            var back = Take(all, 3 * d);
+            var x = Take(n * d);
+            var h = Take(n * d);
+            var q = Take(n * d);
+            var kv = Take(2 * n * d);
+            var mean = Take(n);
+            var rstd = Take(n);
+            var scores = Take(n);
+            var a = Take(d);
+            var t = Take(Math.Max(f, d));
+            var back = Take(3 * d);
             bool single = _layers.Length == 1;
             for (int i = 0; i < n; i++)
             {
@@ -237,11 +236,7 @@ public sealed class UserAttention
                 {
                     // The last layer: the newest token's query only, over the tokens' moments (no normed copies).
                     if (!single)
-                        for (int i = 0; i < n; i++)
-                        {
-                            Sums(x.Slice(i * d, d), out float sum, out float squares);
-                            Moments(sum, squares, d, out mean[i], out rstd[i]);
-                        }
+                        for (int i = 0; i < n; i++) Moments(x.Slice(i * d, d), out mean[i], out rstd[i]);
                     LayerNorm(newest, layer.Norm1Weight, layer.Norm1Bias, h[..d]);
                     Linear(h[..d], layer.QueryT, layer.QueryBias, q[..d]);
                     AttendNewest(layer, q[..d], x, n, mean, rstd, scores, back, a);
@@ -422,12 +417,9 @@ public sealed class UserAttention
         }
     }
 
-    /// <summary>The sum and the sum of squares of <paramref name="x"/>.</summary>
-    private static void Sums(ReadOnlySpan<float> x, out float sum, out float squares)
-    {
-        sum = TensorPrimitives.Sum(x);
-        squares = TensorPrimitives.Dot(x, x);
-    }
+    /// <summary>Layer-norm moments of <paramref name="x"/>: its mean and <c>1 / √(var + ε)</c>.</summary>
+    private static void Moments(ReadOnlySpan<float> x, out float mean, out float rstd) =>
+        Moments(TensorPrimitives.Sum(x), TensorPrimitives.Dot(x, x), x.Length, out mean, out rstd);
 
     /// <summary>Layer-norm moments from sums over <paramref name="length"/> values: the mean and <c>1 / √(var + ε)</c>.</summary>
     private static void Moments(float sum, float squares, int length, out float mean, out float rstd)

@@ -352,7 +352,7 @@ internal static class ClusterBenchCommand
 /// <summary>What <c>reco bench cluster</c> was asked to do.</summary>
 internal sealed record ClusterBenchSettings(
     int Items, int Users, int Events, int History, double[] Rates, TimeSpan Duration, int Repeat, string Fsync, double TrainingRate, FileInfo Output,
-    HistoryAggregation Aggregation = HistoryAggregation.Attention, bool AllocationTypes = false, bool WorkstationSiloGc = true)
+    HistoryAggregation Aggregation, bool AllocationTypes = false, bool WorkstationSiloGc = true)
 {
     /// <summary>Every bad option, each naming the option.</summary>
     public List<string> Problems(string? storage)
