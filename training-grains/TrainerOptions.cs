@@ -107,7 +107,12 @@ public sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
         if (o.Nice is < 0 or > 19)
             failures.Add($"Reco:Trainer:Nice (env Reco__Trainer__Nice) is {o.Nice}; use 0 (serving's priority) to 19 (lowest).");
         try { o.Model.Check(); }
-        catch (ArgumentException e) { failures.Add($"Reco:Trainer:Model: {e.Message}"); }
+        catch (ArgumentException e)
+        {
+            failures.Add(e.ParamName is { Length: > 0 } key
+                ? $"Reco:Trainer:Model:{key} (env Reco__Trainer__Model__{key}): {e.Message}"
+                : $"Reco:Trainer:Model: {e.Message}");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

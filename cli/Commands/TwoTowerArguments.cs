@@ -24,7 +24,7 @@ internal sealed class TwoTowerArguments
     public Option<double?> PlateauDecay { get; } = new("--plateau-decay") { Description = $"After an epoch without better validation recall, go on from the best epoch's weights with the learning rate times this (1: off). Default {Defaults.PlateauDecay}." };
     public Option<bool> KeepSeenNegatives { get; } = new("--keep-seen-negatives") { Description = "Softmax: keep items a user already has as in-batch negatives of that user's rows (by default they are masked)." };
     public Option<double?> LogQWeight { get; } = new("--logq-weight") { Description = $"Softmax: share of the logQ popularity correction applied (0 to 1). Default {Defaults.LogQWeight}." };
-    public Option<double?> HalfLifeDays { get; } = new("--half-life-days") { Description = $"Recency half-life of the history weights in days (0: none). Default {Defaults.HalfLifeDays}." };
+    public Option<double?> HalfLifeDays { get; } = new("--half-life-days") { Description = $"Mean user tower: recency half-life of the history weights in days (0: none). Default {TwoTowerOptions.DefaultHalfLifeDays}." };
     public Option<double?> RecentHalfLife { get; } = new("--recent-half-life") { Description = $"Mean user tower: half-life in events of a short-term mean beside the long-term one (0: none). Default {Defaults.RecentHalfLife}." };
     public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = $"AdamW decoupled weight decay (Adam: L2 penalty). Default {Defaults.WeightDecay}." };
     public Option<double?> Dropout { get; } = new("--dropout") { Description = $"Share of each tower's MLP inputs dropped in training. Default {Defaults.Dropout}." };

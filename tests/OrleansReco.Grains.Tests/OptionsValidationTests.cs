@@ -73,6 +73,28 @@ public sealed class OptionsValidationTests
         AssertFails(new TrainerOptionsValidator(), new TrainerOptions { Threads = 2, Model = new() { Threads = 3 } }, "Reco:Trainer:Model:Threads");
 
     [Fact]
+    public void Validate_MeanOnlyModelSettingWithTheAttentionTower_FailsNamingKey()
+    {
+        // Bound from configuration as a silo binds it: a half-life the default (attention) tower would ignore is refused.
+        var given = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Reco:Trainer:Model:HalfLifeDays"] = "7" }).Build();
+        var options = given.GetSection(TrainerOptions.Section).Get<TrainerOptions>()!;
+        Assert.Equal(7, options.Model.HalfLifeDays);
+        AssertFails(new TrainerOptionsValidator(), options, "Reco:Trainer:Model:HalfLifeDays");
+
+        // Not given: the mean's default applies where it is read, and nothing is refused.
+        var none = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Reco:Trainer:Model:Epochs"] = "3" }).Build();
+        Assert.True(new TrainerOptionsValidator().Validate(null, none.GetSection(TrainerOptions.Section).Get<TrainerOptions>()!).Succeeded);
+
+        // With the mean tower the same setting is taken.
+        var mean = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Reco:Trainer:Model:HalfLifeDays"] = "7",
+            ["Reco:Trainer:Model:Aggregation"] = "Mean",
+        }).Build();
+        Assert.True(new TrainerOptionsValidator().Validate(null, mean.GetSection(TrainerOptions.Section).Get<TrainerOptions>()!).Succeeded);
+    }
+
+    [Fact]
     public void ThreadBudget_FollowsTheSilosRole()
     {
         var options = new TrainerOptions();

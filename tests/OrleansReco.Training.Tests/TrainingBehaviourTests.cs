@@ -118,7 +118,7 @@ public sealed class TrainingBehaviourTests
     }
 
     [Fact]
-    public void RecentHalfLife_WeighsTheNewestEventsMost_AndIsCheckedOnTheOptions()
+    public void RecentHalfLife_WeighsTheNewestEventsMost_AndTheMeansSettingsAreCheckedOnTheOptions()
     {
         var weighting = new HistoryWeighting { RecentHalfLifeEvents = 1 };
         var weights = new float[3];
@@ -135,6 +135,10 @@ public sealed class TrainingBehaviourTests
         var attention = Assert.Throws<ArgumentException>(() => (Small with { Aggregation = HistoryAggregation.Attention, RecentHalfLife = 2 }).Check());
         Assert.Equal(nameof(TwoTowerOptions.RecentHalfLife), attention.ParamName);
         (Small with { Aggregation = HistoryAggregation.Mean, RecentHalfLife = 2 }).Check();
+        var halfLife = Assert.Throws<ArgumentException>(() => (Small with { Aggregation = HistoryAggregation.Attention, HalfLifeDays = 7 }).Check());
+        Assert.Equal(nameof(TwoTowerOptions.HalfLifeDays), halfLife.ParamName);
+        (Small with { Aggregation = HistoryAggregation.Mean, HalfLifeDays = 7 }).Check();
+        Assert.Throws<ArgumentException>(() => (Small with { Aggregation = HistoryAggregation.Mean, HalfLifeDays = -1 }).Check());
     }
 
     [Fact]

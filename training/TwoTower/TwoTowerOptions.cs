@@ -71,7 +71,18 @@ public sealed record TwoTowerOptions
     public int AttentionFeedForward { get; init; } = 128;
     /// <summary>Most recent events in the user history (N).</summary>
     public int HistoryLength { get; init; } = 50;
-    public double HalfLifeDays { get; init; } = 30;
+    /// <summary>
+    /// Mean aggregation: recency half-life of the history weights in days (0: none); null: <see cref="DefaultHalfLifeDays"/>.
+    /// Left null with the attention tower, which reads the events' order itself: a value given there is refused by
+    /// <see cref="Check"/> rather than ignored.
+    /// </summary>
+    public double? HalfLifeDays { get; init; }
+
+    /// <summary>The mean tower's half-life when <see cref="HalfLifeDays"/> is not set.</summary>
+    public const double DefaultHalfLifeDays = 30;
+
+    /// <summary>The half-life the history weighting is built with.</summary>
+    internal double HalfLifeDaysOrDefault => HalfLifeDays ?? DefaultHalfLifeDays;
     /// <summary>
     /// Mean aggregation: half-life, in events, of a short-term mean the user tower takes beside the long-term one
     /// (the newest event weighs 1, the one before 2^(-1/h), ...), so the tower can tell the current session's intent
@@ -154,7 +165,8 @@ public sealed record TwoTowerOptions
         Positive(LearningRate, nameof(LearningRate));
         Positive(RecallK, nameof(RecallK));
         if (BatchSize < 2) throw new ArgumentException("BatchSize must be at least 2.", nameof(BatchSize));
-        if (HalfLifeDays < 0) throw new ArgumentException("HalfLifeDays must not be negative.", nameof(HalfLifeDays));
+        if (HalfLifeDays is { } halfLife && !(halfLife >= 0 && !double.IsInfinity(halfLife)))
+            throw new ArgumentException($"HalfLifeDays must be 0 (none) or a positive number of days, not {halfLife}.", nameof(HalfLifeDays));
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentException($"WeightDecay must be a finite number at least 0, not {WeightDecay}.", nameof(WeightDecay));
         if (!(RecentHalfLife >= 0) || double.IsInfinity(RecentHalfLife))
             throw new ArgumentException($"RecentHalfLife must be 0 (none) or a positive number of events, not {RecentHalfLife}.", nameof(RecentHalfLife));
@@ -165,6 +177,8 @@ public sealed record TwoTowerOptions
         if (!Enum.IsDefined(Aggregation)) throw new ArgumentException($"Aggregation {(int)Aggregation} is unknown; known: mean, attention.", nameof(Aggregation));
         if (Aggregation == HistoryAggregation.Attention && RecentHalfLife > 0)
             throw new ArgumentException($"RecentHalfLife {RecentHalfLife} is a setting of the mean user tower; the attention tower has no short-term mean. Set Aggregation to Mean, or RecentHalfLife to 0.", nameof(RecentHalfLife));
+        if (Aggregation == HistoryAggregation.Attention && HalfLifeDays is not null)
+            throw new ArgumentException($"HalfLifeDays {HalfLifeDays} weighs the history of the mean user tower; the attention tower reads the events' order instead and would ignore it. Set Aggregation to Mean, or leave HalfLifeDays out.", nameof(HalfLifeDays));
         if (AttentionLayers is < 1 or > 8) throw new ArgumentException("AttentionLayers must be in [1, 8].", nameof(AttentionLayers));
         if (AttentionHeads < 1 || Dimension % AttentionHeads != 0) throw new ArgumentException($"AttentionHeads must be positive and divide the dimension {Dimension}.", nameof(AttentionHeads));
         Positive(AttentionFeedForward, nameof(AttentionFeedForward));

@@ -47,7 +47,7 @@ public sealed partial class TwoTowerTrainer
             History = new HistoryWeighting
             {
                 Length = options.HistoryLength,
-                HalfLifeSeconds = options.HalfLifeDays * SecondsPerDay,
+                HalfLifeSeconds = options.HalfLifeDaysOrDefault * SecondsPerDay,
                 RecentHalfLifeEvents = options.Aggregation == HistoryAggregation.Mean ? options.RecentHalfLife : 0,
                 EventWeights = options.EventWeights is null
                     ? HistoryWeighting.Defaults()
