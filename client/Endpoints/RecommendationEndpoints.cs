@@ -48,7 +48,7 @@ public static class RecommendationEndpoints
         Ids.Check(id, "id", errors);
         var query = QueryInput.FromQuery(request.Query, errors).ToQuery(options.Value.MaxK, errors);
         if (errors.Count > 0) return Problems.Validation(errors);
-        var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).RecommendAsync(id, query);
+        var answer = await grains.Recommender(ItemSharding.DefaultCatalog, spreadBy: id).RecommendAsync(id, query);
         return Results.Ok(RecommendationsOutput.From(answer, userId: id));
     }
 
@@ -64,7 +64,7 @@ public static class RecommendationEndpoints
         if (body.Input.RulesJson is not null && !ApiKeyMiddleware.Grants(context, ApiScope.Admin))
             return Problems.Status(StatusCodes.Status403Forbidden, "Scope too low",
                 "Per-query rules (rules) need a key with scope admin; silo-wide rules (Reco:Recommend:RulesJson) apply to every key.");
-        var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).RecommendForProfileAsync(body.Profile, body.Recent, body.Query);
+        var answer = await grains.Recommender(ItemSharding.DefaultCatalog, spreadBy: context.TraceIdentifier).RecommendForProfileAsync(body.Profile, body.Recent, body.Query);
         return Results.Ok(RecommendationsOutput.From(answer));
     }
 
@@ -105,7 +105,7 @@ public static class RecommendationEndpoints
         if (error is not null) return error;
         var embedding = userId is not null
             ? await grains.GetGrain<IUserGrain>(userId).GetEmbeddingAsync()
-            : await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).EncodeProfileAsync(profile, recent);
+            : await grains.Recommender(ItemSharding.DefaultCatalog, spreadBy: request.HttpContext.TraceIdentifier).EncodeProfileAsync(profile, recent);
         return Results.Ok(new EncodeOutput(embedding.Vector, embedding.ModelVersion));
     }
 
@@ -137,7 +137,7 @@ public static class RecommendationEndpoints
         var input = QueryInput.FromQuery(request.Query, errors);
         var query = input.ToQuery(options.Value.MaxK, errors);
         if (errors.Count > 0) return Problems.Validation(errors);
-        var answer = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).SimilarItemsAsync(id, query with { ExcludeSeen = false });
+        var answer = await grains.Recommender(ItemSharding.DefaultCatalog, spreadBy: id).SimilarItemsAsync(id, query with { ExcludeSeen = false });
         return Results.Ok(RecommendationsOutput.From(answer, itemId: id));
     }
 
@@ -146,7 +146,7 @@ public static class RecommendationEndpoints
         var o = options.Value;
         var ((userId, itemIds), error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes, (root, fields) => ReadScores(root, o, fields));
         if (error is not null) return error;
-        var scores = await grains.GetGrain<IRecommendGrain>(ItemSharding.DefaultCatalog).ScoreAsync(userId!, itemIds!);
+        var scores = await grains.Recommender(ItemSharding.DefaultCatalog, spreadBy: userId).ScoreAsync(userId!, itemIds!);
         return Results.Ok(new ScoresOutput(userId!, scores.Select(s => new ScoreOutput(s.ItemId, s.Score, s.Rating)).ToArray()));
     }
 

@@ -5,9 +5,11 @@ namespace OrleansReco.GrainInterfaces.Client;
 /// <summary>The <see cref="IRecoClient"/> over grain calls.</summary>
 public sealed class RecoClient(IGrainFactory grains, string catalog = ItemSharding.DefaultCatalog) : IRecoClient
 {
-    public string Catalog { get; } = string.IsNullOrWhiteSpace(catalog) ? throw new ArgumentException("A catalogue name is required.", nameof(catalog)) : catalog;
+    public string Catalog { get; } = string.IsNullOrWhiteSpace(catalog) ? throw new ArgumentException("A catalogue name is required.", nameof(catalog))
+        : catalog.Contains(ItemSharding.RouteSeparator) ? throw new ArgumentException($"A catalogue name may not contain '{ItemSharding.RouteSeparator}'.", nameof(catalog))
+        : catalog;
 
-    private IRecommendGrain Recommender => grains.GetGrain<IRecommendGrain>(Catalog);
+    private IRecommendGrain Recommender(string? spreadBy) => grains.Recommender(Catalog, spreadBy);
     private ICatalogGrain Items => grains.GetGrain<ICatalogGrain>(Catalog);
 
     public Task<EventAck> SendEventsAsync(string userId, params UserEvent[] events) =>
@@ -17,15 +19,15 @@ public sealed class RecoClient(IGrainFactory grains, string catalog = ItemShardi
         grains.GetGrain<IUserGrain>(userId).SetProfileAsync(profile);
 
     public Task<Recommendations> RecommendAsync(string userId, RecommendQuery? query = null) =>
-        Recommender.RecommendAsync(userId, query ?? RecommendQuery.Default);
+        Recommender(userId).RecommendAsync(userId, query ?? RecommendQuery.Default);
 
     public Task<Recommendations> RecommendForProfileAsync(Dictionary<string, string>? profile, UserEvent[]? recentEvents, RecommendQuery? query = null) =>
-        Recommender.RecommendForProfileAsync(profile, recentEvents, query ?? RecommendQuery.Default);
+        Recommender(null).RecommendForProfileAsync(profile, recentEvents, query ?? RecommendQuery.Default);
 
     public Task<Recommendations> SimilarItemsAsync(string itemId, RecommendQuery? query = null) =>
-        Recommender.SimilarItemsAsync(itemId, query ?? RecommendQuery.Default);
+        Recommender(itemId).SimilarItemsAsync(itemId, query ?? RecommendQuery.Default);
 
-    public Task<ItemScore[]> ScoreAsync(string userId, params string[] itemIds) => Recommender.ScoreAsync(userId, itemIds);
+    public Task<ItemScore[]> ScoreAsync(string userId, params string[] itemIds) => Recommender(userId).ScoreAsync(userId, itemIds);
 
     public Task<UpsertResult> UpsertItemsAsync(params CatalogItem[] items) => Items.UpsertItemsAsync(items);
 

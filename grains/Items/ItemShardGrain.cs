@@ -17,6 +17,7 @@ namespace OrleansReco.Grains.Items;
 /// within one turn; until then queries use the old index (see <see cref="ShardIndexes"/>).
 /// </summary>
 [ServingSilosOnly]
+[ShardSpreadPlacement]
 public sealed partial class ItemShardGrain(
     IItemShardStore store,
     PreviousLayout previous,

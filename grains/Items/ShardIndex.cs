@@ -22,6 +22,11 @@ internal sealed class ShardIndex : IDisposable
     private readonly Stack<int> _free = new();
     private string?[] _ids = new string?[64];
     private StoredItem?[] _items = new StoredItem?[64];
+    // Per slot: SlotPresent, and SlotAvailable when the item is available. The filter of every query reads these bytes
+    // (a few kilobytes per shard, cache-resident) instead of each candidate's item object.
+    private byte[] _flags = new byte[64];
+    private const byte SlotPresent = 1, SlotAvailable = 2;
+    private int _available;
     private int _slots;
     private long _itemBytes;
     private int _deletedSinceBuild;
@@ -79,6 +84,7 @@ internal sealed class ShardIndex : IDisposable
             _itemBytes -= _items[slot]!.EstimateBytes(itemId);
             _items[slot] = item;
             _itemBytes += item.EstimateBytes(itemId);
+            SetFlags(slot, item);
             _index.Update(slot, vector);
             added = false;
             return true;
@@ -137,6 +143,8 @@ internal sealed class ShardIndex : IDisposable
         _itemBytes -= _items[slot]!.EstimateBytes(itemId);
         _ids[slot] = null;
         _items[slot] = null;
+        if ((_flags[slot] & SlotAvailable) != 0) _available--;
+        _flags[slot] = 0;
         _free.Push(slot);
         return true;
     }
@@ -154,7 +162,7 @@ internal sealed class ShardIndex : IDisposable
         foreach (var id in query.ExcludedItemIds)
             if (_slotOf.TryGetValue(id, out int slot)) excluded[excludedCount++] = slot;
         Array.Sort(excluded, 0, excludedCount);
-        var filter = new SlotFilter(_ids, _items, ToFilter(query), excluded, excludedCount);
+        var filter = new SlotFilter(_flags, _ids, _items, ToFilter(query), excluded, excludedCount, query.OnlyAvailable ? _available : Count);
         string? field = query.LimitField;
         bool limited = field is not null && query.LimitPerValue > 0;
         int fetch = Math.Min(Count, limited ? query.K * 4 : query.K);
@@ -230,12 +238,22 @@ internal sealed class ShardIndex : IDisposable
             int size = Math.Max(slot + 1, _ids.Length * 2);
             Array.Resize(ref _ids, size);
             Array.Resize(ref _items, size);
+            Array.Resize(ref _flags, size);
         }
         _ids[slot] = itemId;
         _items[slot] = item;
+        SetFlags(slot, item);
         _slotOf[itemId] = slot;
         _itemBytes += item.EstimateBytes(itemId);
         if (slot >= _slots) _slots = slot + 1;
+    }
+
+    /// <summary>Marks the slot present, and available when the item is; keeps the count of available items.</summary>
+    private void SetFlags(int slot, StoredItem item)
+    {
+        if ((_flags[slot] & SlotAvailable) != 0) _available--;
+        _flags[slot] = (byte)(SlotPresent | (item.Available ? SlotAvailable : 0));
+        if (item.Available) _available++;
     }
 
     private static ItemFilter ToFilter(ShardQuery query)
@@ -249,15 +267,21 @@ internal sealed class ShardIndex : IDisposable
     /// <summary>
     /// Evaluated for every candidate inside the index walk, so the survivors are the best that pass:
     /// <paramref name="excluded"/> holds the excluded slots, sorted, in its first <paramref name="excludedCount"/> entries.
+    /// Presence and availability come from the slot's flag byte; the item object is read only when the query has field
+    /// constraints. Without them the number of allowed items is known (<paramref name="candidates"/>, the present or
+    /// available items, less the excluded ones), so the index need not sample the filter to size its search.
     /// </summary>
-    private readonly struct SlotFilter(string?[] ids, StoredItem?[] items, ItemFilter filter, int[] excluded, int excludedCount) : IVectorFilter
+    private readonly struct SlotFilter(byte[] flags, string?[] ids, StoredItem?[] items, ItemFilter filter, int[] excluded, int excludedCount, int candidates)
+        : IVectorFilter
     {
-        public bool Allows(int id)
-        {
-            var item = items[id];
-            return item is not null
-                && (excludedCount == 0 || Array.BinarySearch(excluded, 0, excludedCount, id) < 0)
-                && filter.Allows(ids[id]!, item.Available, item);
-        }
+        private readonly byte _required = filter.OnlyAvailable ? (byte)(SlotPresent | SlotAvailable) : SlotPresent;
+        private readonly bool _fields = filter.Constraints.Count > 0;
+
+        public bool Allows(int id) =>
+            (flags[id] & _required) == _required
+            && (excludedCount == 0 || Array.BinarySearch(excluded, 0, excludedCount, id) < 0)
+            && (!_fields || filter.Allows(ids[id]!, available: true, items[id]!));
+
+        public int AllowedCountHint => _fields ? -1 : Math.Max(0, candidates - excludedCount);
     }
 }

@@ -24,7 +24,9 @@ public sealed class RecommendGrain(
     TimeProvider time,
     ILogger<RecommendGrain> logger) : Grain, IRecommendGrain
 {
-    private string Catalog => this.GetPrimaryKeyString();
+    // The key may carry a route number after the catalogue's name (ItemSharding.Recommender).
+    private string Catalog => _catalog ??= ItemSharding.CatalogOfRecommender(this.GetPrimaryKeyString());
+    private string? _catalog;
 
     public async Task<Recommendations> RecommendAsync(string userId, RecommendQuery query)
     {

@@ -45,6 +45,7 @@ public static class ServingHostingExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ModelSync>());
         services.AddPlacementFilter<ServingSilosFilterStrategy, ServingSilosFilterDirector>(ServiceLifetime.Singleton);
         services.AddPlacementFilter<TrainingSilosFilterStrategy, TrainingSilosFilterDirector>(ServiceLifetime.Singleton);
+        services.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
         return services;
     }
 }

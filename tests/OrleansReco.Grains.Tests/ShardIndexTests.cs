@@ -82,6 +82,43 @@ public sealed class ShardIndexTests
         Assert.Equal(50, index.Search(Query(100)).Length);
     }
 
+    [Theory]
+    [InlineData(1_000)] // exact scan
+    [InlineData(10)] // HNSW
+    public void Search_AvailabilityFollowsUpsertsAndRemovals_WithAndWithoutFieldRules(int hnswThreshold)
+    {
+        // Every fourth item unavailable; the filter reads availability from the shard's per-slot flags.
+        var stored = Enumerable.Range(0, 200).ToDictionary(i => $"item-{i}", i => StoredItem.From(TestData.Item(i, available: i % 4 != 0)));
+        using var index = ShardIndex.Build(Model, new ItemShardOptions { HnswThreshold = hnswThreshold }, stored, out _);
+        ShardQuery All(bool onlyAvailable, string[] excluded, params FieldRule[] rules) =>
+            new(Enumerable.Repeat(0.25f, SmallModel.Dimension).ToArray(), 200, onlyAvailable, excluded, rules, null, 0);
+        string[] Found(ShardQuery q) => index.Search(q).Select(i => i.ItemId).ToArray();
+
+        Assert.Equal(150, Found(All(true, [])).Length);
+        Assert.Equal(200, Found(All(false, [])).Length);
+        Assert.DoesNotContain("item-0", Found(All(true, [])));
+
+        index.TryUpsert("item-0", StoredItem.From(TestData.Item(0)), out _); // now available
+        index.TryUpsert("item-1", StoredItem.From(TestData.Item(1, available: false)), out _); // now unavailable
+        Assert.True(index.Remove("item-2"));
+        var found = Found(All(true, []));
+        Assert.Equal(149, found.Length);
+        Assert.Contains("item-0", found);
+        Assert.DoesNotContain("item-1", found);
+        Assert.DoesNotContain("item-2", found);
+        Assert.Equal(199, Found(All(false, [])).Length);
+
+        // Excluded ids, alone and with a field rule (which reads the item's fields as well).
+        string[] excluded = ["item-0", "item-3", "item-5", "not-in-this-shard"];
+        var withoutExcluded = Found(All(true, excluded));
+        Assert.Equal(146, withoutExcluded.Length);
+        Assert.Empty(withoutExcluded.Intersect(excluded));
+        var categoryA = Found(All(true, excluded, FieldRule.Require("category", "a")));
+        var expected = Enumerable.Range(0, 200).Where(i => i % 3 == 0 && (i % 4 != 0 || i == 0) && i is not 1 and not 2 && !excluded.Contains($"item-{i}"))
+            .Select(i => $"item-{i}").Order(StringComparer.Ordinal);
+        Assert.Equal(expected, categoryA.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void ShardOf_ItemId_StableAcrossProcessesAndInRange()
     {
