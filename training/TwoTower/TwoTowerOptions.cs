@@ -58,9 +58,9 @@ public sealed record TwoTowerOptions
     /// causal self-attention encoder over the window: item vector + position + event type per event,
     /// <see cref="AttentionLayers"/> pre-norm layers; the user vector is the output at the newest event) or
     /// <see cref="HistoryAggregation.Mean"/> (the weighted mean). Attention is the default because it ranked better on
-    /// every data set and seed measured (README, "The model"); a refresh costs about 1.5 times the mean's and the
-    /// in-process ingest benchmark ran about 0.8 times as fast (README, "Benchmarks"), so the mean is the choice
-    /// where event throughput per core matters more than ranking quality.
+    /// every data set and seed measured (README, "The model"); a refresh costs about 1.5 times the mean's, and the mean
+    /// is the choice where the cost of a refresh per core matters more than ranking quality (in the in-process ingest
+    /// benchmark the two now ingest about as fast: README, "Benchmarks").
     /// </summary>
     public HistoryAggregation Aggregation { get; init; } = HistoryAggregation.Attention;
     /// <summary>Attention: encoder layers (the last is evaluated for the newest event only).</summary>
