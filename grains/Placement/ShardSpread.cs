@@ -1,5 +1,6 @@
 using Orleans.Placement;
 using Orleans.Runtime.Placement;
+using OrleansReco.Core.Model;
 
 namespace OrleansReco.Grains.Placement;
 
@@ -21,6 +22,8 @@ public sealed class ShardSpreadPlacementAttribute() : PlacementAttribute(new Sha
 /// <summary>Chooses the silo of an item shard (see <see cref="ShardSpreadPlacement"/>).</summary>
 public sealed class ShardSpreadPlacementDirector : IPlacementDirector
 {
+    private const ulong CatalogSeed = 0x73687264_73707264UL;
+
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var silos = context.GetCompatibleSilos(target);
@@ -33,15 +36,8 @@ public sealed class ShardSpreadPlacementDirector : IPlacementDirector
     public static SiloAddress Choose(IReadOnlyList<SiloAddress> silos, long shard, string? catalog)
     {
         var ordered = silos.OrderBy(s => s.ToParsableString(), StringComparer.Ordinal).ToArray();
-        ulong position = unchecked((ulong)shard + StableHash(catalog ?? ""));
+        // FeatureHashing: the same hash on every silo and across restarts (never string.GetHashCode).
+        ulong position = unchecked((ulong)shard + FeatureHashing.Hash(catalog ?? "", CatalogSeed));
         return ordered[(int)(position % (ulong)ordered.Length)];
-    }
-
-    /// <summary>FNV-1a over the UTF-16 code units: the same on every silo and across restarts.</summary>
-    private static uint StableHash(string text)
-    {
-        uint h = 2166136261;
-        foreach (char c in text) h = (h ^ c) * 16777619;
-        return h;
     }
 }
