@@ -18,6 +18,9 @@ internal sealed class TwoTowerArguments
     public Option<int?> UniformNegatives { get; } = new("--uniform-negatives") { Description = "Softmax: extra uniform negatives per batch (mixed negative sampling). Default 0." };
     public Option<int?> HistoryLength { get; } = new("--history-length") { Description = $"Most recent events in the user tower (N). Default {Defaults.HistoryLength}." };
     public Option<string?> Aggregation { get; } = new("--aggregation") { Description = "User tower over the history: attention (causal self-attention encoder; default) or mean (weighted mean: cheaper per event)." };
+    public Option<int?> AttentionLayers { get; } = new("--attention-layers") { Description = $"Attention user tower: encoder layers. Default {Defaults.AttentionLayers}." };
+    public Option<int?> AttentionHeads { get; } = new("--attention-heads") { Description = $"Attention user tower: heads (must divide --dim). Default {Defaults.AttentionHeads}." };
+    public Option<int?> AttentionFeedForward { get; } = new("--attention-feed-forward") { Description = $"Attention user tower: hidden width of each layer's feed-forward block. Default {Defaults.AttentionFeedForward}." };
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "Hidden layer sizes of both towers, comma-separated (empty: none). Default 256." };
     public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "adamw (default) or adam." };
     public Option<int?> Patience { get; } = new("--patience") { Description = $"Epochs without better validation recall before stopping. Default {Defaults.Patience}." };
@@ -37,7 +40,7 @@ internal sealed class TwoTowerArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, Hidden, Optimizer, Patience, PlateauDecay, KeepSeenNegatives, LogQWeight, HalfLifeDays, RecentHalfLife, WeightDecay, Dropout, SharedHistoryTable, IdDropout, NoValidation, Seed, Cpu, Threads })
+        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, AttentionLayers, AttentionHeads, AttentionFeedForward, Hidden, Optimizer, Patience, PlateauDecay, KeepSeenNegatives, LogQWeight, HalfLifeDays, RecentHalfLife, WeightDecay, Dropout, SharedHistoryTable, IdDropout, NoValidation, Seed, Cpu, Threads })
             command.Options.Add(option);
     }
 
@@ -53,6 +56,9 @@ internal sealed class TwoTowerArguments
         if (parse.GetValue(Temperature) is { } t) o = o with { Temperature = t };
         if (parse.GetValue(UniformNegatives) is { } u) o = o with { UniformNegatives = u };
         if (parse.GetValue(HistoryLength) is { } n) o = o with { HistoryLength = n };
+        if (parse.GetValue(AttentionLayers) is { } layers) o = o with { AttentionLayers = layers };
+        if (parse.GetValue(AttentionHeads) is { } heads) o = o with { AttentionHeads = heads };
+        if (parse.GetValue(AttentionFeedForward) is { } ff) o = o with { AttentionFeedForward = ff };
         if (parse.GetValue(Patience) is { } p) o = o with { Patience = p };
         if (parse.GetValue(PlateauDecay) is { } plateau) o = o with { PlateauDecay = plateau };
         if (parse.GetValue(LogQWeight) is { } logQ) o = o with { LogQWeight = (float)logQ };
@@ -114,6 +120,10 @@ internal sealed class TwoTowerArguments
         string? meanOnly = parse.GetValue(HalfLifeDays) is not null ? HalfLifeDays.Name : parse.GetValue(RecentHalfLife) is not null ? RecentHalfLife.Name : null;
         if (o.Aggregation == HistoryAggregation.Attention && meanOnly is not null)
             throw new ArgumentException($"{meanOnly} weighs the history of the mean user tower; the attention tower (the default) reads the events' order and types instead. Add --aggregation mean, or leave {meanOnly} out.");
+        // And the other way round: the encoder's shape means nothing to the weighted mean.
+        string? attentionOnly = new Option<int?>[] { AttentionLayers, AttentionHeads, AttentionFeedForward }.FirstOrDefault(a => parse.GetValue(a) is not null)?.Name;
+        if (o.Aggregation == HistoryAggregation.Mean && attentionOnly is not null)
+            throw new ArgumentException($"{attentionOnly} shapes the attention user tower, but --aggregation mean was given. Leave {attentionOnly} out, or drop --aggregation mean.");
         try { o.Check(); }
         catch (ArgumentException e) { throw new ArgumentException($"Invalid training option: {e.Message}", e); }
         return o;

@@ -103,6 +103,14 @@ public sealed class CliProcessTests : IDisposable
         Assert.Contains("--half-life-days weighs the history of the mean user tower", why);
         Assert.Contains("Add --aggregation mean", why);
         Assert.False(File.Exists(At("ignored.bundle")));
+        // And the attention encoder's shape is refused with the mean tower; a shape the encoder cannot take names its option.
+        var (meanShaped, meanWhy) = await Reco("attention setting", ["train", .. files, .. small, "--aggregation", "mean", "--attention-layers", "2", "--out", At("ignored.bundle")]);
+        Assert.True(meanShaped == 2, $"exit code {meanShaped}:\n{meanWhy}");
+        Assert.Contains("--attention-layers shapes the attention user tower, but --aggregation mean was given", meanWhy);
+        var (badHeads, headsWhy) = await Reco("attention heads", ["train", .. files, .. small, "--attention-heads", "3", "--out", At("ignored.bundle")]);
+        Assert.True(badHeads == 2, $"exit code {badHeads}:\n{headsWhy}");
+        Assert.Contains("AttentionHeads must be positive and divide the dimension 16", headsWhy);
+        Assert.False(File.Exists(At("ignored.bundle")));
 
         await Succeeds("evaluate", ["evaluate", .. files, .. small, "--models", "mostpop,twotower", "--out", At("report")]);
         string report = File.ReadAllText(Path.Combine(At("report"), "report.md"));
