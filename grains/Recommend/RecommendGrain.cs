@@ -96,7 +96,7 @@ public sealed class RecommendGrain(
         var shardQuery = QueryPlan.Build(vector, query, seen, rules.Rules, profile, out var applied) with { ModelVersion = version };
         int shards = shardOptions.Value.Count;
         var fanOut = ShardFanOut.SameVersion(
-            await ShardFanOut.QueryAsync(GrainFactory, Catalog, shards, shardQuery, query.Deadline ?? options.Value.ShardDeadline, logger),
+            await ShardFanOut.QueryAsync(GrainFactory, Catalog, QueryPlan.PerShard(shardQuery, shards), query.Deadline ?? options.Value.ShardDeadline, logger),
             version, Catalog, logger);
         var items = QueryPlan.Merge(fanOut.Answers, shardQuery);
         activity?.SetTag("reco.catalog", Catalog);

@@ -10,15 +10,17 @@ internal sealed record FanOutResult(IReadOnlyList<ShardAnswer> Answers, int[] An
 internal static partial class ShardFanOut
 {
     /// <summary>
-    /// Queries every shard and waits at most <paramref name="deadline"/>; shards still searching then are cancelled
-    /// (their answers would be dropped anyway, and a queued search would otherwise still run and hold the shard).
+    /// Queries every shard (shard s runs <paramref name="queries"/>[s]) and waits at most <paramref name="deadline"/>;
+    /// shards still searching then are cancelled (their answers would be dropped anyway, and a queued search would
+    /// otherwise still run and hold the shard).
     /// </summary>
     public static async Task<FanOutResult> QueryAsync(
-        IGrainFactory grains, string catalog, int shardCount, ShardQuery query, TimeSpan deadline, ILogger logger)
+        IGrainFactory grains, string catalog, IReadOnlyList<ShardQuery> queries, TimeSpan deadline, ILogger logger)
     {
+        int shardCount = queries.Count;
         using var late = new CancellationTokenSource();
         var calls = new Task<ShardAnswer>[shardCount];
-        for (int s = 0; s < shardCount; s++) calls[s] = grains.Shard(catalog, s).SearchAsync(query, late.Token);
+        for (int s = 0; s < shardCount; s++) calls[s] = grains.Shard(catalog, s).SearchAsync(queries[s], late.Token);
         var all = Task.WhenAll(calls);
         try
         {
