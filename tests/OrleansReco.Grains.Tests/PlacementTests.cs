@@ -50,11 +50,14 @@ public sealed class SpreadPlacementTests(ClusterFixture fixture)
     public async Task Recommender_CalledUnderRouteKeys_AnswersForTheCatalogue_FromBothSilos()
     {
         var client = await TestData.NewCatalogAsync(Grains, 40, "routes");
-        var query = new RecommendQuery(K: 40);
-        var plain = await Grains.GetGrain<IRecommendGrain>(client.Catalog).RecommendForProfileAsync(null, [TestData.Event("item-3")], query);
+        var query = new RecommendQuery(K: 40, Deadline: TimeSpan.FromSeconds(30));
+        var plain = await Complete(Grains.GetGrain<IRecommendGrain>(client.Catalog), query);
         for (int u = 0; u < 64; u++)
         {
-            var routed = await Grains.Recommender(client.Catalog, spreadBy: $"user-{u}").RecommendForProfileAsync(null, [TestData.Event("item-3")], query);
+            var routed = await Complete(Grains.Recommender(client.Catalog, spreadBy: $"user-{u}"), query);
+            // A model published meanwhile changes every score: compare answers of one model.
+            if (routed.ModelVersion != plain.ModelVersion) plain = await Complete(Grains.GetGrain<IRecommendGrain>(client.Catalog), query);
+            Assert.Equal(routed.ModelVersion, plain.ModelVersion);
             Assert.Equal(plain.Items.Select(i => i.ItemId), routed.Items.Select(i => i.ItemId));
         }
 
@@ -64,6 +67,21 @@ public sealed class SpreadPlacementTests(ClusterFixture fixture)
         Assert.True(silos == 2, string.Join("\n", simple.Select(s => $"{s.GrainType} {s.ActivationCount} {s.SiloAddress}")));
         Assert.Throws<ArgumentException>(() => Grains.Recommender("bad" + ItemSharding.RouteSeparator + "name"));
         Assert.Equal(client.Catalog, ItemSharding.CatalogOfRecommender(client.Catalog + ItemSharding.RouteSeparator + "7"));
+    }
+
+    /// <summary>
+    /// An answer from every shard. The routing is under test, not the deadline or a model swap: the cluster is shared
+    /// with tests that publish models, and a shard still re-embedding for another version answers partially for a moment.
+    /// </summary>
+    private static async Task<Recommendations> Complete(IRecommendGrain recommender, RecommendQuery query)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var answer = await recommender.RecommendForProfileAsync(null, [TestData.Event("item-3")], query);
+            if (!answer.Partial) return answer;
+            Assert.True(attempt < 50, $"still partial after {attempt + 1} tries: shards {string.Join(",", answer.AnsweredShards)} answered");
+            await Task.Delay(100);
+        }
     }
 }
 
