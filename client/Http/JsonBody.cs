@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
 using OrleansReco.GrainInterfaces.Events;
@@ -12,35 +13,54 @@ public static class JsonBody
 {
     public const int MaxDepth = 64;
 
-    private static async Task<(JsonDocument? Document, IResult? Error)> ReadAsync(HttpRequest request, long maxBytes)
+    /// <summary>
+    /// The body parsed, or the answer to give instead. The document is parsed over <c>Buffer</c>, an array of the shared
+    /// pool that the caller returns once the document is disposed (a body is read without a copy or a buffer of its own).
+    /// </summary>
+    private static async Task<(JsonDocument? Document, byte[]? Buffer, IResult? Error)> ReadAsync(HttpRequest request, long maxBytes)
     {
-        if (request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
+        if (request.ContentLength > maxBytes) return (null, null, TooLarge(maxBytes));
         if (!IsJson(request.ContentType))
         {
             if (request.ContentLength == 0 && string.IsNullOrEmpty(request.ContentType))
-                return (null, Problems.Field("body", "The request body is empty; send a JSON document."));
-            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                return (null, null, Problems.Field("body", "The request body is empty; send a JSON document."));
+            return (null, null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 $"Send JSON with Content-Type application/json, not '{request.ContentType ?? "(none)"}'."));
         }
-        byte[]? bytes;
+        byte[]? buffer = null;
         try
         {
-            bytes = await ReadLimitedAsync(request.Body, maxBytes, request.HttpContext.RequestAborted);
+            int length;
+            try
+            {
+                (buffer, length) = await ReadLimitedAsync(request.Body, request.ContentLength, maxBytes, request.HttpContext.RequestAborted);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return (null, null, TooLarge(maxBytes));
+            }
+            if (length < 0)
+            {
+                buffer = null; // already returned
+                return (null, null, TooLarge(maxBytes));
+            }
+            var body = buffer.AsMemory(0, length);
+            if (body.Span.Trim(" \t\r\n"u8).IsEmpty)
+                return (null, null, Problems.Field("body", "The request body is empty; send a JSON document."));
+            try
+            {
+                var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
+                (var owned, buffer) = (buffer, null);
+                return (document, owned, null);
+            }
+            catch (JsonException e)
+            {
+                return (null, null, Problems.Field("body", $"The body is not valid JSON: {Describe(e)}"));
+            }
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        finally
         {
-            return (null, TooLarge(maxBytes));
-        }
-        if (bytes is null) return (null, TooLarge(maxBytes));
-        if (bytes.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
-            return (null, Problems.Field("body", "The request body is empty; send a JSON document."));
-        try
-        {
-            return (JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth }), null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Field("body", $"The body is not valid JSON: {Describe(e)}"));
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -53,14 +73,19 @@ public static class JsonBody
     public static async Task<(T Value, IResult? Error)> ReadAsync<T>(
         HttpRequest request, long maxBytes, Func<JsonElement, JsonFields, T> read, Func<T, List<FieldError>, IResult>? invalid = null)
     {
-        var (document, error) = await ReadAsync(request, maxBytes);
+        var (document, buffer, error) = await ReadAsync(request, maxBytes);
         if (error is not null) return (default!, error);
-        using (document)
+        try
         {
             var fields = new JsonFields();
             var value = read(document!.RootElement, fields);
             if (!fields.HasErrors) return (value, null);
             return (value, invalid is null ? Problems.Validation(fields.Errors) : invalid(value, fields.Errors));
+        }
+        finally
+        {
+            document!.Dispose();
+            ArrayPool<byte>.Shared.Return(buffer!);
         }
     }
 
@@ -81,17 +106,40 @@ public static class JsonBody
     private static IResult TooLarge(long maxBytes) => Problems.Status(StatusCodes.Status413PayloadTooLarge, "Request body too large",
         $"The body is larger than {maxBytes} bytes (Reco:Gateway:MaxRequestBytes).");
 
-    /// <summary>The whole body, or null when it exceeds <paramref name="maxBytes"/>.</summary>
-    private static async Task<byte[]?> ReadLimitedAsync(Stream body, long maxBytes, CancellationToken cancellation)
+    /// <summary>
+    /// The whole body in an array of the shared pool (the caller returns it) and its length, or a length of -1 when it
+    /// exceeds <paramref name="maxBytes"/> (the array is then already returned). A declared length sizes the array once;
+    /// without one it grows by doubling.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadLimitedAsync(Stream body, long? declared, long maxBytes, CancellationToken cancellation)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellation)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 and < int.MaxValue ? (int)declared.Value + 1 : 4096);
+        int length = 0;
+        try
         {
-            if (buffer.Length + read > maxBytes) return null;
-            buffer.Write(chunk, 0, read);
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Array.MaxLength));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                int read = await body.ReadAsync(buffer.AsMemory(length), cancellation);
+                if (read == 0) return (buffer, length);
+                length += read;
+                if (length > maxBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null!, -1);
+                }
+            }
         }
-        return buffer.ToArray();
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
     }
 }

@@ -161,6 +161,41 @@ public sealed class EventEndpointTests(GatewayFixture fx)
     }
 
     [Fact]
+    public async Task PostEvents_BodyWithoutLength_ReadWholeOrRefusedOverLimit()
+    {
+        using var client = fx.Factory.Client();
+        string user = NewUser();
+        // 40 events (as many as one user's batch may hold here), about 11 KB, sent without a Content-Length: the
+        // gateway's buffer grows twice.
+        string padding = new('p', 180);
+        string events = string.Join(",", Enumerable.Range(0, 40).Select(i =>
+            $$$"""{"event_id":"{{{user}}}-{{{i}}}-{{{padding}}}","user_id":"{{{user}}}","item_id":"item-{{{i % 40}}}","type":"view","timestamp":{{{1700000000 + i}}}}"""));
+        var ack = await (await client.PostAsync("/v1/events", Unsized($$$"""{"events":[{{{events}}}]}""")))
+            .JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal(40, ack.GetProperty("accepted").GetInt32());
+        var profile = await (await client.GetAsync($"/v1/users/{user}")).JsonAsync();
+        Assert.Equal(40, profile.GetProperty("event_count").GetInt64());
+
+        string huge = $$$"""{"events":[{"user_id":"u","item_id":"{{{new string('x', GatewayFixture.MaxRequestBytes)}}}","type":"view"}]}""";
+        await (await client.PostAsync("/v1/events", Unsized(huge))).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    /// <summary>A JSON body whose length is not declared (read as a stream to its end).</summary>
+    private static HttpContent Unsized(string json)
+    {
+        var content = new StreamContent(new NonSeekable(System.Text.Encoding.UTF8.GetBytes(json)));
+        content.Headers.ContentType = new("application/json");
+        Assert.Null(content.Headers.ContentLength);
+        return content;
+    }
+
+    /// <summary>A stream that cannot tell its length, so the client sends no Content-Length.</summary>
+    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
+    [Fact]
     public async Task PostEvents_BinaryGarbage_Returns400()
     {
         using var client = fx.Factory.Client();
