@@ -13,54 +13,35 @@ public static class JsonBody
 {
     public const int MaxDepth = 64;
 
-    /// <summary>
-    /// The body parsed, or the answer to give instead. The document is parsed over <c>Buffer</c>, an array of the shared
-    /// pool that the caller returns once the document is disposed (a body is read without a copy or a buffer of its own).
-    /// </summary>
-    private static async Task<(JsonDocument? Document, byte[]? Buffer, IResult? Error)> ReadAsync(HttpRequest request, long maxBytes)
+    /// <summary>The body parsed over <paramref name="body"/>'s array, or the answer to give instead.</summary>
+    private static async Task<(JsonDocument? Document, IResult? Error)> ReadAsync(HttpRequest request, long maxBytes, PooledBody body)
     {
-        if (request.ContentLength > maxBytes) return (null, null, TooLarge(maxBytes));
+        if (request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
         if (!IsJson(request.ContentType))
         {
             if (request.ContentLength == 0 && string.IsNullOrEmpty(request.ContentType))
-                return (null, null, Problems.Field("body", "The request body is empty; send a JSON document."));
-            return (null, null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                return (null, Problems.Field("body", "The request body is empty; send a JSON document."));
+            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 $"Send JSON with Content-Type application/json, not '{request.ContentType ?? "(none)"}'."));
         }
-        byte[]? buffer = null;
         try
         {
-            int length;
-            try
-            {
-                (buffer, length) = await ReadLimitedAsync(request.Body, request.ContentLength, maxBytes, request.HttpContext.RequestAborted);
-            }
-            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            {
-                return (null, null, TooLarge(maxBytes));
-            }
-            if (length < 0)
-            {
-                buffer = null; // already returned
-                return (null, null, TooLarge(maxBytes));
-            }
-            var body = buffer.AsMemory(0, length);
-            if (body.Span.Trim(" \t\r\n"u8).IsEmpty)
-                return (null, null, Problems.Field("body", "The request body is empty; send a JSON document."));
-            try
-            {
-                var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
-                (var owned, buffer) = (buffer, null);
-                return (document, owned, null);
-            }
-            catch (JsonException e)
-            {
-                return (null, null, Problems.Field("body", $"The body is not valid JSON: {Describe(e)}"));
-            }
+            if (!await body.ReadAsync(request.Body, request.ContentLength, maxBytes, request.HttpContext.RequestAborted))
+                return (null, TooLarge(maxBytes));
         }
-        finally
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            return (null, TooLarge(maxBytes));
+        }
+        if (body.Content.Span.Trim(" \t\r\n"u8).IsEmpty)
+            return (null, Problems.Field("body", "The request body is empty; send a JSON document."));
+        try
+        {
+            return (JsonDocument.Parse(body.Content, new JsonDocumentOptions { MaxDepth = MaxDepth }), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.Field("body", $"The body is not valid JSON: {Describe(e)}"));
         }
     }
 
@@ -73,19 +54,16 @@ public static class JsonBody
     public static async Task<(T Value, IResult? Error)> ReadAsync<T>(
         HttpRequest request, long maxBytes, Func<JsonElement, JsonFields, T> read, Func<T, List<FieldError>, IResult>? invalid = null)
     {
-        var (document, buffer, error) = await ReadAsync(request, maxBytes);
+        // Declared first, so returned to the pool after the document parsed over it is disposed.
+        using var body = new PooledBody();
+        var (document, error) = await ReadAsync(request, maxBytes, body);
         if (error is not null) return (default!, error);
-        try
+        using (document)
         {
             var fields = new JsonFields();
             var value = read(document!.RootElement, fields);
             if (!fields.HasErrors) return (value, null);
             return (value, invalid is null ? Problems.Validation(fields.Errors) : invalid(value, fields.Errors));
-        }
-        finally
-        {
-            document!.Dispose();
-            ArrayPool<byte>.Shared.Return(buffer!);
         }
     }
 
@@ -107,39 +85,40 @@ public static class JsonBody
         $"The body is larger than {maxBytes} bytes (Reco:Gateway:MaxRequestBytes).");
 
     /// <summary>
-    /// The whole body in an array of the shared pool (the caller returns it) and its length, or a length of -1 when it
-    /// exceeds <paramref name="maxBytes"/> (the array is then already returned). A declared length sizes the array once;
-    /// without one it grows by doubling.
+    /// A request body read whole into one array of the shared pool (no chunk, no copy), returned on dispose. A
+    /// declared length sizes the array once; without one it grows by doubling.
     /// </summary>
-    private static async Task<(byte[] Buffer, int Length)> ReadLimitedAsync(Stream body, long? declared, long maxBytes, CancellationToken cancellation)
+    private sealed class PooledBody : IDisposable
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 and < int.MaxValue ? (int)declared.Value + 1 : 4096);
-        int length = 0;
-        try
+        private byte[] _array = [];
+        private int _length;
+
+        public ReadOnlyMemory<byte> Content => _array.AsMemory(0, _length);
+
+        /// <summary>Reads <paramref name="stream"/> to its end; false as soon as it exceeds <paramref name="maxBytes"/>.</summary>
+        public async Task<bool> ReadAsync(Stream stream, long? declared, long maxBytes, CancellationToken cancellation)
         {
+            _array = ArrayPool<byte>.Shared.Rent(declared is > 0 and < int.MaxValue ? (int)declared.Value + 1 : 4096);
             while (true)
             {
-                if (length == buffer.Length)
+                if (_length == _array.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Array.MaxLength));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * _array.Length, Array.MaxLength));
+                    _array.AsSpan(0, _length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(_array);
+                    _array = larger;
                 }
-                int read = await body.ReadAsync(buffer.AsMemory(length), cancellation);
-                if (read == 0) return (buffer, length);
-                length += read;
-                if (length > maxBytes)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return (null!, -1);
-                }
+                int read = await stream.ReadAsync(_array.AsMemory(_length), cancellation);
+                if (read == 0) return true;
+                _length += read;
+                if (_length > maxBytes) return false;
             }
         }
-        catch
+
+        public void Dispose()
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
+            if (_array.Length > 0) ArrayPool<byte>.Shared.Return(_array);
+            _array = [];
         }
     }
 }

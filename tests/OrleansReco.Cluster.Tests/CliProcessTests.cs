@@ -110,6 +110,11 @@ public sealed class CliProcessTests : IDisposable
         var (badHeads, headsWhy) = await Reco("attention heads", ["train", .. files, .. small, "--attention-heads", "3", "--out", At("ignored.bundle")]);
         Assert.True(badHeads == 2, $"exit code {badHeads}:\n{headsWhy}");
         Assert.Contains("AttentionHeads must be positive and divide the dimension 16", headsWhy);
+        // A benchmark option out of range is refused before anything starts.
+        var (badShare, shareWhy) = await Reco("flow share", ["bench", "cluster", "--storage", "redis", "--flow-share", "1.5", "--out", At("bench.json")]);
+        Assert.True(badShare == 2, $"exit code {badShare}:\n{shareWhy}");
+        Assert.Contains("--flow-share must be in [0, 1], not 1.5", shareWhy);
+        Assert.False(File.Exists(At("bench.json")));
         Assert.False(File.Exists(At("ignored.bundle")));
 
         await Succeeds("evaluate", ["evaluate", .. files, .. small, "--models", "mostpop,twotower", "--out", At("report")]);

@@ -47,13 +47,14 @@ internal static class ClusterBenchCommand
         };
         aggregation.AcceptOnlyFromAmong("mean", "attention");
         var contention = new Option<double>("--training-rate") { Description = "In process: query rate held with and without a training run in progress (0: skip).", DefaultValueFactory = _ => 500 };
+        var flowShare = new Option<double>("--flow-share") { Description = "With --storage redis: events flow at this share of the sustained one-per-call ingest rate while queries are measured (0: queries alone).", DefaultValueFactory = _ => 0.5 };
         var siloGc = new Option<string>("--silo-gc") { Description = "With --storage redis: the collector of the silo and gateway processes: 'workstation' (five processes share this machine's cores) or 'server' (their deployed runtime configuration: server GC, background collector, DATAS).", DefaultValueFactory = _ => "workstation" };
         siloGc.AcceptOnlyFromAmong("server", "workstation");
         var allocationTypes = new Option<bool>("--allocation-types") { Description = "In process: attribute each window's allocations to types (from the runtime's allocation samples; a little overhead)." };
         var output = new Option<FileInfo>("--out") { Description = "JSON results (a Markdown table is written beside it).", DefaultValueFactory = _ => new FileInfo("bench/results/cluster.json") };
         var command = new Command("cluster", "Serving benchmark: recommendation latency by rate, ingest throughput, freshness; in process, or with --storage redis on the multi-process Redis cluster.")
         {
-            items, users, events, history, rates, seconds, repeat, storage, fsync, siloGc, contention, aggregation, allocationTypes, output,
+            items, users, events, history, rates, seconds, repeat, storage, fsync, flowShare, siloGc, contention, aggregation, allocationTypes, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -64,7 +65,7 @@ internal static class ClusterBenchCommand
                 ParseRates(parse.GetValue(rates) ?? (redis ? "50,100,200,400" : "250,500,1000,1500,2000,3000")), TimeSpan.FromSeconds(parse.GetValue(seconds)),
                 parse.GetValue(repeat), parse.GetValue(fsync)!, parse.GetValue(contention), parse.GetValue(output)!,
                 parse.GetValue(aggregation) == "attention" ? HistoryAggregation.Attention : HistoryAggregation.Mean, parse.GetValue(allocationTypes),
-                parse.GetValue(siloGc) == "workstation");
+                parse.GetValue(siloGc) == "workstation", parse.GetValue(flowShare));
             var problems = settings.Problems(store);
             if (problems.Count > 0)
             {
@@ -352,7 +353,7 @@ internal static class ClusterBenchCommand
 /// <summary>What <c>reco bench cluster</c> was asked to do.</summary>
 internal sealed record ClusterBenchSettings(
     int Items, int Users, int Events, int History, double[] Rates, TimeSpan Duration, int Repeat, string Fsync, double TrainingRate, FileInfo Output,
-    HistoryAggregation Aggregation, bool AllocationTypes = false, bool WorkstationSiloGc = true)
+    HistoryAggregation Aggregation, bool AllocationTypes = false, bool WorkstationSiloGc = true, double FlowShare = 0.5)
 {
     /// <summary>Every bad option, each naming the option.</summary>
     public List<string> Problems(string? storage)
@@ -367,6 +368,7 @@ internal sealed record ClusterBenchSettings(
         if (Rates.Length == 0 || Rates.Any(r => double.IsNaN(r) || r <= 0)) problems.Add("--rates must be a comma-separated list of positive numbers (e.g. 250,500,1000).");
         if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromMinutes(10)) problems.Add($"--seconds must be in (0, 600], not {Duration.TotalSeconds}.");
         if (Repeat is < 1 or > 50) problems.Add($"--repeat must be in [1, 50], not {Repeat}.");
+        if (FlowShare is < 0 or > 1 || double.IsNaN(FlowShare)) problems.Add($"--flow-share must be in [0, 1], not {FlowShare}.");
         if (TrainingRate < 0) problems.Add($"--training-rate must not be negative, not {TrainingRate}.");
         return problems;
     }

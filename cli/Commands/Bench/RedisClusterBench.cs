@@ -13,7 +13,7 @@ namespace OrleansReco.Cli.Commands.Bench;
 /// Client mode (<see cref="RecoCluster"/>); the catalog and the users' histories are loaded over HTTP. Then, per run:
 /// durable ingest over HTTP (events acknowledged per second, one and ten events per call) with the Redis bytes
 /// written per event (growth of the append-only file, its automatic rewrite switched off), recommendation latency at
-/// fixed rates while events flow at half the sustained rate, and freshness.
+/// fixed rates while events flow at a share of the sustained rate (half by default), and freshness.
 /// </summary>
 internal static class RedisClusterBench
 {
@@ -97,8 +97,8 @@ internal static class RedisClusterBench
             $"redis-server (appendonly yes, appendfsync {settings.Fsync}), two serving silo processes with the Redis providers and the gateway in " +
             $"Client mode, all on this machine's {Environment.ProcessorCount} cores with the load generator; {settings.Items:N0} items in 8 shards, " +
             $"{users.Length:N0} users with {settings.History} history events each, everything over HTTP. Ingest: {InFlight} calls in flight, each " +
-            "acknowledged (202) only once durable. Recommendation rates are held open-loop while events flow at half the sustained one-per-call " +
-            "ingest rate. Redis bytes per event: growth of the append-only file over the ingest runs divided by the events acknowledged.");
+            "acknowledged (202) only once durable. Recommendation rates are held open-loop while events flow at " +
+            $"{settings.FlowShare:0.##} of the sustained one-per-call ingest rate. Redis bytes per event: growth of the append-only file over the ingest runs divided by the events acknowledged.");
         return 0;
     }
 
@@ -116,14 +116,16 @@ internal static class RedisClusterBench
         Console.Error.WriteLine($"  ingest: {single.EventsPerSecond:N0} events/s one per call ({perEvent:N0} Redis bytes/event, {single.Errors} errors), " +
                                 $"{batched.EventsPerSecond:N0} events/s ten per call ({perEventBatched:N0} bytes/event, {batched.Errors} errors)");
 
-        double flowRate = Math.Max(1, single.EventsPerSecond / 2);
+        double flowRate = single.EventsPerSecond * settings.FlowShare;
         var recommend = new List<(RateResult Result, RuntimeSample? Runtime)>();
         long flowAcked = 0;
         int flowErrors = 0;
         foreach (double rate in settings.Rates)
         {
             using var stopFlow = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            var flow = ServingMeasures.EventFlowAsync(target, users, items, flowRate, 1, settings.Duration + TimeSpan.FromSeconds(30), $"{runId}-{rate}", stopFlow.Token);
+            var flow = flowRate > 0
+                ? ServingMeasures.EventFlowAsync(target, users, items, flowRate, 1, settings.Duration + TimeSpan.FromSeconds(30), $"{runId}-{rate}", stopFlow.Token)
+                : Task.FromResult((Acked: 0L, Errors: 0));
             var measured = await ServingMeasures.RecommendAtRatesAsync(target, users, [rate], settings.Duration, probe: null, seed: run, cancellation);
             stopFlow.Cancel();
             var (acked, errors) = await flow;
@@ -145,6 +147,7 @@ internal static class RedisClusterBench
             ["redis_bytes_per_event"] = Math.Round(perEvent),
             ["redis_bytes_per_event_batched"] = Math.Round(perEventBatched),
             ["event_flow_per_s"] = Math.Round(flowRate),
+            ["event_flow_share"] = settings.FlowShare,
             ["event_flow_errors"] = flowErrors,
             ["freshness_p50_ms"] = Math.Round(OpenLoop.Percentile(freshness, 0.5), 3),
             ["freshness_p99_ms"] = Math.Round(OpenLoop.Percentile(freshness, 0.99), 3),
