@@ -41,9 +41,9 @@ public static class ItemSharding
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(catalog);
         if (catalog.Contains(RouteSeparator)) throw new ArgumentException($"A catalogue name may not contain '{RouteSeparator}': '{catalog}'.", nameof(catalog));
-        if (spreadBy is null) return grains.GetGrain<IRecommendGrain>(catalog);
+        if (spreadBy is null) return GrainReferences.WithStringKey<IRecommendGrain>(grains, catalog);
         int route = FeatureHashing.Bucket(spreadBy, RouteSeed, RecommenderRoutes);
-        return grains.GetGrain<IRecommendGrain>(catalog + RouteSeparator + route.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return GrainReferences.WithStringKey<IRecommendGrain>(grains, catalog + RouteSeparator + route.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>The catalogue a recommender key answers for: the key up to its route separator, if any.</summary>
@@ -55,5 +55,5 @@ public static class ItemSharding
 
     /// <summary>The shard grain for index <paramref name="shard"/> of <paramref name="catalog"/>.</summary>
     public static IItemShardGrain Shard(this IGrainFactory grains, string catalog, int shard) =>
-        grains.GetGrain<IItemShardGrain>(shard, catalog);
+        GrainReferences.WithIntegerCompoundKey<IItemShardGrain>(grains, shard, catalog);
 }

@@ -198,7 +198,7 @@ internal static class DemoCommand
         progress = new LoadProgress("events", data.Interactions.Count);
         await Parallel.ForEachAsync(byUser, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (events, _) =>
         {
-            var user = grains.GetGrain<IUserGrain>(events.Key);
+            var user = grains.User(events.Key);
             if (data.Users?.Features(events.Key) is { } profile) await user.SetProfileAsync(profile);
             var batch = events.OrderBy(e => e.Timestamp).Select(UserEvent.From).ToArray();
             await user.RecordEventsAsync(batch);

@@ -49,16 +49,15 @@ public static partial class EventEndpoints
             });
         if (error is not null) return error;
 
-        var byUser = batch.GroupBy(e => e.UserId, StringComparer.Ordinal).Select(g => (User: g.Key, Events: g.Select(e => e.Event).ToArray())).ToArray();
+        var byUser = ByUser(batch);
         var persisted = new ConcurrentBag<string>();
         var failed = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         int accepted = 0, duplicates = 0;
-        // Not cancelled when the client goes away: a batch once validated is recorded in full where it can be.
-        await Parallel.ForEachAsync(byUser, new ParallelOptions { MaxDegreeOfParallelism = o.EventConcurrency }, async (group, _) =>
+        async ValueTask RecordAsync((string User, UserEvent[] Events) group)
         {
             try
             {
-                var ack = await grains.GetGrain<IUserGrain>(group.User).RecordEventsAsync(group.Events);
+                var ack = await grains.User(group.User).RecordEventsAsync(group.Events);
                 Interlocked.Add(ref accepted, ack.Accepted);
                 Interlocked.Add(ref duplicates, ack.Duplicates);
                 persisted.Add(group.User);
@@ -67,7 +66,11 @@ public static partial class EventEndpoints
             {
                 failed[group.User] = $"{e.GetType().Name}: {e.Message}";
             }
-        });
+        }
+        // Not cancelled when the client goes away: a batch once validated is recorded in full where it can be.
+        // One user's batch (the usual call) is recorded directly, without the parallel loop's machinery.
+        if (byUser.Length == 1) await RecordAsync(byUser[0]);
+        else await Parallel.ForEachAsync(byUser, new ParallelOptions { MaxDegreeOfParallelism = o.EventConcurrency }, (group, _) => RecordAsync(group));
         metrics.Events(accepted, duplicates);
         if (failed.IsEmpty) return Results.Json(new EventsAccepted(accepted, duplicates, 0), statusCode: StatusCodes.Status202Accepted);
 
@@ -82,6 +85,20 @@ public static partial class EventEndpoints
                 ["persisted_users"] = persisted.Order(StringComparer.Ordinal).ToArray(),
                 ["failed_users"] = failed.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
             });
+    }
+
+    /// <summary>The batch's events grouped by user, in order of each user's first event (no grouping for a batch of one user).</summary>
+    private static (string User, UserEvent[] Events)[] ByUser(List<(string UserId, UserEvent Event)> batch)
+    {
+        if (batch.Count == 0) return [];
+        string first = batch[0].UserId;
+        bool one = true;
+        foreach (var (user, _) in batch)
+            if (!string.Equals(user, first, StringComparison.Ordinal)) { one = false; break; }
+        if (!one) return batch.GroupBy(e => e.UserId, StringComparer.Ordinal).Select(g => (User: g.Key, Events: g.Select(e => e.Event).ToArray())).ToArray();
+        var events = new UserEvent[batch.Count];
+        for (int i = 0; i < events.Length; i++) events[i] = batch[i].Event;
+        return [(first, events)];
     }
 
     /// <summary>

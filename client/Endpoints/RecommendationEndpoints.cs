@@ -104,7 +104,7 @@ public static class RecommendationEndpoints
         var ((userId, profile, recent), error) = await JsonBody.ReadAsync(request, o.MaxRequestBytes, (root, fields) => ReadEncode(root, o, fields));
         if (error is not null) return error;
         var embedding = userId is not null
-            ? await grains.GetGrain<IUserGrain>(userId).GetEmbeddingAsync()
+            ? await grains.User(userId).GetEmbeddingAsync()
             : await grains.Recommender(ItemSharding.DefaultCatalog, spreadBy: request.HttpContext.TraceIdentifier).EncodeProfileAsync(profile, recent);
         return Results.Ok(new EncodeOutput(embedding.Vector, embedding.ModelVersion));
     }

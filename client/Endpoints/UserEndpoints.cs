@@ -25,7 +25,7 @@ public static class UserEndpoints
     private static async Task<IResult> GetAsync(string id, IGrainFactory grains)
     {
         if (Ids.RouteProblem(id) is { } bad) return bad;
-        var user = await grains.GetGrain<IUserGrain>(id).GetHistoryAsync();
+        var user = await grains.User(id).GetHistoryAsync();
         // A user with no event and no profile has never been written: report it as absent.
         if (user.EventCount == 0 && user.Events.Length == 0 && user.Profile.Count == 0)
             return Problems.NotFound($"User '{id}' has no events and no profile.");
@@ -41,7 +41,7 @@ public static class UserEndpoints
             return ReadProfile(root, fields);
         });
         if (error is not null) return error;
-        var saved = await grains.GetGrain<IUserGrain>(id).SetProfileAsync(features!);
+        var saved = await grains.User(id).SetProfileAsync(features!);
         return Results.Ok(new ProfileSaved(id, features!, saved.ModelVersion));
     }
 

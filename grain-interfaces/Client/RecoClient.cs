@@ -13,10 +13,10 @@ public sealed class RecoClient(IGrainFactory grains, string catalog = ItemShardi
     private ICatalogGrain Items => grains.GetGrain<ICatalogGrain>(Catalog);
 
     public Task<EventAck> SendEventsAsync(string userId, params UserEvent[] events) =>
-        grains.GetGrain<IUserGrain>(userId).RecordEventsAsync(events);
+        grains.User(userId).RecordEventsAsync(events);
 
     public Task<UserEmbedding> SetProfileAsync(string userId, Dictionary<string, string> profile) =>
-        grains.GetGrain<IUserGrain>(userId).SetProfileAsync(profile);
+        grains.User(userId).SetProfileAsync(profile);
 
     public Task<Recommendations> RecommendAsync(string userId, RecommendQuery? query = null) =>
         Recommender(userId).RecommendAsync(userId, query ?? RecommendQuery.Default);

@@ -33,7 +33,7 @@ public sealed class RecommendGrain(
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         QueryPlan.Validate(query, options.Value.MaxK);
         long start = Stopwatch.GetTimestamp();
-        var user = await GrainFactory.GetGrain<IUserGrain>(userId).GetContextAsync();
+        var user = await GrainFactory.User(userId).GetContextAsync();
         var seen = query.ExcludeSeen ? user.SeenItemIds : [];
         return await AnswerAsync("user", start, user.Vector, user.ModelVersion, seen, query, user.Profile);
     }
@@ -79,7 +79,7 @@ public sealed class RecommendGrain(
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentNullException.ThrowIfNull(itemIds);
-        var user = await GrainFactory.GetGrain<IUserGrain>(userId).GetContextAsync();
+        var user = await GrainFactory.User(userId).GetContextAsync();
         int shards = shardOptions.Value.Count;
         var perShard = await Task.WhenAll(itemIds.Distinct(StringComparer.Ordinal)
             .GroupBy(id => ItemSharding.ShardOf(id, shards))

@@ -244,7 +244,7 @@ public sealed partial class EventStreamConsumer : BackgroundService, ILifecycleP
         {
             try
             {
-                var ack = await _grains.GetGrain<IUserGrain>(user.Key).RecordEventsAsync([.. user.Value.Events]);
+                var ack = await _grains.User(user.Key).RecordEventsAsync([.. user.Value.Events]);
                 lock (gate)
                 {
                     acks.AddRange(user.Value.Ids);

@@ -70,4 +70,21 @@ public sealed class StorageFailureTests : IAsyncLifetime
         Assert.Equal(1, history.GetArrayLength());
         await (await client.GetAsync("/v1/users/down-1")).AssertProblemAsync(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task PostEvents_OneUsersBatch_StorageDown_503NamingTheUser_NothingPersisted()
+    {
+        // A batch of one user is recorded without the parallel loop; its failure reads the same.
+        using var client = _factory.Client();
+        string batch = """[{"event_id":"o1","user_id":"down-2","item_id":"i1","type":"view"},{"event_id":"o2","user_id":"down-2","item_id":"i2","type":"view"}]""";
+        var problem = await (await client.PostJsonAsync("/v1/events", batch)).AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Empty(problem.GetProperty("persisted_users").EnumerateArray());
+        Assert.True(problem.GetProperty("failed_users").TryGetProperty("down-2", out _));
+        Assert.Equal(0, problem.GetProperty("accepted").GetInt32());
+        await (await client.GetAsync("/v1/users/down-2")).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        var fine = await client.PostJsonAsync("/v1/events", """[{"event_id":"o3","user_id":"fine-3","item_id":"i1","type":"view"},{"event_id":"o4","user_id":"fine-3","item_id":"i2","type":"view"}]""");
+        Assert.Equal(HttpStatusCode.Accepted, fine.StatusCode);
+        Assert.Equal(2, (await (await client.GetAsync("/v1/users/fine-3")).JsonAsync()).GetProperty("history").GetArrayLength());
+    }
 }

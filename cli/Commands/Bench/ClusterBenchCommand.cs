@@ -148,7 +148,8 @@ internal static class ClusterBenchCommand
                 $"{data.Interactions.Count:N0} history events; {Environment.ProcessorCount} cores; GC: {GcSettings()}. Open-loop load: latency counts from each " +
                 "request's scheduled start. The runtime columns are this process's (silo and load generator together) during each rate: garbage-collection " +
                 "pauses from the runtime's GC events, bytes allocated per request on all threads, and the largest thread-pool queue sampled every 5 ms. " +
-                "Ingest and freshness write to a copy of each user, so every run queries the same histories.");
+                "Ingest and freshness write to a copy of each user, so every run queries the same histories. Before the rate windows the process " +
+                "collects what the benchmark's own steps left (a full collection, then one of gen 0).");
             return 0;
         }
         finally
@@ -208,6 +209,7 @@ internal static class ClusterBenchCommand
         IReadOnlyList<string> items, string[] userIds, string[] ingestUserIds, ClusterBenchSettings settings, byte[] nextBundle, int run, CancellationToken cancellation)
     {
         var duration = settings.Duration;
+        await SettleHeapAsync(cancellation);
         var recommend = await ServingMeasures.RecommendAtRatesAsync(target, userIds, settings.Rates, duration, probe, seed: run, cancellation);
 
         string runId = $"r{run}-{Environment.ProcessId}";
@@ -269,6 +271,25 @@ internal static class ClusterBenchCommand
     }
 
     /// <summary>
+    /// Collects what the benchmark's own steps left (the next model trained for the swap measure, the previous run's swap
+    /// and training run) before a measured window, so that a window measures serving and not the collection of the
+    /// benchmark's preparation: a gen-1 collection promoting 100-200 MB of it landed in the first rate window of some
+    /// runs (pauses of 120-250 ms).
+    /// </summary>
+    private static async Task SettleHeapAsync(CancellationToken cancellation)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        // The first gen-0 collection after a full one scans the card table the full one left: 23-31 ms here, against
+        // 1-9 ms for the next ones. Taken now, it is charged to no window (before, it fell in the first window that
+        // allocated enough for a collection).
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        // The runtime's events reach the probe asynchronously: let those of these collections arrive before the window opens.
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
+    }
+
+    /// <summary>
     /// Query latency at one rate with no training run, then while a training run (started through the trainer grain,
     /// on this same silo) is in progress; then waits for the run to end and every shard to serve the model it left.
     /// </summary>
@@ -277,15 +298,7 @@ internal static class ClusterBenchCommand
     {
         // The same starting state for both windows: the model swap measured just before leaves hundreds of megabytes of
         // garbage, whose collection (a pause of up to 90 ms) would otherwise land in the idle window and flatter the ratio.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        // The first gen-0 collection after a full one scans the card table the full one left: 23-31 ms here, against
-        // 1-9 ms for the next ones. Taken now, it is charged to neither window (before, it fell in the first window
-        // that allocated enough for a collection: the training one).
-        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
-        // The runtime's events reach the probe asynchronously: let those of these collections arrive before the window opens.
-        await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
+        await SettleHeapAsync(cancellation);
         var idle = (await ServingMeasures.RecommendAtRatesAsync(target, userIds, [rate], duration, probe, seed: 1000 + run, cancellation))[0];
         var trainer = grains.Trainer();
         var started = await trainer.StartRunAsync("bench cluster", new TrainingOverrides(Epochs: 1));
