@@ -40,6 +40,19 @@ public sealed class GrainReferencesTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void ShardsAndRecommenders_AreKept_UsersAreNot()
+    {
+        foreach (var grains in Factories())
+        {
+            Assert.Same(grains.Shard("kept", 3), grains.Shard("kept", 3));
+            Assert.NotSame(grains.Shard("kept", 3), grains.Shard("kept", 4));
+            Assert.NotSame(grains.Shard("kept", 3), grains.Shard("kept-2", 3));
+            Assert.Same(grains.Recommender("kept", spreadBy: "u-1"), grains.Recommender("kept", spreadBy: "u-1"));
+            Assert.NotSame(grains.User("kept-user"), grains.User("kept-user"));
+        }
+    }
+
+    [Fact]
     public async Task FastReference_ReachesTheSameActivation()
     {
         string user = TestData.Unique("ref-user");
