@@ -3,7 +3,18 @@ using System.Diagnostics;
 namespace OrleansReco.LocalCluster;
 
 /// <summary>Latencies of one fixed-rate run, in milliseconds, and how many calls failed.</summary>
-public sealed record RateResult(double Rate, double AchievedRate, int Requests, int Errors, double P50Ms, double P90Ms, double P99Ms, double MaxMs);
+public sealed record RateResult(double Rate, double AchievedRate, int Requests, int Errors, double P50Ms, double P90Ms, double P99Ms, double MaxMs)
+{
+    /// <summary>Every request's scheduled start and latency, when the run was asked to keep them; null otherwise.</summary>
+    public RequestTimeline? Timeline { get; init; }
+}
+
+/// <summary>
+/// Request i of an open-loop run: scheduled <c>StartSeconds[i]</c> after the run's start (i / rate), answered
+/// <c>LatencyMs[i]</c> milliseconds after that. <see cref="Started"/> is the run's start on the wall clock, to line the
+/// requests up with other records of the same time (logs, metrics).
+/// </summary>
+public sealed record RequestTimeline(DateTimeOffset Started, double[] StartSeconds, double[] LatencyMs);
 
 /// <summary>
 /// Open-loop load at a fixed request rate: request i is started at its scheduled time t0 + i/rate whether or not
@@ -12,17 +23,24 @@ public sealed record RateResult(double Rate, double AchievedRate, int Requests, 
 /// </summary>
 public static class OpenLoop
 {
-    public static async Task<RateResult> RunAsync(double rate, TimeSpan duration, Func<int, Task> call, CancellationToken cancellation = default)
+    /// <summary>
+    /// Holds <paramref name="rate"/> requests per second for <paramref name="duration"/>; with <paramref name="keepTimeline"/>,
+    /// the result also carries each request's start and latency (<see cref="RateResult.Timeline"/>).
+    /// </summary>
+    public static async Task<RateResult> RunAsync(double rate, TimeSpan duration, Func<int, Task> call, CancellationToken cancellation = default,
+        bool keepTimeline = false)
     {
         int total = Math.Max(1, (int)(rate * duration.TotalSeconds));
         var latencies = new double[total];
         int errors = 0;
+        var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         await ScheduleAsync(rate, total, Measure, cancellation);
         double elapsed = clock.Elapsed.TotalSeconds;
+        var timeline = keepTimeline ? new RequestTimeline(started, Enumerable.Range(0, total).Select(i => i / rate).ToArray(), (double[])latencies.Clone()) : null;
         Array.Sort(latencies);
         return new RateResult(rate, total / elapsed, total, errors, Percentile(latencies, 0.50), Percentile(latencies, 0.90),
-            Percentile(latencies, 0.99), latencies[^1]);
+            Percentile(latencies, 0.99), latencies[^1]) { Timeline = timeline };
 
         async Task Measure(int index, long due)
         {

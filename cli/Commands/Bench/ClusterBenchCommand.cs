@@ -51,10 +51,14 @@ internal static class ClusterBenchCommand
         var siloGc = new Option<string>("--silo-gc") { Description = "With --storage redis: the collector of the silo and gateway processes: 'workstation' (five processes share this machine's cores) or 'server' (their deployed runtime configuration: server GC, background collector, DATAS).", DefaultValueFactory = _ => "workstation" };
         siloGc.AcceptOnlyFromAmong("server", "workstation");
         var allocationTypes = new Option<bool>("--allocation-types") { Description = "In process: attribute each window's allocations to types (from the runtime's allocation samples; a little overhead)." };
+        var timeline = new Option<bool>("--timeline")
+        {
+            Description = "Also write every query's start and latency (NAME.timeline.csv beside --out) and a figure of the last run's windows, the worst latency per 100 ms (NAME.timeline.svg).",
+        };
         var output = new Option<FileInfo>("--out") { Description = "JSON results (a Markdown table is written beside it).", DefaultValueFactory = _ => new FileInfo("bench/results/cluster.json") };
         var command = new Command("cluster", "Serving benchmark: recommendation latency by rate, ingest throughput, freshness; in process, or with --storage redis on the multi-process Redis cluster.")
         {
-            items, users, events, history, rates, seconds, repeat, storage, fsync, flowShare, siloGc, contention, aggregation, allocationTypes, output,
+            items, users, events, history, rates, seconds, repeat, storage, fsync, flowShare, siloGc, contention, aggregation, allocationTypes, timeline, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -65,7 +69,7 @@ internal static class ClusterBenchCommand
                 ParseRates(parse.GetValue(rates) ?? (redis ? "50,100,200,400" : "250,500,1000,1500,2000,3000")), TimeSpan.FromSeconds(parse.GetValue(seconds)),
                 parse.GetValue(repeat), parse.GetValue(fsync)!, parse.GetValue(contention), parse.GetValue(output)!,
                 parse.GetValue(aggregation) == "attention" ? HistoryAggregation.Attention : HistoryAggregation.Mean, parse.GetValue(allocationTypes),
-                parse.GetValue(siloGc) == "workstation", parse.GetValue(flowShare));
+                parse.GetValue(siloGc) == "workstation", parse.GetValue(flowShare), parse.GetValue(timeline) ? new LatencyTimeline() : null);
             var problems = settings.Problems(store);
             if (problems.Count > 0)
             {
@@ -150,6 +154,7 @@ internal static class ClusterBenchCommand
                 "pauses from the runtime's GC events, bytes allocated per request on all threads, and the largest thread-pool queue sampled every 5 ms. " +
                 "Ingest and freshness write to a copy of each user, so every run queries the same histories. Before the rate windows the process " +
                 "collects what the benchmark's own steps left (a full collection, then one of gen 0).");
+            settings.WriteTimeline("In process");
             return 0;
         }
         finally
@@ -210,7 +215,8 @@ internal static class ClusterBenchCommand
     {
         var duration = settings.Duration;
         await SettleHeapAsync(cancellation);
-        var recommend = await ServingMeasures.RecommendAtRatesAsync(target, userIds, settings.Rates, duration, probe, seed: run, cancellation);
+        var recommend = await ServingMeasures.RecommendAtRatesAsync(target, userIds, settings.Rates, duration, probe, seed: run, cancellation,
+            settings.Timeline, "queries", run);
 
         string runId = $"r{run}-{Environment.ProcessId}";
         RuntimeSample single, batched;
@@ -266,7 +272,7 @@ internal static class ClusterBenchCommand
             },
         };
         if (settings.TrainingRate > 0)
-            result["training_contention"] = await TrainingContentionAsync(grains, catalog, target, userIds, settings.TrainingRate, duration, probe, run, cancellation);
+            result["training_contention"] = await TrainingContentionAsync(grains, catalog, target, userIds, settings.TrainingRate, duration, probe, run, settings.Timeline, cancellation);
         return result;
     }
 
@@ -294,16 +300,18 @@ internal static class ClusterBenchCommand
     /// on this same silo) is in progress; then waits for the run to end and every shard to serve the model it left.
     /// </summary>
     private static async Task<Dictionary<string, object?>> TrainingContentionAsync(IGrainFactory grains, ICatalogGrain catalog, GrainTarget target,
-        string[] userIds, double rate, TimeSpan duration, RuntimeProbe probe, int run, CancellationToken cancellation)
+        string[] userIds, double rate, TimeSpan duration, RuntimeProbe probe, int run, LatencyTimeline? timeline, CancellationToken cancellation)
     {
         // The same starting state for both windows: the model swap measured just before leaves hundreds of megabytes of
         // garbage, whose collection (a pause of up to 90 ms) would otherwise land in the idle window and flatter the ratio.
         await SettleHeapAsync(cancellation);
-        var idle = (await ServingMeasures.RecommendAtRatesAsync(target, userIds, [rate], duration, probe, seed: 1000 + run, cancellation))[0];
+        var idle = (await ServingMeasures.RecommendAtRatesAsync(target, userIds, [rate], duration, probe, seed: 1000 + run, cancellation,
+            timeline, "idle", run))[0];
         var trainer = grains.Trainer();
         var started = await trainer.StartRunAsync("bench cluster", new TrainingOverrides(Epochs: 1));
         Console.Error.WriteLine($"  training run {started.RunId} started; measuring {rate:N0}/s while it runs");
-        var training = (await ServingMeasures.RecommendAtRatesAsync(target, userIds, [rate], duration, probe, seed: 2000 + run, cancellation))[0];
+        var training = (await ServingMeasures.RecommendAtRatesAsync(target, userIds, [rate], duration, probe, seed: 2000 + run, cancellation,
+            timeline, "training", run))[0];
         bool throughout = (await trainer.GetStatusAsync()).Current?.RunId == started.RunId;
         var clock = Stopwatch.StartNew();
         TrainerStatus status;
@@ -366,8 +374,16 @@ internal static class ClusterBenchCommand
 /// <summary>What <c>reco bench cluster</c> was asked to do.</summary>
 internal sealed record ClusterBenchSettings(
     int Items, int Users, int Events, int History, double[] Rates, TimeSpan Duration, int Repeat, string Fsync, double TrainingRate, FileInfo Output,
-    HistoryAggregation Aggregation, bool AllocationTypes = false, bool WorkstationSiloGc = true, double FlowShare = 0.5)
+    HistoryAggregation Aggregation, bool AllocationTypes = false, bool WorkstationSiloGc = true, double FlowShare = 0.5, LatencyTimeline? Timeline = null)
 {
+    /// <summary>Writes the timeline's files beside the results, when one was asked for (<c>--timeline</c>).</summary>
+    public void WriteTimeline(string title)
+    {
+        if (Timeline is null) return;
+        var (csv, svg) = Timeline.Write(Output, title);
+        Console.Error.WriteLine($"bench cluster: per-request latencies in {csv}, figure in {svg}");
+    }
+
     /// <summary>Every bad option, each naming the option.</summary>
     public List<string> Problems(string? storage)
     {

@@ -99,6 +99,7 @@ internal static class RedisClusterBench
             $"{users.Length:N0} users with {settings.History} history events each, everything over HTTP. Ingest: {InFlight} calls in flight, each " +
             "acknowledged (202) only once durable. Recommendation rates are held open-loop while events flow at " +
             $"{settings.FlowShare:0.##} of the sustained one-per-call ingest rate. Redis bytes per event: growth of the append-only file over the ingest runs divided by the events acknowledged.");
+        settings.WriteTimeline($"Redis, appendfsync {settings.Fsync}");
         return 0;
     }
 
@@ -126,7 +127,8 @@ internal static class RedisClusterBench
             var flow = flowRate > 0
                 ? ServingMeasures.EventFlowAsync(target, users, items, flowRate, 1, settings.Duration + TimeSpan.FromSeconds(30), $"{runId}-{rate}", stopFlow.Token)
                 : Task.FromResult((Acked: 0L, Errors: 0));
-            var measured = await ServingMeasures.RecommendAtRatesAsync(target, users, [rate], settings.Duration, probe: null, seed: run, cancellation);
+            var measured = await ServingMeasures.RecommendAtRatesAsync(target, users, [rate], settings.Duration, probe: null, seed: run, cancellation,
+                settings.Timeline, flowRate > 0 ? "with events" : "queries", run);
             stopFlow.Cancel();
             var (acked, errors) = await flow;
             flowAcked += acked;

@@ -25,18 +25,23 @@ internal static class ServingMeasures
 {
     private static readonly string[] Types = ["view", "view", "view", "click", "add_to_cart", "purchase"];
 
-    /// <summary>Latency at each rate; with a probe, what the runtime did during each (GC pauses, allocations, queueing).</summary>
+    /// <summary>
+    /// Latency at each rate; with a probe, what the runtime did during each (GC pauses, allocations, queueing); with a
+    /// timeline, every request's start and latency, as window <paramref name="window"/> of run <paramref name="run"/>.
+    /// </summary>
     public static async Task<List<(RateResult Result, RuntimeSample? Runtime)>> RecommendAtRatesAsync(
-        IServingTarget target, string[] users, double[] rates, TimeSpan duration, RuntimeProbe? probe, int seed, CancellationToken cancellation)
+        IServingTarget target, string[] users, double[] rates, TimeSpan duration, RuntimeProbe? probe, int seed, CancellationToken cancellation,
+        LatencyTimeline? timeline = null, string window = "queries", int run = 1)
     {
         var random = new Random(seed);
         var results = new List<(RateResult, RuntimeSample?)>();
         foreach (double rate in rates)
         {
             var picks = Enumerable.Range(0, (int)(rate * duration.TotalSeconds) + 1).Select(_ => users[random.Next(users.Length)]).ToArray();
-            using var window = probe?.Start();
-            var r = await OpenLoop.RunAsync(rate, duration, i => target.RecommendAsync(picks[i]), cancellation);
-            var runtime = window?.Stop();
+            using var probed = probe?.Start();
+            var r = await OpenLoop.RunAsync(rate, duration, i => target.RecommendAsync(picks[i]), cancellation, keepTimeline: timeline is not null);
+            var runtime = probed?.Stop();
+            timeline?.Add(run, window, rate, r.Timeline);
             Console.Error.WriteLine($"  recommend @ {rate,6:N0}/s: achieved {r.AchievedRate,7:N0}/s  p50 {r.P50Ms,7:F2} ms  p90 {r.P90Ms,7:F2} ms  p99 {r.P99Ms,8:F2} ms  errors {r.Errors}" +
                                     (runtime is null ? "" : $"  gc pauses {runtime.Pauses} (max {runtime.PauseMaxMs:F1} ms, gen {runtime.LongestPauseGeneration}, suspend max {runtime.SuspendMaxMs:F1} ms)  {runtime.BytesPer(r.Requests) / 1024:F0} KiB/request  pool queue max {runtime.ThreadPoolQueueMax}"));
             results.Add((r, runtime));
