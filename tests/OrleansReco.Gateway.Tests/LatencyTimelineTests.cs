@@ -31,8 +31,9 @@ public sealed class LatencyTimelineTests : IDisposable
         Assert.Equal(0.45, timeline.StartSeconds[45], 9);
         // In request order, not sorted: the delayed requests are slow where they were scheduled, most others are fast,
         // and the result's figures are the timeline's.
-        Assert.All(Enumerable.Range(40, 10), i => Assert.True(timeline.LatencyMs[i] >= 199, $"request {i}: {timeline.LatencyMs[i]} ms"));
-        Assert.True(timeline.LatencyMs.Count(ms => ms < 199) >= 50, string.Join(", ", timeline.LatencyMs));
+        // (A 200 ms timer may fire a millisecond or two early, so the line between slow and fast is drawn at 150 ms.)
+        Assert.All(Enumerable.Range(40, 10), i => Assert.True(timeline.LatencyMs[i] >= 150, $"request {i}: {timeline.LatencyMs[i]} ms"));
+        Assert.True(timeline.LatencyMs.Count(ms => ms < 150) >= 50, string.Join(", ", timeline.LatencyMs));
         Assert.Equal(timeline.LatencyMs.Max(), kept.MaxMs);
         Assert.Equal(OpenLoop.Percentile([.. timeline.LatencyMs.Order()], 0.99), kept.P99Ms);
     }
