@@ -85,12 +85,14 @@ public static class TorchThreads
 
     /// <summary>
     /// Sets <c>OMP_WAIT_POLICY=PASSIVE</c> in the native environment unless the user set it or <c>GOMP_SPINCOUNT</c>, or
-    /// libtorch is already loaded (then it is too late). Idempotent; returns <see cref="WaitPolicy"/>.
+    /// libtorch is already loaded (then it is too late), and has the C library keep the blocks libtorch frees
+    /// (<see cref="NativeHeap.KeepFreedBlocks"/>). Idempotent; returns <see cref="WaitPolicy"/>.
     /// </summary>
     public static string PrepareEnvironment()
     {
         lock (Gate)
         {
+            NativeHeap.KeepFreedBlocks();
             if (_waitPolicy is not null) return _waitPolicy;
             if (NativeThreads.Get(WaitPolicyVariable) is { } policy) _waitPolicy = $"{policy.ToLowerInvariant()} ({WaitPolicyVariable} from the environment)";
             else if (NativeThreads.Get(SpinCountVariable) is { } spin) _waitPolicy = $"spin {spin} ({SpinCountVariable} from the environment)";
@@ -164,7 +166,8 @@ public static class TorchThreads
     /// <summary>Whether the calling thread is in the kernel's idle scheduling class (false off Linux).</summary>
     public static bool CurrentIsIdle() => NativeThreads.IsIdleScheduled(NativeThreads.CurrentId);
 
-    /// <summary>One line for logs and benchmark records: threads, wait policy, priority.</summary>
+    /// <summary>One line for logs and benchmark records: threads, wait policy, priority, native heap.</summary>
     public static string Describe() =>
-        $"{get_num_threads()} intra-op / {get_num_interop_threads()} inter-op threads, OpenMP wait {WaitPolicy ?? "libgomp default"}, nice {CurrentNice()}{(CurrentIsIdle() ? ", idle class" : "")}";
+        $"{get_num_threads()} intra-op / {get_num_interop_threads()} inter-op threads, OpenMP wait {WaitPolicy ?? "libgomp default"}, nice {CurrentNice()}{(CurrentIsIdle() ? ", idle class" : "")}, " +
+        $"native heap {NativeHeap.Setting ?? "the C library's default"}";
 }

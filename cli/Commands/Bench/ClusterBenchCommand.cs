@@ -302,11 +302,15 @@ internal static class ClusterBenchCommand
     private static async Task<Dictionary<string, object?>> TrainingContentionAsync(IGrainFactory grains, ICatalogGrain catalog, GrainTarget target,
         string[] userIds, double rate, TimeSpan duration, RuntimeProbe probe, int run, LatencyTimeline? timeline, CancellationToken cancellation)
     {
-        // The same starting state for both windows: the model swap measured just before leaves hundreds of megabytes of
-        // garbage, whose collection (a pause of up to 90 ms) would otherwise land in the idle window and flatter the ratio.
+        // The same starting state for both windows, so that they differ only by the run: the model swap measured just before
+        // leaves hundreds of megabytes of garbage, whose collection (a pause of up to 90 ms) would otherwise land in the idle
+        // window; and the idle window spends part of the young generation's budget, so that serving's own next collection
+        // (about 11 s of queries after a settled heap at 500/s here) would otherwise land in the training window, a few
+        // seconds in, whatever the run allocates.
         await SettleHeapAsync(cancellation);
         var idle = (await ServingMeasures.RecommendAtRatesAsync(target, userIds, [rate], duration, probe, seed: 1000 + run, cancellation,
             timeline, "idle", run))[0];
+        await SettleHeapAsync(cancellation);
         var trainer = grains.Trainer();
         var started = await trainer.StartRunAsync("bench cluster", new TrainingOverrides(Epochs: 1));
         Console.Error.WriteLine($"  training run {started.RunId} started; measuring {rate:N0}/s while it runs");
