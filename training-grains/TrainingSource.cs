@@ -36,18 +36,31 @@ public static class TrainingSource
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var page = await shard.ListItemsAsync(read, PageSize);
-                foreach (var item in page.Items)
+                // Copied into the table at the run's priority: this continuation runs on the silo's pool, and a page's
+                // rows (dictionaries, hashed text) are CPU work that the threads serving queries would otherwise do.
+                await LowPriority.RunAsync(priority.Nice, "reco-trainer-read", () =>
                 {
-                    itemTable.Add(item.ItemId, item.Features);
-                    catalog.Add(item.ItemId);
-                }
+                    foreach (var item in page.Items)
+                    {
+                        itemTable.Add(item.ItemId, item.Features);
+                        catalog.Add(item.ItemId);
+                    }
+                    return page.Items.Length;
+                }, priority.Idle);
                 read += page.Items.Length;
                 if (page.Items.Length == 0 || read >= page.Total) break;
             }
         }
-        var userTable = new FeatureTableBuilder("user_id");
-        await foreach (var p in archive.ReadProfilesAsync(cancellationToken)) userTable.Add(p.UserId, p.Features);
-        return new TrainingInputs(events, itemTable.Build(Kinds(current?.Header.Item)), userTable.Build(Kinds(current?.Header.User)), catalog);
+        var userTable = await LowPriority.RunAwaitingAsync(priority.Nice, "reco-trainer-read", async () =>
+        {
+            var users = new FeatureTableBuilder("user_id");
+            await foreach (var p in archive.ReadProfilesAsync(cancellationToken)) users.Add(p.UserId, p.Features);
+            return users;
+        }, priority.Idle);
+        // Encoding the tables (hashing every text value) at the run's priority too.
+        return await LowPriority.RunAsync(priority.Nice, "reco-trainer-read",
+            () => new TrainingInputs(events, itemTable.Build(Kinds(current?.Header.Item)), userTable.Build(Kinds(current?.Header.User)), catalog),
+            priority.Idle);
     }
 
     private static Dictionary<string, FeatureKind>? Kinds(TowerSpec? tower) =>
