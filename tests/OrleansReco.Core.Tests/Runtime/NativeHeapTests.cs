@@ -57,7 +57,12 @@ public sealed class NativeHeapTests
 
         long firstRound = BlockMiB.Sum() * 256L; // 4 KiB pages written in the first round
         Assert.True(faults[0] >= firstRound / 2, $"first round: {faults[0]} faults for {firstRound} pages written");
-        Assert.All(faults.Skip(1), f => Assert.True(f < firstRound / 20, $"page faults per round: {string.Join(", ", faults)}"));
+        // Without the setting every round faults on every page again (about 9,000 faults each). With it the later rounds
+        // reuse the first round's pages; other tests' threads may share the thread's arena and take a few pages of it
+        // (once: 772 faults in the second round, then 1, 0, 0), so the bound is on the later rounds together and the last.
+        string rounds = $"page faults per round: {string.Join(", ", faults)}";
+        Assert.True(faults.Skip(1).Sum() < firstRound / 2, rounds);
+        Assert.True(faults[^1] < firstRound / 20, rounds);
     }
 
     /// <summary>Minor page faults of the calling thread (<c>/proc/self/task/TID/stat</c>, field 10).</summary>
