@@ -31,6 +31,9 @@ public static class NativeHeap
     /// <summary>Variables by which a user sets the allocator; any of them set leaves it as the user chose.</summary>
     public static readonly string[] UserVariables = ["MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_", "GLIBC_TUNABLES"];
 
+    /// <summary>The first of <see cref="UserVariables"/> set in this process's environment, or null.</summary>
+    public static string? UserChoice => UserVariables.FirstOrDefault(v => NativeThreads.Get(v) is not null);
+
     private const int MTrimThreshold = -1;
     private const int MMmapThreshold = -3;
 
@@ -49,7 +52,7 @@ public static class NativeHeap
         lock (Gate)
         {
             if (_setting is not null) return _setting;
-            if (UserVariables.FirstOrDefault(v => NativeThreads.Get(v) is not null) is { } chosen)
+            if (UserChoice is { } chosen)
                 return _setting = $"as set by {chosen}";
             if (!OperatingSystem.IsLinux()) return _setting = "the platform's default (not Linux)";
             try

@@ -9,7 +9,7 @@ namespace OrleansReco.LocalCluster;
 /// a CSV of every request (run, window, rate, scheduled start in the window and on the wall clock, latency) and a figure of each window of the last run,
 /// the worst latency among the requests started in each 100 ms. A tail set by something periodic (a collector,
 /// a kernel thread that takes a CPU every half second) shows as evenly spaced peaks; a tail set by a saturated
-/// machine shows as a raised floor.
+/// machine shows as a raised floor. Windows are added one after another (not thread-safe).
 /// </summary>
 public sealed class LatencyTimeline
 {
@@ -17,7 +17,6 @@ public sealed class LatencyTimeline
     public const double BucketSeconds = 0.1;
 
     private readonly List<(int Run, string Window, double Rate, RequestTimeline Requests)> _windows = [];
-    private readonly Lock _lock = new();
 
     /// <summary>Adds one window's requests (ignored when <paramref name="requests"/> is null).</summary>
     public void Add(int run, string window, double rate, RequestTimeline? requests)
@@ -26,12 +25,7 @@ public sealed class LatencyTimeline
         if (requests is null) return;
         if (requests.StartSeconds.Length != requests.LatencyMs.Length)
             throw new ArgumentException($"Window '{window}' has {requests.StartSeconds.Length} starts and {requests.LatencyMs.Length} latencies.", nameof(requests));
-        lock (_lock) _windows.Add((run, window, rate, requests));
-    }
-
-    public int Windows
-    {
-        get { lock (_lock) return _windows.Count; }
+        _windows.Add((run, window, rate, requests));
     }
 
     /// <summary>
@@ -59,8 +53,7 @@ public sealed class LatencyTimeline
     /// </summary>
     public (string Csv, string Svg) Write(FileInfo output, string title)
     {
-        List<(int Run, string Window, double Rate, RequestTimeline Requests)> windows;
-        lock (_lock) windows = [.. _windows];
+        var windows = _windows;
         string stem = Path.Combine(output.DirectoryName ?? ".", Path.GetFileNameWithoutExtension(output.Name));
         Directory.CreateDirectory(output.DirectoryName ?? ".");
         var csv = new StringBuilder("run,window,rate,start_s,start_unix_ms,latency_ms\n");

@@ -19,7 +19,7 @@ public sealed class NativeHeapTests
 
         Assert.Same(setting, NativeHeap.KeepFreedBlocks());
         Assert.Same(setting, NativeHeap.Setting);
-        if (NativeHeap.UserVariables.FirstOrDefault(v => NativeThreads.Get(v) is not null) is { } chosen)
+        if (NativeHeap.UserChoice is { } chosen)
             Assert.Equal($"as set by {chosen}", setting);
         else
             Assert.Equal("mmap threshold 32 MiB, trim threshold 256 MiB", setting);
@@ -29,7 +29,7 @@ public sealed class NativeHeapTests
     public void FreedTensorSizedBlocks_AreReused_WithoutNewPageFaults()
     {
         Assert.True(OperatingSystem.IsLinux(), "The project runs on Linux.");
-        if (NativeHeap.UserVariables.Any(v => NativeThreads.Get(v) is not null)) return; // the user's settings apply instead
+        if (NativeHeap.UserChoice is not null) return; // the user's settings apply instead
         NativeHeap.KeepFreedBlocks();
 
         // On a thread of its own (its own allocator arena, as libtorch's workers have), five rounds of allocating,
