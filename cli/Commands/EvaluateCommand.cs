@@ -39,10 +39,11 @@ internal static class EvaluateCommand
         var neighbours = new Option<int>("--neighbours") { Description = "ItemKNN neighbours kept per item.", DefaultValueFactory = _ => 100 };
         var validation = new Option<double>("--validation-fraction") { Description = "Global split: share of events (by time) for validation.", DefaultValueFactory = _ => 0.1 };
         var test = new Option<double>("--test-fraction") { Description = "Global split: share of events (by time) for test.", DefaultValueFactory = _ => 0.1 };
+        var seeds = new Option<string?>("--seeds") { Description = "Train the two-tower model once per seed (comma-separated, at least two) and report each run, their mean and spread; instead of --seed." };
         var history = new Option<FileInfo?>("--training-history") { Description = "Training history JSON (per-epoch loss and validation recall) to plot." };
         var command = new Command("evaluate", "Evaluate models offline on a temporal split and write a report with figures.")
         {
-            models, split, ks, output, lambda, neighbours, validation, test, history,
+            models, split, ks, output, lambda, neighbours, validation, test, history, seeds,
         };
         data.AddTo(command);
         twoTower.AddTo(command);
@@ -50,17 +51,36 @@ internal static class EvaluateCommand
         command.SetAction(parse => DataArguments.Guard("evaluate", () =>
             Run(data, filters, parse, parse.GetValue(models)!, parse.GetValue(split)!, parse.GetValue(ks)!,
                     parse.GetValue(output)!, new ModelSettings(parse.GetValue(lambda), parse.GetValue(neighbours), twoTower.Read(parse)),
-                    parse.GetValue(validation), parse.GetValue(test), parse.GetValue(history))));
+                    parse.GetValue(validation), parse.GetValue(test), parse.GetValue(history),
+                    ParseSeeds(parse.GetValue(seeds), parse.GetValue(twoTower.Seed) is not null))));
         return command;
     }
 
+    private const string TwoTowerName = "twotower";
+
+    /// <summary>The seeds of <c>--seeds</c> (null without it).</summary>
+    /// <exception cref="ArgumentException">A seed is not an integer, fewer than two distinct seeds, or <c>--seed</c> given as well.</exception>
+    internal static long[]? ParseSeeds(string? list, bool seedGiven)
+    {
+        if (list is null) return null;
+        if (seedGiven) throw new ArgumentException("--seed and --seeds were both given: --seeds trains once per seed it lists; use one of them.");
+        var seeds = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(x => long.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) ? v : throw new ArgumentException($"--seeds: '{x}' is not an integer."))
+            .ToArray();
+        if (seeds.Distinct().Count() != seeds.Length) throw new ArgumentException($"--seeds: '{list}' repeats a seed.");
+        if (seeds.Length < 2) throw new ArgumentException($"--seeds needs at least two seeds, not '{list}' (for one, use --seed).");
+        return seeds;
+    }
+
     private static int Run(DataArguments dataArguments, FilterArguments filters, ParseResult parse, string modelList, string splitName, string kList, DirectoryInfo output, ModelSettings settings,
-        double validationFraction, double testFraction, FileInfo? historyFile)
+        double validationFraction, double testFraction, FileInfo? historyFile, long[]? seeds)
     {
         var names = modelList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var unknown = names.Where(n => !Models.ContainsKey(n)).ToList();
         if (names.Length == 0 || unknown.Count > 0)
             throw new ArgumentException($"Unknown model(s) '{string.Join(", ", unknown)}' in --models; known: {string.Join(", ", Models.Keys)}.");
+        if (seeds is not null && !names.Contains(TwoTowerName, StringComparer.OrdinalIgnoreCase))
+            throw new ArgumentException($"--seeds trains the two-tower model once per seed, and --models ({modelList}) does not include {TwoTowerName}.");
         var ks = kList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(k => int.TryParse(k, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new ArgumentException($"--k: '{k}' is not a positive integer."))
             .Distinct().Order().ToArray();
@@ -83,16 +103,37 @@ internal static class EvaluateCommand
 
         var options = new EvaluationOptions { Ks = ks, Threads = threads };
         var results = new List<ModelResult>();
+        IReadOnlyList<SeedSpread>? spread = null;
+        void Log(string line) => Console.Error.WriteLine("  " + line);
         foreach (var name in names)
         {
-            var model = Models[name](settings);
-            results.Add(Evaluator.Evaluate(model, evaluationSplit, options, line => Console.Error.WriteLine("  " + line)));
-            if (model is TwoTowerRecommender { History: { } curves }) trainingHistory ??= curves;
+            if (seeds is not null && string.Equals(name, TwoTowerName, StringComparison.OrdinalIgnoreCase))
+            {
+                var runs = new List<ModelResult>(seeds.Length);
+                string modelName = "";
+                foreach (long seed in seeds)
+                {
+                    Console.Error.WriteLine($"two-tower: training seed {seed} ({runs.Count + 1} of {seeds.Length})");
+                    var model = new TwoTowerRecommender(settings.TwoTower with { Seed = seed }, Console.Error);
+                    var run = Evaluator.Evaluate(model, evaluationSplit, options, Log);
+                    modelName = run.Model;
+                    runs.Add(run with { Model = SeedRuns.RunName(run.Model, seed) });
+                    if (model.History is { } curves) trainingHistory ??= curves;
+                }
+                results.AddRange(runs);
+                results.Add(SeedRuns.Mean(SeedRuns.MeanName(modelName, seeds.Length), runs));
+                spread = SeedRuns.Spread(modelName, seeds, runs, ks);
+                continue;
+            }
+            var single = Models[name](settings);
+            results.Add(Evaluator.Evaluate(single, evaluationSplit, options, Log));
+            if (single is TwoTowerRecommender { History: { } history }) trainingHistory ??= history;
         }
 
-        var report = EvaluationReportWriter.WriteAll(output.FullName, source, events, evaluationSplit, ks, results, trainingHistory);
+        var report = EvaluationReportWriter.WriteAll(output.FullName, source, events, evaluationSplit, ks, results, trainingHistory, spread);
         Console.WriteLine(EvaluationReportWriter.MetricsTable(results, ks));
         if (report.Paired is { Count: > 0 } paired) Console.WriteLine(EvaluationReportWriter.PairedTable(paired));
+        if (report.Seeds is { Count: > 0 } seedTable) Console.WriteLine(EvaluationReportWriter.SeedTable(seedTable));
         Console.WriteLine($"Report: {Path.Combine(output.FullName, "report.md")} (+ report.json, {report.Figures.Count} figures)");
         return 0;
     }

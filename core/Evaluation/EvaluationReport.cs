@@ -16,7 +16,8 @@ public sealed record EvaluationReport(
     IReadOnlyList<ModelResult> Models,
     TrainingHistory? History,
     IReadOnlyList<string> Figures,
-    IReadOnlyList<PairedComparison>? Paired = null);
+    IReadOnlyList<PairedComparison>? Paired = null,
+    IReadOnlyList<SeedSpread>? Seeds = null);
 
 /// <summary>Writes an <see cref="EvaluationReport"/> as Markdown and JSON, with its figures, into a folder.</summary>
 public static class EvaluationReportWriter
@@ -25,15 +26,17 @@ public static class EvaluationReportWriter
 
     /// <summary>
     /// Writes the figures, then <c>report.md</c> and <c>report.json</c>, into <paramref name="directory"/> (created
-    /// when missing). <paramref name="events"/> are all the events, for the EDA figures.
+    /// when missing). <paramref name="events"/> are all the events, for the EDA figures; <paramref name="seeds"/> is the
+    /// spread of a model trained once per seed (<see cref="SeedRuns"/>), when one was.
     /// </summary>
     public static EvaluationReport WriteAll(string directory, string dataSource, IReadOnlyList<Interaction> events, EvaluationSplit split,
-        IReadOnlyList<int> ks, IReadOnlyList<ModelResult> models, TrainingHistory? history)
+        IReadOnlyList<int> ks, IReadOnlyList<ModelResult> models, TrainingHistory? history, IReadOnlyList<SeedSpread>? seeds = null)
     {
         ArgumentNullException.ThrowIfNull(split);
         var profile = DatasetProfile.Of(events);
         var figures = ReportFigures.WriteAll(directory, events, profile, models, history);
-        var report = new EvaluationReport(dataSource, profile, split.Name, split.Stats, split.Catalog.Count, ks, models, history, figures, PairedAgainst(models));
+        var report = new EvaluationReport(dataSource, profile, split.Name, split.Stats, split.Catalog.Count, ks, models, history, figures, PairedAgainst(models),
+            seeds is { Count: > 0 } ? seeds : null);
         File.WriteAllText(Path.Combine(directory, "report.md"), ToMarkdown(report));
         File.WriteAllText(Path.Combine(directory, "report.json"), ToJson(report));
         return report;
@@ -50,6 +53,19 @@ public static class EvaluationReportWriter
         if (baseline?.PerUserRecall is not { } reference) return [];
         return [.. models.Where(m => m != baseline && m.PerUserRecall is not null && m.PerUserK == baseline.PerUserK)
             .Select(m => PairedComparison.Of(m.Model, m.PerUserRecall!, baseline.Model, reference, baseline.PerUserK))];
+    }
+
+    /// <summary>Recall@K per training seed, with its mean, standard deviation and range, as a Markdown table.</summary>
+    public static string SeedTable(IReadOnlyList<SeedSpread> seeds)
+    {
+        ArgumentNullException.ThrowIfNull(seeds);
+        if (seeds.Count == 0) return "";
+        var md = new StringBuilder();
+        md.AppendLine("| model | K | seeds | Recall@K per seed | mean | standard deviation | [min, max] |");
+        md.AppendLine("| --- | ---: | --- | --- | ---: | ---: | --- |");
+        foreach (var s in seeds)
+            md.AppendLine(Inv($"| {s.Model} | {s.K} | {string.Join(", ", s.Seeds)} | {string.Join(", ", s.Recalls.Select(r => r.ToString("F4", CultureInfo.InvariantCulture)))} | {s.Mean:F4} | {s.StandardDeviation:F4} | [{s.Min:F4}, {s.Max:F4}] |"));
+        return md.ToString();
     }
 
     /// <summary>The paired comparisons as a Markdown table (empty when there are none).</summary>
@@ -111,6 +127,15 @@ public static class EvaluationReportWriter
         md.AppendLine();
         md.AppendLine("Recall@K = share of a user's held-out items in the top K; NDCG@K with binary gains; HitRate@K = share of users with a hit; coverage@K = share of the catalog shown to at least one user; MRR over the full ranking. Fit and score times are wall-clock; scoring runs in parallel over users.");
         md.AppendLine();
+        if (report.Seeds is { Count: > 0 } seeds)
+        {
+            md.AppendLine("## Training seeds");
+            md.AppendLine();
+            md.Append(SeedTable(seeds));
+            md.AppendLine();
+            md.AppendLine("The model trained once per seed on the same split. The spread is what a training run's randomness alone moves Recall@K by; the mean row above averages the runs' metrics and each user's recall, and is the one to compare.");
+            md.AppendLine();
+        }
         if (report.Paired is { Count: > 0 } paired)
         {
             md.AppendLine(Inv($"## Paired comparison against {paired[0].Baseline}"));
@@ -167,6 +192,11 @@ public static class EvaluationReportWriter
                 model = c.Model, baseline = c.Baseline, k = c.K, users = c.Users, modelRecall = c.ModelRecall, baselineRecall = c.BaselineRecall,
                 ratio = c.Ratio, meanDifference = c.MeanDifference, standardError = c.StandardError, low95 = c.Low95, high95 = c.High95,
                 significant = c.Significant, better = c.Better, same = c.Same, worse = c.Worse,
+            }),
+            seeds = report.Seeds?.Select(x => new
+            {
+                model = x.Model, k = x.K, seeds = x.Seeds, recalls = x.Recalls, mean = x.Mean,
+                standardDeviation = double.IsNaN(x.StandardDeviation) ? (double?)null : x.StandardDeviation, min = x.Min, max = x.Max,
             }),
             history = report.History,
             figures = report.Figures,

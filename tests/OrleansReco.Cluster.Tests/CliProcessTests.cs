@@ -117,10 +117,27 @@ public sealed class CliProcessTests : IDisposable
         Assert.False(File.Exists(At("bench.json")));
         Assert.False(File.Exists(At("ignored.bundle")));
 
-        await Succeeds("evaluate", ["evaluate", .. files, .. small, "--models", "mostpop,twotower", "--out", At("report")]);
+        // The two-tower model once per training seed: each run, their mean (compared with EASE user by user) and the spread.
+        await Succeeds("evaluate", ["evaluate", .. files, .. small, "--models", "mostpop,ease,twotower", "--seeds", "1,2", "--out", At("report")]);
         string report = File.ReadAllText(Path.Combine(At("report"), "report.md"));
-        Assert.Contains("MostPop", report);
-        Assert.Contains("TwoTower", report);
+        Assert.Contains("| MostPop | 10 |", report);
+        Assert.Contains("| TwoTower (seed 1) | 10 |", report);
+        Assert.Contains("| TwoTower (seed 2) | 10 |", report);
+        Assert.Contains("| TwoTower (mean of 2 seeds) | EASE | 10 |", report);
+        Assert.Contains("## Training seeds", report);
+        using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(At("report"), "report.json"))))
+        {
+            var seedRows = json.RootElement.GetProperty("seeds").EnumerateArray().ToList();
+            Assert.Equal([10, 20], seedRows.Select(r => r.GetProperty("k").GetInt32()));
+            var recalls = seedRows[0].GetProperty("recalls").EnumerateArray().Select(r => r.GetDouble()).ToList();
+            Assert.Equal(2, recalls.Count);
+            var mean = json.RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "TwoTower (mean of 2 seeds)");
+            double meanRecall = mean.GetProperty("byK").EnumerateArray().First().GetProperty("recall").GetDouble();
+            Assert.Equal(recalls.Average(), meanRecall, 9);
+        }
+        var (oneSeed, oneSeedWhy) = await Reco("evaluate with one seed", ["evaluate", .. files, "--seeds", "3", "--out", At("report-one")]);
+        Assert.True(oneSeed == 2, $"exit code {oneSeed}:\n{oneSeedWhy}");
+        Assert.Contains("--seeds needs at least two seeds", oneSeedWhy);
 
         await Succeeds("recommend", ["recommend", "--model", At("model.bundle"), .. files, "--k", "5", "--out", At("recs.csv")]);
         var recs = File.ReadAllLines(At("recs.csv"));
