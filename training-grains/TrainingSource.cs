@@ -28,6 +28,8 @@ public static class TrainingSource
         // collector of a silo that serves while it trains.
         var itemTable = new FeatureTableBuilder("item_id");
         var catalog = new List<string>();
+        // One thread at the run's priority copies every page, in order (not two new threads per page).
+        using var copier = new LowPriorityWorker(priority.Nice, "reco-trainer-read", priority.Idle);
         for (int s = 0; s < shardCount; s++)
         {
             var shard = grains.Shard(options.Catalog, s);
@@ -38,7 +40,7 @@ public static class TrainingSource
                 var page = await shard.ListItemsAsync(read, PageSize);
                 // Copied into the table at the run's priority: this continuation runs on the silo's pool, and a page's
                 // rows (dictionaries, hashed text) are CPU work that the threads serving queries would otherwise do.
-                await LowPriority.RunAsync(priority.Nice, "reco-trainer-read", () =>
+                await copier.RunAsync(() =>
                 {
                     foreach (var item in page.Items)
                     {
@@ -46,7 +48,7 @@ public static class TrainingSource
                         catalog.Add(item.ItemId);
                     }
                     return page.Items.Length;
-                }, priority.Idle);
+                });
                 read += page.Items.Length;
                 if (page.Items.Length == 0 || read >= page.Total) break;
             }
@@ -58,9 +60,8 @@ public static class TrainingSource
             return users;
         }, priority.Idle);
         // Encoding the tables (hashing every text value) at the run's priority too.
-        return await LowPriority.RunAsync(priority.Nice, "reco-trainer-read",
-            () => new TrainingInputs(events, itemTable.Build(Kinds(current?.Header.Item)), userTable.Build(Kinds(current?.Header.User)), catalog),
-            priority.Idle);
+        return await copier.RunAsync(
+            () => new TrainingInputs(events, itemTable.Build(Kinds(current?.Header.Item)), userTable.Build(Kinds(current?.Header.User)), catalog));
     }
 
     private static Dictionary<string, FeatureKind>? Kinds(TowerSpec? tower) =>

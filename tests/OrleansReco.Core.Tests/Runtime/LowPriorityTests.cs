@@ -91,4 +91,44 @@ public sealed class LowPriorityTests
     [InlineData(20)]
     public void RunAsync_RefusesANiceValueOutside0To19(int nice) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => { _ = LowPriority.RunAsync(nice, "bad", () => 0); }); // refused before any thread starts
+
+    [Fact]
+    public async Task Worker_RunsEveryPieceInOrderOnOneThreadAtTheNiceValue_AndHandsResultsBackAtTheCallersPriority()
+    {
+        const string name = "low-priority-worker-test";
+        int callerNice = NativeThreads.NiceOf(NativeThreads.CurrentId);
+        var pieces = new List<(int Piece, int Thread, string? Name, int Nice)>();
+        using (var worker = new LowPriorityWorker(5, name))
+        {
+            var queued = Enumerable.Range(0, 20).Select(i => worker.RunAsync(() =>
+            {
+                pieces.Add((i, Environment.CurrentManagedThreadId, Thread.CurrentThread.Name, NativeThreads.NiceOf(NativeThreads.CurrentId)));
+                return i * i;
+            })).ToArray();
+            for (int i = 0; i < queued.Length; i++)
+            {
+                Assert.Equal(i * i, await queued[i]);
+                // What follows the await runs at the caller's priority, not on the worker's thread.
+                Assert.NotEqual(name, Thread.CurrentThread.Name);
+                if (OperatingSystem.IsLinux()) Assert.Equal(callerNice, NativeThreads.NiceOf(NativeThreads.CurrentId));
+            }
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.RunAsync<int>(() => throw new InvalidOperationException("boom")));
+            Assert.Equal("boom", error.Message);
+            Assert.Equal(42, await worker.RunAsync(() => 42)); // a failed piece does not stop the worker
+        }
+
+        Assert.Equal(Enumerable.Range(0, 20), pieces.Select(p => p.Piece));
+        Assert.Single(pieces.Select(p => p.Thread).Distinct());
+        Assert.All(pieces, p => Assert.Equal(name, p.Name));
+        if (OperatingSystem.IsLinux()) Assert.All(pieces, p => Assert.Equal(5, p.Nice));
+    }
+
+    [Fact]
+    public void Worker_AfterDispose_RefusesWork()
+    {
+        var worker = new LowPriorityWorker(3, "disposed-worker-test");
+        worker.Dispose();
+        worker.Dispose(); // twice is harmless
+        Assert.Throws<ObjectDisposedException>(() => { _ = worker.RunAsync(() => 1); });
+    }
 }
