@@ -114,11 +114,11 @@ internal static class EvaluateCommand
                 foreach (long seed in seeds)
                 {
                     Console.Error.WriteLine($"two-tower: training seed {seed} ({runs.Count + 1} of {seeds.Length})");
-                    var model = new TwoTowerRecommender(settings.TwoTower with { Seed = seed }, Console.Error);
+                    var model = Models[name](settings with { TwoTower = settings.TwoTower with { Seed = seed } });
                     var run = Evaluator.Evaluate(model, evaluationSplit, options, Log);
                     modelName = run.Model;
                     runs.Add(run with { Model = SeedRuns.RunName(run.Model, seed) });
-                    if (model.History is { } curves) trainingHistory ??= curves;
+                    if (model is TwoTowerRecommender { History: { } curves }) trainingHistory ??= curves;
                 }
                 results.AddRange(runs);
                 results.Add(SeedRuns.Mean(SeedRuns.MeanName(modelName, seeds.Length), runs));
