@@ -16,6 +16,9 @@ internal static class EvaluateCommand
     /// <summary>Settings a model factory may read.</summary>
     internal sealed record ModelSettings(double EaseLambda, int Neighbours, TwoTowerOptions TwoTower);
 
+    /// <summary>The two-tower model's name in <see cref="Models"/> (the one <c>--seeds</c> trains per seed).</summary>
+    private const string TwoTowerName = "twotower";
+
     /// <summary>Models by name. Adding one is one line here.</summary>
     internal static readonly IReadOnlyDictionary<string, Func<ModelSettings, IRecommender>> Models =
         new Dictionary<string, Func<ModelSettings, IRecommender>>(StringComparer.OrdinalIgnoreCase)
@@ -23,7 +26,7 @@ internal static class EvaluateCommand
             ["mostpop"] = _ => new MostPopular(),
             ["itemknn"] = s => new ItemKnn(s.Neighbours),
             ["ease"] = s => new Ease(s.EaseLambda),
-            ["twotower"] = s => new TwoTowerRecommender(s.TwoTower, Console.Error),
+            [TwoTowerName] = s => new TwoTowerRecommender(s.TwoTower, Console.Error),
         };
 
     public static Command Create()
@@ -55,8 +58,6 @@ internal static class EvaluateCommand
                     ParseSeeds(parse.GetValue(seeds), parse.GetValue(twoTower.Seed) is not null))));
         return command;
     }
-
-    private const string TwoTowerName = "twotower";
 
     /// <summary>The seeds of <c>--seeds</c> (null without it).</summary>
     /// <exception cref="ArgumentException">A seed is not an integer, fewer than two distinct seeds, or <c>--seed</c> given as well.</exception>

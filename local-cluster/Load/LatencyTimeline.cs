@@ -53,11 +53,10 @@ public sealed class LatencyTimeline
     /// </summary>
     public (string Csv, string Svg) Write(FileInfo output, string title)
     {
-        var windows = _windows;
         string stem = Path.Combine(output.DirectoryName ?? ".", Path.GetFileNameWithoutExtension(output.Name));
         Directory.CreateDirectory(output.DirectoryName ?? ".");
         var csv = new StringBuilder("run,window,rate,start_s,start_unix_ms,latency_ms\n");
-        foreach (var (run, window, rate, requests) in windows)
+        foreach (var (run, window, rate, requests) in _windows)
         {
             double origin = requests.Started.ToUnixTimeMilliseconds();
             for (int i = 0; i < requests.StartSeconds.Length; i++)
@@ -67,13 +66,13 @@ public sealed class LatencyTimeline
         string csvPath = stem + ".timeline.csv";
         File.WriteAllText(csvPath, csv.ToString());
 
-        int lastRun = windows.Count == 0 ? 0 : windows.Max(w => w.Run);
+        int lastRun = _windows.Count == 0 ? 0 : _windows.Max(w => w.Run);
         var chart = new SvgChart($"{title}: worst latency per {BucketSeconds * 1000:0} ms (run {lastRun})", "seconds into the window", "latency (ms)")
         {
             YScale = AxisScale.Log,
             Width = 960,
         };
-        foreach (var (_, window, rate, requests) in windows.Where(w => w.Run == lastRun))
+        foreach (var (_, window, rate, requests) in _windows.Where(w => w.Run == lastRun))
         {
             var (start, worst) = WorstPerBucket(requests);
             chart.AddLine($"{window} {rate:N0}/s", start, worst);
