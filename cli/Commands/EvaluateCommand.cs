@@ -73,6 +73,36 @@ internal static class EvaluateCommand
         return seeds;
     }
 
+    /// <summary>
+    /// The model trained and evaluated once per seed, then their mean (<see cref="SeedRuns.Mean"/>) and their ensemble
+    /// (<see cref="ScoreMean"/>, its fit time the members' summed); the runs' spread and the first run's training curves.
+    /// </summary>
+    private static (List<ModelResult> Results, IReadOnlyList<SeedSpread> Spread, TrainingHistory? History) OncePerSeed(
+        string name, ModelSettings settings, long[] seeds, EvaluationSplit split, EvaluationOptions options, Action<string> log)
+    {
+        var runs = new List<ModelResult>(seeds.Length + 2);
+        var fitted = new List<IRecommender>(seeds.Length);
+        TrainingHistory? history = null;
+        string modelName = "";
+        foreach (long seed in seeds)
+        {
+            Console.Error.WriteLine($"two-tower: training seed {seed} ({runs.Count + 1} of {seeds.Length})");
+            var model = Models[name](settings with { TwoTower = settings.TwoTower with { Seed = seed } });
+            var run = Evaluator.Evaluate(model, split, options, log);
+            modelName = run.Model;
+            runs.Add(run with { Model = SeedRuns.RunName(run.Model, seed) });
+            fitted.Add(model);
+            if (model is TwoTowerRecommender { History: { } curves }) history ??= curves;
+        }
+        var spread = SeedRuns.Spread(modelName, seeds, runs, options.Ks);
+        var mean = SeedRuns.Mean(SeedRuns.MeanName(modelName, seeds.Length), runs);
+        var ensemble = Evaluator.Evaluate(new ScoreMean(SeedRuns.EnsembleName(modelName, seeds.Length), fitted), split, options, log);
+        var fitTime = TimeSpan.FromTicks(runs.Sum(r => r.FitTime.Ticks));
+        runs.Add(mean);
+        runs.Add(ensemble with { FitTime = fitTime });
+        return (runs, spread, history);
+    }
+
     private static int Run(DataArguments dataArguments, FilterArguments filters, ParseResult parse, string modelList, string splitName, string kList, DirectoryInfo output, ModelSettings settings,
         double validationFraction, double testFraction, FileInfo? historyFile, long[]? seeds)
     {
@@ -110,20 +140,9 @@ internal static class EvaluateCommand
         {
             if (seeds is not null && string.Equals(name, TwoTowerName, StringComparison.OrdinalIgnoreCase))
             {
-                var runs = new List<ModelResult>(seeds.Length);
-                string modelName = "";
-                foreach (long seed in seeds)
-                {
-                    Console.Error.WriteLine($"two-tower: training seed {seed} ({runs.Count + 1} of {seeds.Length})");
-                    var model = Models[name](settings with { TwoTower = settings.TwoTower with { Seed = seed } });
-                    var run = Evaluator.Evaluate(model, evaluationSplit, options, Log);
-                    modelName = run.Model;
-                    runs.Add(run with { Model = SeedRuns.RunName(run.Model, seed) });
-                    if (model is TwoTowerRecommender { History: { } curves }) trainingHistory ??= curves;
-                }
+                (var runs, spread, var seedCurves) = OncePerSeed(name, settings, seeds, evaluationSplit, options, Log);
+                trainingHistory ??= seedCurves;
                 results.AddRange(runs);
-                results.Add(SeedRuns.Mean(SeedRuns.MeanName(modelName, seeds.Length), runs));
-                spread = SeedRuns.Spread(modelName, seeds, runs, ks);
                 continue;
             }
             var single = Models[name](settings);

@@ -133,7 +133,7 @@ public static class EvaluationReportWriter
             md.AppendLine();
             md.Append(SeedTable(seeds));
             md.AppendLine();
-            md.AppendLine("The model trained once per seed on the same split. The spread is what a training run's randomness alone moves Recall@K by; the mean row above averages the runs' metrics and each user's recall, and is the one to compare.");
+            md.AppendLine("The model trained once per seed on the same split. The spread is what a training run's randomness alone moves Recall@K by; the mean row above averages the runs' metrics and each user's recall, and is the one to compare. The ensemble row ranks by the mean of the runs' scores: what serving all of them together would give (for the two-tower model, one model of K times the dimension).");
             md.AppendLine();
         }
         if (report.Paired is { Count: > 0 } paired)

@@ -34,6 +34,9 @@ public static class SeedRuns
     /// <summary>The name of the mean of <paramref name="seeds"/> runs.</summary>
     public static string MeanName(string model, int seeds) => $"{model} (mean of {seeds} seeds)";
 
+    /// <summary>The name of the ensemble of <paramref name="seeds"/> runs (<see cref="ScoreMean"/>).</summary>
+    public static string EnsembleName(string model, int seeds) => $"{model} (ensemble of {seeds} seeds)";
+
     /// <summary>
     /// The mean of <paramref name="runs"/> (the same model, one per seed, on the same test users): every metric and the
     /// recall curve averaged over the runs, and each user's Recall@K averaged over them; fit and score times are the

@@ -124,6 +124,7 @@ public sealed class CliProcessTests : IDisposable
         Assert.Contains("| TwoTower (seed 1) | 10 |", report);
         Assert.Contains("| TwoTower (seed 2) | 10 |", report);
         Assert.Contains("| TwoTower (mean of 2 seeds) | EASE | 10 |", report);
+        Assert.Contains("| TwoTower (ensemble of 2 seeds) | EASE | 10 |", report);
         Assert.Contains("## Training seeds", report);
         using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(At("report"), "report.json"))))
         {

@@ -72,3 +72,42 @@ public sealed class SeedRunsTests
         Assert.Throws<ArgumentException>(() => SeedRuns.Spread("TwoTower", [1, 2], runs, [10]));
     }
 }
+
+public sealed class ScoreMeanTests
+{
+    private sealed class Fixed(params float[] scores) : IRecommender
+    {
+        public string Name => "Fixed";
+        public void Fit(OrleansReco.Core.Data.InteractionDataset train, IReadOnlyList<string> catalog) { }
+        public void Score(string userId, IReadOnlyList<OrleansReco.Core.Data.Interaction> history, Span<float> destination) => scores.CopyTo(destination);
+    }
+
+    [Fact]
+    public void Score_IsTheMeanOfTheMembersScores()
+    {
+        var ensemble = new ScoreMean("TwoTower (ensemble of 3 seeds)", [new Fixed(1, 0, -1), new Fixed(0, 3, 1), new Fixed(2, 0, 3)]);
+        var scores = new float[3];
+
+        ensemble.Score("u1", [], scores);
+
+        Assert.Equal("TwoTower (ensemble of 3 seeds)", ensemble.Name);
+        Assert.Equal([1f, 1f, 1f], scores);
+    }
+
+    [Fact]
+    public void Score_RanksByTheMean_NotByAnyOneMember()
+    {
+        // Item 2 is no member's best, but the best on average.
+        var ensemble = new ScoreMean("ensemble", [new Fixed(0.9f, 0f, 0.8f), new Fixed(0f, 0.9f, 0.8f)]);
+        var scores = new float[3];
+        ensemble.Score("u1", [], scores);
+        Assert.Equal(2, Array.IndexOf(scores, scores.Max()));
+    }
+
+    [Fact]
+    public void New_WithFewerThanTwoMembers_IsRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ScoreMean("ensemble", [new Fixed(1f)]));
+        Assert.Contains("at least two models", error.Message);
+    }
+}
