@@ -158,26 +158,28 @@ public sealed class PlantedStructureTests(ITestOutputHelper output)
         var (data, truth) = SyntheticGenerator.GenerateWithTruth(options with { Seed = 42 });
         var split = Splits.LeaveLastOut(data);
 
-        double planted = Recall(new PlantedTaste(truth, options.TasteStrength), split);
+        double planted = Recall(new PlantedTaste(truth, data, options.TasteStrength), split);
         double ease = Recall(new Ease(500), split);
         output.WriteLine($"ml100k preset, seed 42, leave-last-out Recall@10: planted taste {planted:F4}, EASE {ease:F4} ({planted / ease:F2}x)");
         Assert.True(planted > 1.15 * ease, $"planted taste Recall@10 {planted:F4} vs EASE {ease:F4}");
     }
 
-    /// <summary>Scores items by <c>TasteStrength · taste · item + log popularity</c> from the generator's truth.</summary>
-    private sealed class PlantedTaste(SyntheticTruth truth, double tasteStrength) : IRecommender
+    /// <summary>
+    /// Scores items by <c>TasteStrength · taste · item + log popularity</c> from the generator's truth, whose rows follow
+    /// the generated user and item tables.
+    /// </summary>
+    private sealed class PlantedTaste(SyntheticTruth truth, InteractionDataset data, double tasteStrength) : IRecommender
     {
         private int[] _rows = [];
         public string Name => "PlantedTaste";
 
         public void Fit(InteractionDataset train, IReadOnlyList<string> catalog) =>
-            // Generated ids are a letter and the row number ("u12", "i345").
-            _rows = catalog.Select(id => int.Parse(id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            _rows = [.. catalog.Select(data.Items!.IndexOf)];
 
         public void Score(string userId, IReadOnlyList<Interaction> history, Span<float> scores)
         {
             int dim = truth.Dimension;
-            var taste = truth.UserTaste.AsSpan(int.Parse(userId.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture) * dim, dim);
+            var taste = truth.UserTaste.AsSpan(data.Users!.IndexOf(userId) * dim, dim);
             for (int i = 0; i < _rows.Length; i++)
                 scores[i] = (float)(tasteStrength * Dot(taste, truth.ItemVectors.AsSpan(_rows[i] * dim, dim)) + Math.Log(truth.ItemPopularity[_rows[i]]));
         }
