@@ -33,6 +33,8 @@ internal sealed class TwoTowerArguments
     public Option<double?> Dropout { get; } = new("--dropout") { Description = $"Share of each tower's MLP inputs dropped in training. Default {Defaults.Dropout}." };
     public Option<bool> SharedHistoryTable { get; } = new("--shared-history-table") { Description = "The user tower averages the item tower's id vectors instead of its own history table." };
     public Option<double?> IdDropout { get; } = new("--id-dropout") { Description = $"Share of item id vectors dropped per training batch, so items are also placed from their features. Default {Defaults.IdDropout}." };
+    public Option<int?> Teachers { get; } = new("--teachers") { Description = $"Ensemble distillation: train this many teacher models first (each a whole run from its own seed) and train the model towards their mean softmax as well; one model is served. Costs about K + 1.7 times the training time. Default {Defaults.Teachers} (off)." };
+    public Option<double?> DistillWeight { get; } = new("--distill-weight") { Description = $"With --teachers: share of the loss that follows the teachers (0 to 1). Default {Defaults.DistillWeight}." };
     public Option<bool> NoValidation { get; } = new("--no-validation") { Description = "Train on every event and keep the last epoch (no hold-out, no early stopping)." };
     public Option<long?> Seed { get; } = new("--seed") { Description = $"Random seed. Default {Defaults.Seed}." };
     public Option<bool> Cpu { get; } = new("--cpu") { Description = "Train on the CPU even where CUDA is available." };
@@ -40,7 +42,7 @@ internal sealed class TwoTowerArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, AttentionLayers, AttentionHeads, AttentionFeedForward, Hidden, Optimizer, Patience, PlateauDecay, KeepSeenNegatives, LogQWeight, HalfLifeDays, RecentHalfLife, WeightDecay, Dropout, SharedHistoryTable, IdDropout, NoValidation, Seed, Cpu, Threads })
+        foreach (var option in new Option[] { Epochs, Dimension, BatchSize, LearningRate, Loss, Temperature, UniformNegatives, HistoryLength, Aggregation, AttentionLayers, AttentionHeads, AttentionFeedForward, Hidden, Optimizer, Patience, PlateauDecay, KeepSeenNegatives, LogQWeight, HalfLifeDays, RecentHalfLife, WeightDecay, Dropout, SharedHistoryTable, IdDropout, Teachers, DistillWeight, NoValidation, Seed, Cpu, Threads })
             command.Options.Add(option);
     }
 
@@ -69,6 +71,8 @@ internal sealed class TwoTowerArguments
         if (parse.GetValue(KeepSeenNegatives)) o = o with { MaskSeenNegatives = false };
         if (parse.GetValue(SharedHistoryTable)) o = o with { SeparateHistoryTable = false };
         if (parse.GetValue(IdDropout) is { } idDropout) o = o with { IdDropout = idDropout };
+        if (parse.GetValue(Teachers) is { } teachers) o = o with { Teachers = teachers };
+        if (parse.GetValue(DistillWeight) is { } distill) o = o with { DistillWeight = distill };
         if (parse.GetValue(Seed) is { } seed) o = o with { Seed = seed };
         if (parse.GetValue(Threads) is { } threads) o = o with { Threads = threads };
         if (parse.GetValue(NoValidation)) o = o with { Validate = false };
@@ -124,6 +128,8 @@ internal sealed class TwoTowerArguments
         string? attentionOnly = new Option<int?>[] { AttentionLayers, AttentionHeads, AttentionFeedForward }.FirstOrDefault(a => parse.GetValue(a) is not null)?.Name;
         if (o.Aggregation == HistoryAggregation.Mean && attentionOnly is not null)
             throw new ArgumentException($"{attentionOnly} shapes the attention user tower, but --aggregation mean was given. Leave {attentionOnly} out, or drop --aggregation mean.");
+        if (parse.GetValue(DistillWeight) is not null && o.Teachers == 0)
+            throw new ArgumentException($"{DistillWeight.Name} weighs the teachers' part of the loss, but no {Teachers.Name} were given. Add {Teachers.Name} K, or leave {DistillWeight.Name} out.");
         try { o.Check(); }
         catch (ArgumentException e) { throw new ArgumentException($"Invalid training option: {e.Message}", e); }
         return o;

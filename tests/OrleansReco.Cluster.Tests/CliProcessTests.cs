@@ -110,6 +110,10 @@ public sealed class CliProcessTests : IDisposable
         var (badHeads, headsWhy) = await Reco("attention heads", ["train", .. files, .. small, "--attention-heads", "3", "--out", At("ignored.bundle")]);
         Assert.True(badHeads == 2, $"exit code {badHeads}:\n{headsWhy}");
         Assert.Contains("AttentionHeads must be positive and divide the dimension 16", headsWhy);
+        // The teachers' weight without teachers would weigh nothing: refused, naming both options.
+        var (lonelyWeight, weightWhy) = await Reco("distill weight", ["train", .. files, .. small, "--distill-weight", "0.7", "--out", At("ignored.bundle")]);
+        Assert.True(lonelyWeight == 2, $"exit code {lonelyWeight}:\n{weightWhy}");
+        Assert.Contains("--distill-weight weighs the teachers' part of the loss, but no --teachers were given", weightWhy);
         // A benchmark option out of range is refused before anything starts.
         var (badShare, shareWhy) = await Reco("flow share", ["bench", "cluster", "--storage", "redis", "--flow-share", "1.5", "--out", At("bench.json")]);
         Assert.True(badShare == 2, $"exit code {badShare}:\n{shareWhy}");

@@ -39,6 +39,11 @@ public sealed partial class TwoTowerTrainer
             ["device"] = _device.ToString(),
             ["torch"] = TorchDevices.Describe(),
         };
+        if (o.Teachers > 0)
+        {
+            settings["teachers"] = o.Teachers.ToString(CultureInfo.InvariantCulture);
+            settings["distillWeight"] = o.DistillWeight.ToString(CultureInfo.InvariantCulture);
+        }
         var header = new BundleHeader
         {
             Version = string.IsNullOrWhiteSpace(version) ? $"twotower-{created.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}" : version,

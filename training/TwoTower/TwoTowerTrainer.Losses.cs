@@ -49,6 +49,10 @@ public sealed partial class TwoTowerTrainer
             {
                 var logits = users.mm(items.t()) * inverseT;
                 var extra = _options.UniformNegatives;
+                Tensor? negativeRows = extra > 0 ? SampleItems(extra) : null;
+                // The teachers' logits take the same correction and masks as the model's (in training only: the
+                // validation loss stays the plain one, comparable with a run without teachers).
+                var (teacher, teacherNegatives) = _teachers.Count > 0 && _net.training ? TeacherLogits(batch, negativeRows) : (null, null);
                 if (_options.LogQCorrection)
                 {
                     using var logSize = ((float)Math.Log(size)).ToScalar();
@@ -59,24 +63,31 @@ public sealed partial class TwoTowerTrainer
                         logQ = logQ * weight;
                     }
                     logits = logits - logQ.unsqueeze(0);
+                    if (teacher is not null) teacher = teacher - logQ.unsqueeze(0);
                 }
                 // Another row's positive is not a negative of this row when it is the same item, or (the seen mask)
                 // an item this row's user already has.
                 var duplicate = itemRows.unsqueeze(0).eq(itemRows.unsqueeze(1)).logical_and(OffDiagonal(size));
                 if (batch.SeenMask is not null) duplicate = duplicate.logical_or(batch.SeenMask);
                 logits = logits.masked_fill(duplicate, _maskedLogit);
-                if (extra > 0)
+                teacher = teacher?.masked_fill(duplicate, _maskedLogit);
+                if (negativeRows is not null)
                 {
-                    var negativeRows = SampleItems(extra);
                     var negatives = _net.EmbedItems(_itemBuckets.index_select(0, negativeRows), negativeRows, _itemFeatures);
                     var negativeLogits = users.mm(negatives.t()) * inverseT;
                     using var logShare = ((float)Math.Log((double)extra / _data.Items)).ToScalar();
-                    if (_options.LogQCorrection) negativeLogits = negativeLogits - logShare;
-                    negativeLogits = negativeLogits.masked_fill(itemRows.unsqueeze(1).eq(negativeRows.unsqueeze(0)), _maskedLogit);
-                    logits = cat([logits, negativeLogits], 1);
+                    if (_options.LogQCorrection)
+                    {
+                        negativeLogits = negativeLogits - logShare;
+                        teacherNegatives = teacherNegatives?.sub(logShare);
+                    }
+                    var ownItem = itemRows.unsqueeze(1).eq(negativeRows.unsqueeze(0));
+                    logits = cat([logits, negativeLogits.masked_fill(ownItem, _maskedLogit)], 1);
+                    if (teacher is not null) teacher = cat([teacher, teacherNegatives!.masked_fill(ownItem, _maskedLogit)], 1);
                 }
                 var labels = arange(size, dtype: ScalarType.Int64, device: _device);
-                return nn.functional.cross_entropy(logits, labels);
+                var hard = nn.functional.cross_entropy(logits, labels);
+                return teacher is null ? hard : Distilled(logits, hard, teacher);
             }
             case LossKind.Bce:
             case LossKind.Bpr:

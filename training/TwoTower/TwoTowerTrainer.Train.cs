@@ -40,6 +40,7 @@ public sealed partial class TwoTowerTrainer
         long step = 0;
         int firstEpoch = 1;
         var clock = Stopwatch.StartNew();
+        if (_teachers.Count < o.Teachers) TrainTeachers(cancellationToken);
         if (checkpoints?.Load(_net, optimizer, o, TrainExamples, _data.Items) is var (resumed, earlier, earlierBest))
         {
             firstEpoch = resumed.Finished ? o.Epochs + 1 : resumed.Epoch + 1;

@@ -18,7 +18,7 @@ namespace OrleansReco.Training.TwoTower;
 /// checkpoints), <c>Schedule</c> (learning rate), <c>Batches</c> (host buffers and the double-buffered pipeline),
 /// <c>Losses</c>, <c>Validation</c> (validation loss, Recall@K), <c>Calibration</c> (score → rating),
 /// <c>Export</c> (the bundle), <c>TestHooks</c> (TorchSharp reference embeddings for parity tests) and
-/// <c>Benchmark</c> (step throughput).
+/// <c>Benchmark</c> (step throughput) and <c>Teachers</c> (ensemble distillation).
 /// </remarks>
 public sealed partial class TwoTowerTrainer : IDisposable
 {
@@ -39,6 +39,8 @@ public sealed partial class TwoTowerTrainer : IDisposable
     private readonly Scalar _maskedLogit = MaskedLogit.ToScalar();
     private readonly Tensor _maskedLogitTensor = tensor(MaskedLogit);
     private Tensor? _offDiagonal;
+    /// <summary>The trained teachers (<see cref="TwoTowerOptions.Teachers"/>), empty before <see cref="Train"/> or without any.</summary>
+    private readonly List<TwoTowerTrainer> _teachers = [];
 
     /// <summary>
     /// The logit that takes a cell out of a softmax or a top-K (a duplicate positive, an item already seen): far
@@ -62,30 +64,55 @@ public sealed partial class TwoTowerTrainer : IDisposable
     /// <param name="warmStart">A previous bundle whose weights start this training where they still fit (see <see cref="WarmStart"/>).</param>
     public TwoTowerTrainer(InteractionDataset data, TwoTowerOptions? options = null, IReadOnlyList<string>? catalog = null, TextWriter? log = null,
         ModelBundle? warmStart = null)
+        : this(Prepared(data, options, catalog, warmStart), options?.Seed ?? new TwoTowerOptions().Seed, log)
     {
-        ArgumentNullException.ThrowIfNull(data);
-        _options = options ?? new TwoTowerOptions();
-        _options.Check();
-        TorchThreads.Use(_options.Threads); // before the first torch call: the process's thread budget and wait policy
-        _inverseTemperature = (1f / _options.Temperature).ToScalar();
-        if (data.Interactions.Count == 0) throw new ArgumentException("There are no interactions to train on.", nameof(data));
-        _log = log;
-        _rng = new Random(SamplingSeed(_options.Seed));
-        _device = TorchDevices.Pick(_options.PreferCpu);
-        _schema = FitSchema(data, _options, catalog, warmStart);
-        _data = TrainingData.Build(data, catalog, _schema, _options);
-        _net = TorchSeed.Create(_options.Seed, () => new TwoTowerNet(_schema.IdBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable,
-            _schema.Attention, _options.HistoryLength, _options.IdDropout, _schema.History.HasRecent, _options.Dropout));
         if (warmStart is not null)
         {
             int copied = WarmStart(warmStart);
             _log?.WriteLine($"two-tower: warm start from {warmStart.Header.Version}: {copied} weight tensors carried over");
         }
         _net.to(_device);
+    }
+
+    /// <summary>
+    /// A teacher of <paramref name="student"/> (<see cref="TwoTowerOptions.Teachers"/>): the same encoded examples,
+    /// schema and validation split, its own seed and weights, no teachers of its own and no warm start.
+    /// </summary>
+    private TwoTowerTrainer(TwoTowerTrainer student, long seed)
+        : this((student._options with { Seed = seed, Teachers = 0 }, student._schema, student._data, student._device), seed, student._log)
+    {
+        _net.to(_device);
+    }
+
+    private TwoTowerTrainer((TwoTowerOptions Options, BundleHeader Schema, TrainingData Data, Device Device) prepared, long seed, TextWriter? log)
+    {
+        _options = prepared.Options;
+        _schema = prepared.Schema;
+        _data = prepared.Data;
+        _device = prepared.Device;
+        _log = log;
+        _inverseTemperature = (1f / _options.Temperature).ToScalar();
+        _rng = new Random(SamplingSeed(seed));
+        _net = TorchSeed.Create(seed, () => new TwoTowerNet(_schema.IdBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable,
+            _schema.Attention, _options.HistoryLength, _options.IdDropout, _schema.History.HasRecent, _options.Dropout));
         _itemFeatures = new FeatureTensors(_data.ItemFeatures, _device);
         _profiles = new FeatureTensors(_data.Profiles, _device);
         _itemBuckets = TorchArrays.From(_data.ItemBucket, [_data.ItemBucket.Length], _device);
         _logPopularity = TorchArrays.From(_data.LogPopularity, [_data.LogPopularity.Length], _device);
+    }
+
+    /// <summary>Checks the options and encodes the data once (a trainer's teachers share the result).</summary>
+    private static (TwoTowerOptions, BundleHeader, TrainingData, Device) Prepared(InteractionDataset data, TwoTowerOptions? options,
+        IReadOnlyList<string>? catalog, ModelBundle? warmStart)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        options ??= new TwoTowerOptions();
+        options.Check();
+        TorchThreads.Use(options.Threads); // before the first torch call: the process's thread budget and wait policy
+        if (data.Interactions.Count == 0) throw new ArgumentException("There are no interactions to train on.", nameof(data));
+        var device = TorchDevices.Pick(options.PreferCpu);
+        var schema = FitSchema(data, options, catalog, warmStart);
+        return (options, schema, TrainingData.Build(data, catalog, schema, options), device);
     }
 
     public TrainingHistory History { get; } = new();
@@ -93,6 +120,8 @@ public sealed partial class TwoTowerTrainer : IDisposable
     public int TrainExamples => _data.TrainExamples.Length;
     public int ValidationExamples => _data.ValidationExamples.Length;
     internal int[] ValidationExampleIds => _data.ValidationExamples;
+    /// <summary>The trained teachers (<see cref="TwoTowerOptions.Teachers"/>); empty before <see cref="Train"/>.</summary>
+    internal IReadOnlyList<TwoTowerTrainer> TeacherTrainers => _teachers;
     public string DeviceName => _device.ToString();
 
     public void Dispose()
@@ -106,5 +135,6 @@ public sealed partial class TwoTowerTrainer : IDisposable
         _profiles.Dispose();
         _itemBuckets.Dispose();
         _logPopularity.Dispose();
+        foreach (var teacher in _teachers) teacher.Dispose();
     }
 }
