@@ -16,7 +16,8 @@ public sealed partial class TwoTowerTrainer
     /// </summary>
     private void TrainTeachers(CancellationToken cancellationToken)
     {
-        for (int k = 1; k <= _options.Teachers; k++)
+        // From the first teacher not trained yet: a run cancelled during a teacher keeps those trained before it.
+        for (int k = _teachers.Count + 1; k <= _options.Teachers; k++)
         {
             long seed = _options.Seed + k * TeacherSeedStride;
             _log?.WriteLine($"two-tower: teacher {k}/{_options.Teachers} (seed {seed})");

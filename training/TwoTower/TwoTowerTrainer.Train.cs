@@ -150,7 +150,7 @@ public sealed partial class TwoTowerTrainer
         }
         History.Steps = step;
         History.Seconds = clock.Elapsed.TotalSeconds;
-        _log?.WriteLine($"two-tower: {History.Epochs.Count} epochs, {step:N0} steps in {History.Seconds:F1} s; kept epoch {History.BestEpoch}" +
+        _log?.WriteLine($"two-tower: {History.Epochs.Count} epochs, {step:N0} steps in {History.Seconds:F1} s{(_teachers.Count > 0 ? " with the teachers" : "")}; kept epoch {History.BestEpoch}" +
                         (History.BestValidationRecall is { } r ? $" (validation Recall@{o.RecallK} {r:F4})" : ""));
         return History;
     }

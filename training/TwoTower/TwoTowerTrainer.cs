@@ -17,7 +17,7 @@ namespace OrleansReco.Training.TwoTower;
 /// <c>WarmStart</c> (weights carried over from a previous bundle), <c>Train</c> (the epoch loop, early stop,
 /// checkpoints), <c>Schedule</c> (learning rate), <c>Batches</c> (host buffers and the double-buffered pipeline),
 /// <c>Losses</c>, <c>Validation</c> (validation loss, Recall@K), <c>Calibration</c> (score → rating),
-/// <c>Export</c> (the bundle), <c>TestHooks</c> (TorchSharp reference embeddings for parity tests) and
+/// <c>Export</c> (the bundle), <c>TestHooks</c> (TorchSharp reference embeddings for parity tests),
 /// <c>Benchmark</c> (step throughput) and <c>Teachers</c> (ensemble distillation).
 /// </remarks>
 public sealed partial class TwoTowerTrainer : IDisposable
