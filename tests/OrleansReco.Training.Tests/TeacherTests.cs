@@ -7,11 +7,7 @@ namespace OrleansReco.Training.Tests;
 /// <summary>Ensemble distillation (<see cref="TwoTowerOptions.Teachers"/>): the teachers, their split, and what the model learns from them.</summary>
 public sealed class TeacherTests
 {
-    private static TwoTowerOptions Small => new()
-    {
-        Dimension = 16, ItemHidden = [32], UserHidden = [32], CategoricalDim = 8, TextDim = 8, TextBuckets = 512,
-        BatchSize = 128, Epochs = 4, Threads = 1, Seed = 21, Validate = true, ValidationUsers = 60, Patience = 10,
-    };
+    private static TwoTowerOptions Small => TrainingBehaviourTests.Small with { Validate = true, ValidationUsers = 60, Patience = 10 };
 
     [Fact]
     public void Teachers_TrainFromTheirOwnSeeds_OnTheModelsExamplesAndValidationSplit()
@@ -73,13 +69,8 @@ public sealed class TeacherTests
     {
         // Mixed negatives give the teachers' softmax more columns; the loss must take them (same weights, same batch).
         var data = FeatureData.Create(users: 120);
-        double Loss(TwoTowerOptions o)
-        {
-            using var trainer = new TwoTowerTrainer(data, o with { MaxSteps = 1, Epochs = 1, Validate = false });
-            return trainer.Train().Epochs[0].TrainLoss;
-        }
-        var mixed = Small with { UniformNegatives = 32 };
-        double alone = Loss(mixed), taught = Loss(mixed with { Teachers = 1 });
+        var mixed = TrainingBehaviourTests.Small with { UniformNegatives = 32 };
+        double alone = TrainingBehaviourTests.FirstStepLoss(data, mixed), taught = TrainingBehaviourTests.FirstStepLoss(data, mixed with { Teachers = 1 });
         Assert.True(double.IsFinite(taught), $"loss with a teacher and uniform negatives: {taught}");
         Assert.True(Math.Abs(alone - taught) > 1e-4, $"first-step loss {alone:F5} without a teacher, {taught:F5} with");
     }

@@ -8,7 +8,7 @@ namespace OrleansReco.Training.Tests;
 /// <summary>Loss options, early stopping, the learning-rate schedule and history weighting, each checked by what it does.</summary>
 public sealed class TrainingBehaviourTests
 {
-    private static TwoTowerOptions Small => new()
+    internal static TwoTowerOptions Small => new()
     {
         Dimension = 16, ItemHidden = [32], UserHidden = [32], CategoricalDim = 8, TextDim = 8, TextBuckets = 512,
         BatchSize = 128, Epochs = 4, Validate = false, Threads = 1, Seed = 21,
@@ -40,7 +40,7 @@ public sealed class TrainingBehaviourTests
         }
     }
 
-    private static double FirstStepLoss(InteractionDataset data, TwoTowerOptions options)
+    internal static double FirstStepLoss(InteractionDataset data, TwoTowerOptions options)
     {
         using var trainer = new TwoTowerTrainer(data, options with { MaxSteps = 1, Epochs = 1 });
         return trainer.Train().Epochs[0].TrainLoss;

@@ -34,9 +34,8 @@ public sealed partial class TwoTowerTrainer
             }
             _teachers.Add(teacher);
         }
-        if (_teachers.Count > 0)
-            _log?.WriteLine($"two-tower: {_teachers.Count} teachers trained (validation Recall@{_options.RecallK} " +
-                            string.Join(", ", _teachers.Select(t => t.History.BestValidationRecall?.ToString("F4") ?? "-")) + "); training the model");
+        _log?.WriteLine($"two-tower: {_teachers.Count} teachers trained (validation Recall@{_options.RecallK} " +
+                        string.Join(", ", _teachers.Select(t => t.History.BestValidationRecall?.ToString("F4") ?? "-")) + "); training the model");
     }
 
     /// <summary>
@@ -54,7 +53,7 @@ public sealed partial class TwoTowerTrainer
             var logits = users.mm(items.t());
             inBatch = inBatch is null ? logits : inBatch + logits;
             if (negativeRows is null) continue;
-            var vectors = teacher._net.EmbedItems(_itemBuckets.index_select(0, negativeRows), negativeRows, teacher._itemFeatures);
+            var vectors = teacher._net.EmbedItems(_itemBuckets.index_select(0, negativeRows), negativeRows, _itemFeatures);
             var negativeLogits = users.mm(vectors.t());
             negatives = negatives is null ? negativeLogits : negatives + negativeLogits;
         }

@@ -41,6 +41,8 @@ public sealed partial class TwoTowerTrainer : IDisposable
     private Tensor? _offDiagonal;
     /// <summary>The trained teachers (<see cref="TwoTowerOptions.Teachers"/>), empty before <see cref="Train"/> or without any.</summary>
     private readonly List<TwoTowerTrainer> _teachers = [];
+    /// <summary>A teacher's student, which owns the data tensors the teacher shares; null for a trainer of its own.</summary>
+    private readonly TwoTowerTrainer? _student;
 
     /// <summary>
     /// The logit that takes a cell out of a softmax or a top-K (a duplicate positive, an item already seen): far
@@ -64,7 +66,7 @@ public sealed partial class TwoTowerTrainer : IDisposable
     /// <param name="warmStart">A previous bundle whose weights start this training where they still fit (see <see cref="WarmStart"/>).</param>
     public TwoTowerTrainer(InteractionDataset data, TwoTowerOptions? options = null, IReadOnlyList<string>? catalog = null, TextWriter? log = null,
         ModelBundle? warmStart = null)
-        : this(Prepared(data, options, catalog, warmStart), options?.Seed ?? new TwoTowerOptions().Seed, log)
+        : this(Prepared(data, options, catalog, warmStart), log)
     {
         if (warmStart is not null)
         {
@@ -76,29 +78,33 @@ public sealed partial class TwoTowerTrainer : IDisposable
 
     /// <summary>
     /// A teacher of <paramref name="student"/> (<see cref="TwoTowerOptions.Teachers"/>): the same encoded examples,
-    /// schema and validation split, its own seed and weights, no teachers of its own and no warm start.
+    /// schema, validation split and device tensors of them (the student's, which it disposes), its own seed and
+    /// weights, no teachers of its own and no warm start.
     /// </summary>
     private TwoTowerTrainer(TwoTowerTrainer student, long seed)
-        : this((student._options with { Seed = seed, Teachers = 0 }, student._schema, student._data, student._device), seed, student._log)
+        : this((student._options with { Seed = seed, Teachers = 0 }, student._schema, student._data, student._device), student._log, student)
     {
         _net.to(_device);
     }
 
-    private TwoTowerTrainer((TwoTowerOptions Options, BundleHeader Schema, TrainingData Data, Device Device) prepared, long seed, TextWriter? log)
+    /// <param name="student">For a teacher, its student, whose data tensors it uses; null for a trainer of its own.</param>
+    private TwoTowerTrainer((TwoTowerOptions Options, BundleHeader Schema, TrainingData Data, Device Device) prepared, TextWriter? log,
+        TwoTowerTrainer? student = null)
     {
         _options = prepared.Options;
         _schema = prepared.Schema;
         _data = prepared.Data;
         _device = prepared.Device;
         _log = log;
+        _student = student;
         _inverseTemperature = (1f / _options.Temperature).ToScalar();
-        _rng = new Random(SamplingSeed(seed));
-        _net = TorchSeed.Create(seed, () => new TwoTowerNet(_schema.IdBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable,
+        _rng = new Random(SamplingSeed(_options.Seed));
+        _net = TorchSeed.Create(_options.Seed, () => new TwoTowerNet(_schema.IdBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable,
             _schema.Attention, _options.HistoryLength, _options.IdDropout, _schema.History.HasRecent, _options.Dropout));
-        _itemFeatures = new FeatureTensors(_data.ItemFeatures, _device);
-        _profiles = new FeatureTensors(_data.Profiles, _device);
-        _itemBuckets = TorchArrays.From(_data.ItemBucket, [_data.ItemBucket.Length], _device);
-        _logPopularity = TorchArrays.From(_data.LogPopularity, [_data.LogPopularity.Length], _device);
+        _itemFeatures = student?._itemFeatures ?? new FeatureTensors(_data.ItemFeatures, _device);
+        _profiles = student?._profiles ?? new FeatureTensors(_data.Profiles, _device);
+        _itemBuckets = student?._itemBuckets ?? TorchArrays.From(_data.ItemBucket, [_data.ItemBucket.Length], _device);
+        _logPopularity = student?._logPopularity ?? TorchArrays.From(_data.LogPopularity, [_data.LogPopularity.Length], _device);
     }
 
     /// <summary>Checks the options and encodes the data once (a trainer's teachers share the result).</summary>
@@ -131,10 +137,11 @@ public sealed partial class TwoTowerTrainer : IDisposable
         _maskedLogitTensor.Dispose();
         _offDiagonal?.Dispose();
         _net.Dispose();
+        foreach (var teacher in _teachers) teacher.Dispose();
+        if (_student is not null) return; // the data tensors are the student's
         _itemFeatures.Dispose();
         _profiles.Dispose();
         _itemBuckets.Dispose();
         _logPopularity.Dispose();
-        foreach (var teacher in _teachers) teacher.Dispose();
     }
 }
