@@ -54,6 +54,47 @@ public sealed class TwoTowerTrainerTests
     }
 
     [Fact]
+    public async Task Train_WithDropout_SameSeed_GivesSameWeights_WhileAnotherRunTrainsBeside()
+    {
+        // Another trainer with dropout runs on another thread the whole time: its draws and this run's must not mix.
+        var data = FeatureData.Create(users: 60, items: 40, eventsPerUser: 6);
+        var options = Small() with { Epochs = 3, Dropout = 0.3, IdDropout = 0.3 };
+        using var stop = new CancellationTokenSource();
+        var training = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var beside = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var other = new TwoTowerTrainer(data, options with { Seed = 99, Epochs = 20 });
+                training.TrySetResult();
+                try
+                {
+                    other.Train(cancellationToken: stop.Token);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                }
+            }
+        });
+        await training.Task;
+        float[] Weights()
+        {
+            using var trainer = new TwoTowerTrainer(data, options);
+            trainer.Train();
+            return trainer.ExportBundle().Tensors["user.mlp.0.weight"].Data;
+        }
+        try
+        {
+            Assert.Equal(Weights(), Weights());
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await beside;
+        }
+    }
+
+    [Fact]
     public void Train_WithValidation_KeepsBestEpochAndRecordsRecall()
     {
         var data = FeatureData.Create(users: 300);

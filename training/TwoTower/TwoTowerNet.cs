@@ -54,13 +54,17 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
     private readonly ModuleList<Linear> _layers;
     private readonly bool[] _isBag;
     private readonly double _dropout;
+    private readonly Generator? _random;
 
     /// <param name="leadWidth">Width of the leading vector: <paramref name="dimension"/> unless given (twice it for a
     /// user tower with the short-term mean).</param>
     /// <param name="dropout">Share of the MLP's input units zeroed in training (<see cref="TwoTowerOptions.Dropout"/>).</param>
-    public TowerNet(string name, TowerSpec spec, int dimension, int leadWidth = 0, double dropout = 0) : base(name)
+    /// <param name="random">The generator of the dropout masks (the network's own, so that a run's draws do not depend on
+    /// other work in the process); required when <paramref name="dropout"/> is above 0.</param>
+    public TowerNet(string name, TowerSpec spec, int dimension, int leadWidth = 0, double dropout = 0, Generator? random = null) : base(name)
     {
         _dropout = dropout;
+        _random = dropout > 0 ? random ?? throw new ArgumentNullException(nameof(random), "Dropout draws its masks from the network's generator.") : null;
         _isBag = spec.Features.Select(f => f.IsBag).ToArray();
         // Fused gather + weighted sum (the weights already hold 1/count, so the sum is the mean).
         _bags = new ModuleList<EmbeddingBag>(spec.Features.Where(f => f.IsBag)
@@ -97,7 +101,7 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
             }
         }
         var x = parts.Count == 1 ? input.Lead : cat(parts, 1);
-        if (training && _dropout > 0) x = nn.functional.dropout(x, _dropout, training: true);
+        if (training && _dropout > 0) x = TwoTowerNet.Drop(x, _dropout, _random!);
         for (int k = 0; k < _layers.Count; k++)
         {
             x = _layers[k].forward(x);
@@ -130,6 +134,12 @@ internal sealed class TwoTowerNet : nn.Module
     private readonly TowerNet _user;
     private readonly AttentionEncoder? _attention;
     private readonly double _idDropout;
+    /// <summary>
+    /// The draws of training (id dropout, the towers' dropout) come from this generator, seeded with the run's seed,
+    /// not from libtorch's process-wide one: another model created or trained meanwhile in the same process (another
+    /// trainer, a test running beside) cannot shift them, so one seed gives one run.
+    /// </summary>
+    private readonly Generator _random;
     private readonly bool _recent;
 
     /// <param name="attention">The attention encoder's shape, or null for the weighted mean.</param>
@@ -137,12 +147,13 @@ internal sealed class TwoTowerNet : nn.Module
     /// <param name="idDropout">Share of item rows whose id vector is zeroed in training (<see cref="TwoTowerOptions.IdDropout"/>).</param>
     /// <param name="recent">The mean user tower also takes the short-term mean (<see cref="HistoryWeighting.RecentHalfLifeEvents"/>).</param>
     public TwoTowerNet(int idBuckets, int dimension, TowerSpec item, TowerSpec user, bool separateHistoryTable,
-        AttentionSpec? attention = null, int positions = 0, double idDropout = 0, bool recent = false, double dropout = 0) : base(nameof(TwoTowerNet))
+        AttentionSpec? attention = null, int positions = 0, double idDropout = 0, bool recent = false, double dropout = 0, long seed = 0) : base(nameof(TwoTowerNet))
     {
         if (recent && attention is not null) throw new ArgumentException("The short-term mean belongs to the mean user tower, not to attention.", nameof(recent));
         _recent = recent;
         if (idDropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(idDropout), idDropout, "must be in [0, 1).");
         _idDropout = idDropout;
+        _random = new Generator(unchecked((ulong)seed));
         _ids = nn.Embedding(idBuckets, dimension);
         nn.init.normal_(_ids.weight!, 0, 0.05);
         if (separateHistoryTable)
@@ -150,8 +161,8 @@ internal sealed class TwoTowerNet : nn.Module
             _history = nn.EmbeddingBag(idBuckets, dimension, mode: EmbeddingBagMode.Sum);
             nn.init.normal_(_history.weight!, 0, 0.05);
         }
-        _item = new TowerNet("item", item, dimension, dropout: dropout);
-        _user = new TowerNet("user", user, dimension, recent ? 2 * dimension : dimension, dropout);
+        _item = new TowerNet("item", item, dimension, dropout: dropout, random: _random);
+        _user = new TowerNet("user", user, dimension, recent ? 2 * dimension : dimension, dropout, _random);
         if (attention is not null) _attention = new AttentionEncoder(attention, dimension, positions);
         RegisterComponents();
     }
@@ -175,8 +186,7 @@ internal sealed class TwoTowerNet : nn.Module
         var ids = _ids.forward(buckets);
         if (training && _idDropout > 0)
         {
-            var keep = rand([ids.shape[0], 1], device: ids.device).ge_(_idDropout).to_type(ids.dtype);
-            ids = ids * keep / (1 - _idDropout);
+            ids = Drop(ids, _idDropout, _random, [ids.shape[0], 1]);
         }
         return _item.forward(features.Gather(ids, rows));
     }
@@ -213,6 +223,19 @@ internal sealed class TwoTowerNet : nn.Module
         return _user.forward(profiles.Gather(mean, profileRows));
     }
 
+    /// <summary>
+    /// Inverted dropout with masks drawn from <paramref name="random"/>: each unit (or, with <paramref name="maskShape"/>,
+    /// each mask cell, broadcast over the rest) is zeroed with probability <paramref name="share"/> and the others scaled
+    /// by 1 / (1 − share), so the expected value is unchanged. The mask is drawn on the CPU, where the generator lives,
+    /// and moved to the tensor's device.
+    /// </summary>
+    internal static Tensor Drop(Tensor x, double share, Generator random, long[]? maskShape = null)
+    {
+        using var draw = rand(maskShape ?? x.shape, generator: random);
+        using var keep = draw.ge(share).to_type(x.dtype).to(x.device);
+        return x * keep / (1 - share);
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -222,6 +245,7 @@ internal sealed class TwoTowerNet : nn.Module
             _item.Dispose();
             _user.Dispose();
             _attention?.Dispose();
+            _random.Dispose();
         }
         base.Dispose(disposing);
     }

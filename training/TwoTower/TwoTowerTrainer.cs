@@ -100,7 +100,7 @@ public sealed partial class TwoTowerTrainer : IDisposable
         _inverseTemperature = (1f / _options.Temperature).ToScalar();
         _rng = new Random(SamplingSeed(_options.Seed));
         _net = TorchSeed.Create(_options.Seed, () => new TwoTowerNet(_schema.IdBuckets, _options.Dimension, _schema.Item, _schema.User, _options.SeparateHistoryTable,
-            _schema.Attention, _options.HistoryLength, _options.IdDropout, _schema.History.HasRecent, _options.Dropout));
+            _schema.Attention, _options.HistoryLength, _options.IdDropout, _schema.History.HasRecent, _options.Dropout, _options.Seed));
         _itemFeatures = student?._itemFeatures ?? new FeatureTensors(_data.ItemFeatures, _device);
         _profiles = student?._profiles ?? new FeatureTensors(_data.Profiles, _device);
         _itemBuckets = student?._itemBuckets ?? TorchArrays.From(_data.ItemBucket, [_data.ItemBucket.Length], _device);
