@@ -21,6 +21,14 @@ public sealed class GatewayClient : IDisposable
 {
     private readonly HttpClient _http;
 
+    // Property names of POST /v1/events, encoded once.
+    private static readonly JsonEncodedText EventsProperty = JsonEncodedText.Encode("events");
+    private static readonly JsonEncodedText EventIdProperty = JsonEncodedText.Encode("event_id");
+    private static readonly JsonEncodedText UserIdProperty = JsonEncodedText.Encode("user_id");
+    private static readonly JsonEncodedText ItemIdProperty = JsonEncodedText.Encode("item_id");
+    private static readonly JsonEncodedText TypeProperty = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText TimestampProperty = JsonEncodedText.Encode("timestamp");
+
     public GatewayClient(Uri baseAddress, string apiKey, TimeSpan timeout)
     {
         RequireLoopback(baseAddress);
@@ -94,13 +102,6 @@ public sealed class GatewayClient : IDisposable
         }
         return new EventsAnswer(response.StatusCode, persisted);
     }
-
-    private static readonly JsonEncodedText EventsProperty = JsonEncodedText.Encode("events");
-    private static readonly JsonEncodedText EventIdProperty = JsonEncodedText.Encode("event_id");
-    private static readonly JsonEncodedText UserIdProperty = JsonEncodedText.Encode("user_id");
-    private static readonly JsonEncodedText ItemIdProperty = JsonEncodedText.Encode("item_id");
-    private static readonly JsonEncodedText TypeProperty = JsonEncodedText.Encode("type");
-    private static readonly JsonEncodedText TimestampProperty = JsonEncodedText.Encode("timestamp");
 
     /// <summary>Top-k for a user; throws <see cref="HttpRequestException"/> for any answer but 200.</summary>
     public async Task<RecommendationAnswer> RecommendAsync(string userId, int k, CancellationToken cancellation = default)

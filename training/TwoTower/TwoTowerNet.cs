@@ -54,17 +54,17 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
     private readonly ModuleList<Linear> _layers;
     private readonly bool[] _isBag;
     private readonly double _dropout;
-    private readonly Generator? _random;
+    private readonly Generator _random;
 
+    /// <param name="random">The generator of the dropout masks: the network's own, so that a run's draws do not depend on
+    /// other work in the process.</param>
     /// <param name="leadWidth">Width of the leading vector: <paramref name="dimension"/> unless given (twice it for a
     /// user tower with the short-term mean).</param>
     /// <param name="dropout">Share of the MLP's input units zeroed in training (<see cref="TwoTowerOptions.Dropout"/>).</param>
-    /// <param name="random">The generator of the dropout masks (the network's own, so that a run's draws do not depend on
-    /// other work in the process); required when <paramref name="dropout"/> is above 0.</param>
-    public TowerNet(string name, TowerSpec spec, int dimension, int leadWidth = 0, double dropout = 0, Generator? random = null) : base(name)
+    public TowerNet(string name, TowerSpec spec, int dimension, Generator random, int leadWidth = 0, double dropout = 0) : base(name)
     {
         _dropout = dropout;
-        _random = dropout > 0 ? random ?? throw new ArgumentNullException(nameof(random), "Dropout draws its masks from the network's generator.") : null;
+        _random = random;
         _isBag = spec.Features.Select(f => f.IsBag).ToArray();
         // Fused gather + weighted sum (the weights already hold 1/count, so the sum is the mean).
         _bags = new ModuleList<EmbeddingBag>(spec.Features.Where(f => f.IsBag)
@@ -101,7 +101,7 @@ internal sealed class TowerNet : nn.Module<TowerInput, Tensor>
             }
         }
         var x = parts.Count == 1 ? input.Lead : cat(parts, 1);
-        if (training && _dropout > 0) x = TwoTowerNet.Drop(x, _dropout, _random!);
+        if (training && _dropout > 0) x = TwoTowerNet.Drop(x, _dropout, _random);
         for (int k = 0; k < _layers.Count; k++)
         {
             x = _layers[k].forward(x);
@@ -161,8 +161,8 @@ internal sealed class TwoTowerNet : nn.Module
             _history = nn.EmbeddingBag(idBuckets, dimension, mode: EmbeddingBagMode.Sum);
             nn.init.normal_(_history.weight!, 0, 0.05);
         }
-        _item = new TowerNet("item", item, dimension, dropout: dropout, random: _random);
-        _user = new TowerNet("user", user, dimension, recent ? 2 * dimension : dimension, dropout, _random);
+        _item = new TowerNet("item", item, dimension, _random, dropout: dropout);
+        _user = new TowerNet("user", user, dimension, _random, recent ? 2 * dimension : dimension, dropout);
         if (attention is not null) _attention = new AttentionEncoder(attention, dimension, positions);
         RegisterComponents();
     }
