@@ -46,6 +46,33 @@ public sealed class TrainingBehaviourTests
         return trainer.Train().Epochs[0].TrainLoss;
     }
 
+    [Theory]
+    [InlineData(HistoryAggregation.Attention)]
+    [InlineData(HistoryAggregation.Mean)]
+    public void History_HoldsTheOtherEventsOfTheSameTimestamp_ButNotALaterEventOfTheTarget(HistoryAggregation aggregation)
+    {
+        // One user's events in the data's order: a@100; b (view), c, b (purchase), d @200; e@300. Events of one
+        // timestamp are each other's history, whatever their order in the file; the purchase of b at the same second
+        // is not in the history of b's view (it would give the target away).
+        var events = new List<Interaction>();
+        foreach (var (item, type, time) in new[]
+                 {
+                     ("a", EventTypes.Purchase, 100L), ("b", EventTypes.View, 200L), ("c", EventTypes.Purchase, 200L),
+                     ("b", EventTypes.Purchase, 200L), ("d", EventTypes.Purchase, 200L), ("e", EventTypes.Purchase, 300L),
+                 })
+            events.Add(new Interaction("u", item, type, 1, time));
+        for (int u = 0; u < 30; u++)
+            for (int k = 0; k < 4; k++) events.Add(new Interaction($"o{u}", $"x{(u + k) % 12}", EventTypes.Purchase, 1, 1_000 + k));
+        using var trainer = new TwoTowerTrainer(new InteractionDataset(events, null, null), Small with { Aggregation = aggregation });
+        var histories = trainer.HistoriesOfFirstExamples(trainer.TrainExamples)
+            .Where(x => x.User == "u").ToDictionary(x => x.Item, x => string.Join(",", x.History));
+        Assert.Equal(["a", "b", "c", "d", "e"], histories.Keys.Order());
+        Assert.Equal("a,c,d", histories["b"]);
+        Assert.Equal("a,b,b,d", histories["c"]);
+        Assert.Equal("a,b,c,b", histories["d"]);
+        Assert.Equal("a,b,c,b,d", histories["e"]);
+    }
+
     [Fact]
     public void UniformNegatives_AddCandidates_RaiseTheLossAtTheSameWeights()
     {

@@ -7,7 +7,12 @@ namespace OrleansReco.Training.TwoTower;
 /// <summary>
 /// A data set encoded once for training: items and users as dense rows with encoded features, every event
 /// in per-user time order (CSR layout: <see cref="UserStart"/>), and causal examples. Example j is event j
-/// as target; its history is the user's events strictly earlier in time (<see cref="HistoryEnd"/>), at most N.
+/// as target; its history (<see cref="HistoryEnd"/>) is the user's events up to the end of its timestamp, at most
+/// the newest N, without event j itself and without later events of j's item. So events of one timestamp (one second,
+/// or one day in a log with dates only) are each other's history, as serving and the evaluation's split give a user's
+/// whole group to the user tower; and since each event of a group sees all the others, the order of the group in the
+/// file (often by item id) is not something a model can learn. A validation example's history ends at it (the events
+/// after it are held out), as a test case's ends at its target.
 /// </summary>
 internal sealed class TrainingData
 {
@@ -40,6 +45,7 @@ internal sealed class TrainingData
     public required long[]? EventToken { get; init; }
     /// <summary>Most recent events per history window (N); the batch's history columns.</summary>
     public required int HistoryLength { get; init; }
+    /// <summary>Example j's history is taken from events [UserStart of its user, HistoryEnd[j]), j and later events of j's item left out.</summary>
     public required int[] HistoryEnd { get; init; }
     public required int[] TrainExamples { get; init; }
     public required int[] ValidationExamples { get; init; }
@@ -136,13 +142,6 @@ internal sealed class TrainingData
             for (int j = 0; j < n; j++) eventLogType[j] = eventType[j] > 0 ? (float)Math.Log(eventType[j]) : float.NegativeInfinity;
         }
 
-        var historyEnd = new int[n];
-        for (int j = 0; j < n; j++)
-        {
-            bool sameGroup = j > 0 && eventUser[j - 1] == eventUser[j] && eventTime[j - 1] == eventTime[j];
-            historyEnd[j] = sameGroup ? historyEnd[j - 1] : j;
-        }
-
         // First time each user meets each item: serving excludes seen items by default, so a repeat (the cart and
         // purchase after a view of the same item) is history, not something to learn to recommend.
         var firstTime = new bool[n];
@@ -166,7 +165,7 @@ internal sealed class TrainingData
                 for (int j = userStart[u + 1] - 1; j > userStart[u]; j--)
                 {
                     if (!firstTime[j] || eventType[j] <= 0) continue;
-                    if (historyEnd[j] > userStart[u]) candidates.Add(j);
+                    candidates.Add(j); // j > the user's first event, so its history is not empty
                     break;
                 }
             }
@@ -178,6 +177,14 @@ internal sealed class TrainingData
                 foreach (int j in validation) trainEnd[eventUser[j]] = j;
             }
         }
+        // The end of each event's timestamp group, held to the training events of its user.
+        var historyEnd = new int[n];
+        for (int j = n - 1; j >= 0; j--)
+        {
+            bool tiedWithNext = j + 1 < n && eventUser[j + 1] == eventUser[j] && eventTime[j + 1] == eventTime[j];
+            historyEnd[j] = tiedWithNext ? historyEnd[j + 1] : j + 1;
+        }
+        for (int j = 0; j < n; j++) historyEnd[j] = Math.Min(historyEnd[j], Math.Max(trainEnd[eventUser[j]], j));
         var train = new List<int>(n);
         for (int j = 0; j < n; j++)
             if (eventType[j] > 0 && j < trainEnd[eventUser[j]] && (options.RepeatTargets || firstTime[j])) train.Add(j);
@@ -299,22 +306,27 @@ internal sealed class TrainingData
         historyWeights[..(examples.Length * length)].Clear();
         if (EventLogType is not null) recentWeights[..(examples.Length * length)].Clear();
         if (EventToken is not null) historyTypes[..(examples.Length * length)].Clear();
+        var picked = new int[length];
         for (int b = 0; b < examples.Length; b++)
         {
             int j = examples[b];
             int u = EventUser[j];
-            int end = HistoryEnd[j];
-            int start = Math.Max(UserStart[u], end - length);
-            int count = end - start;
-            itemRows[b] = EventItem[j];
+            int target = EventItem[j];
+            // The window: the newest N events of [the user's first, HistoryEnd[j]) other than j and later events of
+            // j's item, newest first.
+            int count = 0;
+            for (int e = HistoryEnd[j] - 1; e >= UserStart[u] && count < length; e--)
+                if (e != j && !(e > j && EventItem[e] == target)) picked[count++] = e;
+            itemRows[b] = target;
             buckets[b] = EventBucket[j];
             userRows[b] = u;
             if (EventToken is not null)
             {
                 // Newest in the last column, as UserAttention.Window picks them: weight-0 events are left out.
                 int column = (b + 1) * length;
-                for (int e = end - 1; e >= start; e--)
+                for (int k = 0; k < count; k++)
                 {
+                    int e = picked[k];
                     if (float.IsNegativeInfinity(EventLogWeight[e])) continue;
                     column--;
                     historyBuckets[column] = EventBucket[e];
@@ -323,19 +335,28 @@ internal sealed class TrainingData
                 }
                 continue;
             }
-            EventBucket.AsSpan(start, count).CopyTo(historyBuckets.Slice(b * length, count));
             if (count == 0) continue;
+            // Oldest first in the row's first columns, the log weights staged in the weights' place.
             var weights = historyWeights.Slice(b * length, count);
-            var logs = EventLogWeight.AsSpan(start, count);
-            float max = TensorPrimitives.Max(logs);
-            if (float.IsNegativeInfinity(max)) continue; // every event in the window has weight 0
-            TensorPrimitives.Subtract(logs, max, weights);
+            for (int k = 0; k < count; k++)
+            {
+                int e = picked[count - 1 - k];
+                historyBuckets[b * length + k] = EventBucket[e];
+                weights[k] = EventLogWeight[e];
+            }
+            float max = TensorPrimitives.Max(weights);
+            if (float.IsNegativeInfinity(max))
+            {
+                weights.Clear(); // every event in the window has weight 0
+                continue;
+            }
+            TensorPrimitives.Subtract(weights, max, weights);
             TensorPrimitives.Exp(weights, weights);
             TensorPrimitives.Divide(weights, TensorPrimitives.Sum(weights), weights);
             if (EventLogType is null) continue;
             // Short-term mean: log type weight − decay · (events after it in the window), as HistoryWeighting.RecentNormalised.
             var recent = recentWeights.Slice(b * length, count);
-            for (int k = 0; k < count; k++) recent[k] = EventLogType[start + k] - RecentDecay * (count - 1 - k);
+            for (int k = 0; k < count; k++) recent[k] = EventLogType[picked[count - 1 - k]] - RecentDecay * (count - 1 - k);
             float top = TensorPrimitives.Max(recent);
             TensorPrimitives.Subtract(recent, top, recent);
             TensorPrimitives.Exp(recent, recent);

@@ -83,6 +83,29 @@ public sealed partial class TwoTowerTrainer
         return (ids, result);
     }
 
+    /// <summary>
+    /// The first <paramref name="count"/> training examples as (user, target item) ids with the item ids of the history
+    /// window the batch gives each (the events of weight above 0, oldest first), read back from the filled batch.
+    /// </summary>
+    internal (string User, string Item, string[] History)[] HistoriesOfFirstExamples(int count)
+    {
+        var examples = _data.TrainExamples.AsSpan(0, count);
+        var itemOfBucket = new Dictionary<long, string>();
+        for (int r = 0; r < _data.Items; r++) itemOfBucket.TryAdd(_data.ItemBucket[r], _data.ItemIds[r]);
+        using var buffers = LossBuffers(count);
+        Fill(examples, buffers);
+        int n = _options.HistoryLength;
+        var result = new (string, string, string[])[count];
+        for (int b = 0; b < count; b++)
+        {
+            var history = new List<string>();
+            for (int c = b * n; c < (b + 1) * n; c++)
+                if (buffers.HistoryWeights[c] > 0) history.Add(itemOfBucket[buffers.HistoryBuckets[c]]);
+            result[b] = (_data.UserIds[_data.EventUser[examples[b]]], _data.ItemIds[_data.EventItem[examples[b]]], history.ToArray());
+        }
+        return result;
+    }
+
     private static float[][] Rows(Tensor t)
     {
         var flat = t.cpu().data<float>().ToArray();
