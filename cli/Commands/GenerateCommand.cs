@@ -19,11 +19,12 @@ internal static class GenerateCommand
         var items = new Option<int?>("--items") { Description = "Number of items (overrides the preset)." };
         var events = new Option<int?>("--events") { Description = "Number of events (overrides the preset)." };
         var days = new Option<int?>("--days") { Description = "Days the events span (default 180; 7,305 for wide)." };
+        var resolution = new Option<int?>("--timestamp-resolution") { Description = "Round every timestamp down to a multiple of this many seconds (1 to 31,622,400; default 1). 86400 gives day-granular stamps, so that most of a user's events share a timestamp, as in logs with dates only." };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed and options give the same data.", DefaultValueFactory = _ => 42 };
         var format = new Option<string>("--format") { Description = "csv or parquet.", DefaultValueFactory = _ => "csv" };
         var command = new Command("generate", "Generate a synthetic dataset (users, items, view/add_to_cart/purchase events) with planted tastes.")
         {
-            output, preset, users, items, events, days, seed, format,
+            output, preset, users, items, events, days, resolution, seed, format,
         };
         command.SetAction(parse =>
         {
@@ -45,6 +46,7 @@ internal static class GenerateCommand
                 Items = parse.GetValue(items) ?? options.Items,
                 Events = parse.GetValue(events) ?? options.Events,
                 Span = parse.GetValue(days) is int d ? TimeSpan.FromDays(d) : options.Span,
+                TimestampResolution = parse.GetValue(resolution) is int r ? TimeSpan.FromSeconds(r) : options.TimestampResolution,
                 Seed = parse.GetValue(seed),
             };
             try
@@ -103,6 +105,7 @@ internal static class GenerateCommand
             nameof(SyntheticOptions.Items) => "--items",
             nameof(SyntheticOptions.Events) => "--events",
             nameof(SyntheticOptions.Span) => "--days",
+            nameof(SyntheticOptions.TimestampResolution) => "--timestamp-resolution",
             _ => null,
         };
         string message = e.Message;

@@ -34,7 +34,7 @@ public static class SyntheticGenerator
         var users = SyntheticPopulation.Create(options, items);
         log?.Invoke($"users: {users.Count:N0} in {options.TasteClusters} taste clusters ({clock.Elapsed.TotalSeconds:F2} s)");
         var sessions = SyntheticSessions.Generate(options, items, users, log);
-        var interactions = ToInteractions(sessions, users.Ids, items.Ids, options.Start.ToUnixTimeSeconds());
+        var interactions = ToInteractions(sessions, users.Ids, items.Ids, options.Start.ToUnixTimeSeconds(), (long)options.TimestampResolution.TotalSeconds);
         log?.Invoke($"events: {interactions.Length:N0} sorted by time ({clock.Elapsed.TotalSeconds:F2} s)");
 
         var perUser = new int[users.Count];
@@ -46,10 +46,11 @@ public static class SyntheticGenerator
     }
 
     /// <summary>
-    /// Sorts all events by (timestamp, user, order within the user) and builds the records. Event ids are
-    /// <c>&lt;user&gt;-&lt;session&gt;-&lt;position&gt;</c> (1-based), unique and readable.
+    /// Sorts all events by (timestamp, user, order within the user) and builds the records, each timestamp rounded down
+    /// to a multiple of <paramref name="resolution"/> seconds after sorting (so the order stays the time order). Event
+    /// ids are <c>&lt;user&gt;-&lt;session&gt;-&lt;position&gt;</c> (1-based), unique and readable.
     /// </summary>
-    private static Interaction[] ToInteractions(SyntheticSessions sessions, string[] userIds, string[] itemIds, long origin)
+    private static Interaction[] ToInteractions(SyntheticSessions sessions, string[] userIds, string[] itemIds, long origin, long resolution)
     {
         long count = sessions.Offsets[^1];
         var keys = new ulong[count];
@@ -76,7 +77,7 @@ public static class SyntheticGenerator
                 string id = string.Concat(user, "-",
                     (sessions.Session[e] + 1).ToString(CultureInfo.InvariantCulture), "-",
                     (sessions.Position[e] + 1).ToString(CultureInfo.InvariantCulture));
-                interactions[r] = new Interaction(user, itemIds[sessions.Item[e]], types[sessions.Type[e]], values?[e] ?? 1f, sessions.Time[e], id);
+                interactions[r] = new Interaction(user, itemIds[sessions.Item[e]], types[sessions.Type[e]], values?[e] ?? 1f, sessions.Time[e] - sessions.Time[e] % resolution, id);
             }
         });
         return interactions;

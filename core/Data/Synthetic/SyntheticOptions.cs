@@ -141,6 +141,13 @@ public sealed record SyntheticOptions
     /// <summary>Candidates drawn per taste-driven view before resampling to the user's current taste.</summary>
     public int Candidates { get; init; } = 64;
 
+    /// <summary>
+    /// The timestamps' granularity: each is rounded down to a multiple of it (whole seconds, 1 second to 366 days), the
+    /// events keeping their order. One day makes most of a user's events share a timestamp with the one before, as in
+    /// logs with dates only or ratings saved in bulk; everything else about the data is the same.
+    /// </summary>
+    public TimeSpan TimestampResolution { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Worker threads generating users' events; null = all cores. The data do not depend on it.</summary>
     public int? Threads { get; init; }
 
@@ -169,6 +176,9 @@ public sealed record SyntheticOptions
         Require(PurchaseRate is >= 0 and <= 1, nameof(PurchaseRate), $"must be in [0, 1], not {PurchaseRate}");
         Require(ArabicShare is >= 0 and <= 1, nameof(ArabicShare), $"must be in [0, 1], not {ArabicShare}");
         Require(Candidates is >= 1 and <= 4_096, nameof(Candidates), $"must be in [1, 4,096], not {Candidates}");
+        Require(TimestampResolution >= TimeSpan.FromSeconds(1) && TimestampResolution <= TimeSpan.FromDays(366)
+                && TimestampResolution.Ticks % TimeSpan.TicksPerSecond == 0, nameof(TimestampResolution),
+            $"must be whole seconds from 1 second to 366 days, not {TimestampResolution}");
         Require(Threads is null or >= 1, nameof(Threads), $"must be null (all cores) or positive, not {Threads}");
         Require(ProductTypes is { Count: > 0 }, nameof(ProductTypes), "must list at least one product type");
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -27,6 +27,34 @@ public sealed class SyntheticGeneratorTests
     }
 
     [Fact]
+    public void Generate_DayResolution_RoundsEachTimestampDown_AndKeepsEverythingElse()
+    {
+        var seconds = SyntheticGenerator.Generate(Tiny);
+        var days = SyntheticGenerator.Generate(Tiny with { TimestampResolution = TimeSpan.FromDays(1) });
+        Assert.Equal(seconds.Interactions.Count, days.Interactions.Count);
+        for (int i = 0; i < days.Interactions.Count; i++)
+        {
+            var (s, d) = (seconds.Interactions[i], days.Interactions[i]);
+            Assert.Equal(s with { Timestamp = s.Timestamp - s.Timestamp % 86_400 }, d);
+        }
+        // Most of a user's events now share a timestamp with the one before; with seconds, almost none do.
+        static double TiedShare(InteractionDataset data) => SyntheticData.ByUser(data).Values
+            .Sum(events => events.Zip(events.Skip(1)).Count(p => p.First.Timestamp == p.Second.Timestamp)) / (double)data.Interactions.Count;
+        Assert.True(TiedShare(days) > 0.5, $"tied share {TiedShare(days):F3} with day stamps");
+        Assert.True(TiedShare(seconds) < 0.05, $"tied share {TiedShare(seconds):F3} with second stamps");
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.5)]
+    [InlineData(367 * 86_400.0)]
+    public void Validate_TimestampResolution_OutOfRangeOrFractional_NamesTheOption(double seconds)
+    {
+        var e = Assert.Throws<ArgumentException>(() => (Tiny with { TimestampResolution = TimeSpan.FromSeconds(seconds) }).Validate());
+        Assert.Equal(nameof(SyntheticOptions.TimestampResolution), e.ParamName);
+    }
+
+    [Fact]
     public void Generate_DifferentSeed_GivesDifferentData()
     {
         var a = SyntheticGenerator.Generate(Tiny);
