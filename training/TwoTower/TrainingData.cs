@@ -177,14 +177,14 @@ internal sealed class TrainingData
                 foreach (int j in validation) trainEnd[eventUser[j]] = j;
             }
         }
-        // The end of each event's timestamp group, held to the training events of its user.
+        // The end of each event's timestamp group, held to its user's training events: no training history holds a
+        // validation target, and a validation target's history ends at itself.
         var historyEnd = new int[n];
         for (int j = n - 1; j >= 0; j--)
         {
             bool tiedWithNext = j + 1 < n && eventUser[j + 1] == eventUser[j] && eventTime[j + 1] == eventTime[j];
-            historyEnd[j] = tiedWithNext ? historyEnd[j + 1] : j + 1;
+            historyEnd[j] = Math.Min(tiedWithNext ? historyEnd[j + 1] : j + 1, Math.Max(trainEnd[eventUser[j]], j));
         }
-        for (int j = 0; j < n; j++) historyEnd[j] = Math.Min(historyEnd[j], Math.Max(trainEnd[eventUser[j]], j));
         var train = new List<int>(n);
         for (int j = 0; j < n; j++)
             if (eventType[j] > 0 && j < trainEnd[eventUser[j]] && (options.RepeatTargets || firstTime[j])) train.Add(j);
@@ -293,7 +293,7 @@ internal sealed class TrainingData
 
     /// <summary>
     /// Fills a batch for examples <paramref name="examples"/>: target item rows and buckets, user profile rows,
-    /// and the padded [batch, N] history buckets with their normalised weights (zero beyond each history). For the
+    /// and the padded [batch, N] history buckets (each example's window as the class summary says) with their normalised weights (zero beyond each history). For the
     /// attention encoder (<see cref="EventToken"/> set) the window's events of positive weight are right-aligned
     /// instead, with weight 1 and their event-type tokens in <paramref name="historyTypes"/>. With a short-term mean
     /// (<see cref="EventLogType"/> set), <paramref name="recentWeights"/> gets its normalised weights over the same columns.

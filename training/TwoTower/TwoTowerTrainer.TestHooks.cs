@@ -92,9 +92,9 @@ public sealed partial class TwoTowerTrainer
         var examples = _data.TrainExamples.AsSpan(0, count);
         var itemOfBucket = new Dictionary<long, string>();
         for (int r = 0; r < _data.Items; r++) itemOfBucket.TryAdd(_data.ItemBucket[r], _data.ItemIds[r]);
-        using var buffers = LossBuffers(count);
-        Fill(examples, buffers);
         int n = _options.HistoryLength;
+        using var buffers = new BatchBuffers(count, n);
+        Fill(examples, buffers);
         var result = new (string, string, string[])[count];
         for (int b = 0; b < count; b++)
         {
