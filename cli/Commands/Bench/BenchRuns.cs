@@ -104,6 +104,17 @@ internal static class BenchRuns
                 md.AppendLine();
             }
             md.AppendLine();
+            if (rows[0]?["process_cpu_cores"] is JsonObject { Count: > 0 } firstCpu)
+            {
+                // Cores each process used during each rate window (the Redis path records them).
+                var names = firstCpu.Select(c => c.Key).ToList();
+                md.AppendLine("| rate (req/s) | machine busy | " + string.Join(" | ", names.Select(n => n + " cores")) + " |");
+                md.AppendLine("| ---: | ---: |" + string.Concat(names.Select(_ => " ---: |")));
+                foreach (var x in rows)
+                    md.AppendLine(CultureInfo.InvariantCulture,
+                        $"| {N(x?["rate"])} | {F(x?["machine_busy"])} | {string.Join(" | ", names.Select(n => F(x?["process_cpu_cores"]?[n])))} |");
+                md.AppendLine();
+            }
         }
         md.AppendLine("| measure | median | [min, max] |");
         md.AppendLine("| --- | ---: | ---: |");

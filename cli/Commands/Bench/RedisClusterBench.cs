@@ -98,7 +98,8 @@ internal static class RedisClusterBench
             $"Client mode, all on this machine's {Environment.ProcessorCount} cores with the load generator; {settings.Items:N0} items in 8 shards, " +
             $"{users.Length:N0} users with {settings.History} history events each, everything over HTTP. Ingest: {InFlight} calls in flight, each " +
             "acknowledged (202) only once durable. Recommendation rates are held open-loop while events flow at " +
-            $"{settings.FlowShare:0.##} of the sustained one-per-call ingest rate. Redis bytes per event: growth of the append-only file over the ingest runs divided by the events acknowledged.");
+            $"{settings.FlowShare:0.##} of the sustained one-per-call ingest rate. Redis bytes per event: growth of the append-only file over the ingest runs divided by the events acknowledged. " +
+            "CPU: cores each process used in the one-per-call ingest window and in each rate window (user + system time from /proc, CPU seconds per second), and the machine's busy share.");
         settings.WriteTimeline($"Redis, appendfsync {settings.Fsync}");
         return 0;
     }
@@ -107,8 +108,11 @@ internal static class RedisClusterBench
         ClusterBenchSettings settings, int run, CancellationToken cancellation)
     {
         string runId = $"r{run}-{Environment.ProcessId}";
+        var processes = Processes(cluster);
         double aof0 = await AofBytesAsync(cluster.Redis);
+        var cpu0 = ProcessCpu.Sample(processes);
         var single = await ServingMeasures.IngestAsync(target, users, items, 1, InFlight, settings.Duration, runId);
+        var ingestCpu = ProcessCpu.Between(cpu0, ProcessCpu.Sample(processes));
         double aof1 = await AofBytesAsync(cluster.Redis);
         var batched = await ServingMeasures.IngestAsync(target, users, items, 10, InFlight, settings.Duration, runId);
         double aof2 = await AofBytesAsync(cluster.Redis);
@@ -116,9 +120,11 @@ internal static class RedisClusterBench
         double perEventBatched = batched.Events > 0 ? (aof2 - aof1) / batched.Events : double.NaN;
         Console.Error.WriteLine($"  ingest: {single.EventsPerSecond:N0} events/s one per call ({perEvent:N0} Redis bytes/event, {single.Errors} errors), " +
                                 $"{batched.EventsPerSecond:N0} events/s ten per call ({perEventBatched:N0} bytes/event, {batched.Errors} errors)");
+        Console.Error.WriteLine($"  CPU while ingesting one per call: {Describe(ingestCpu)}");
 
         double flowRate = single.EventsPerSecond * settings.FlowShare;
         var recommend = new List<(RateResult Result, RuntimeSample? Runtime)>();
+        var windowCpu = new List<(Dictionary<string, double> Cores, double? MachineBusy)>();
         long flowAcked = 0;
         int flowErrors = 0;
         foreach (double rate in settings.Rates)
@@ -127,8 +133,11 @@ internal static class RedisClusterBench
             var flow = flowRate > 0
                 ? ServingMeasures.EventFlowAsync(target, users, items, flowRate, 1, settings.Duration + TimeSpan.FromSeconds(30), $"{runId}-{rate}", stopFlow.Token)
                 : Task.FromResult((Acked: 0L, Errors: 0));
+            var before = ProcessCpu.Sample(processes);
             var measured = await ServingMeasures.RecommendAtRatesAsync(target, users, [rate], settings.Duration, probe: null, seed: run, cancellation,
                 settings.Timeline, flowRate > 0 ? "with events" : "queries", run);
+            windowCpu.Add(ProcessCpu.Between(before, ProcessCpu.Sample(processes)));
+            Console.Error.WriteLine($"  CPU at {rate:N0} req/s{(flowRate > 0 ? $" with {flowRate:N0} events/s" : "")}: {Describe(windowCpu[^1])}");
             stopFlow.Cancel();
             var (acked, errors) = await flow;
             flowAcked += acked;
@@ -140,10 +149,14 @@ internal static class RedisClusterBench
 
         return new Dictionary<string, object?>
         {
-            ["recommend"] = recommend.Select(x => ServingMeasures.RateRow(x.Result, x.Runtime)).ToList(),
+            ["recommend"] = recommend.Select((x, i) => WithCpu(ServingMeasures.RateRow(x.Result, x.Runtime), windowCpu[i])).ToList(),
             ["max_rate_p99_under_50ms"] = ServingMeasures.MaxRateUnder(recommend.Select(x => x.Result), 50),
             ["ingest_events_per_s"] = Math.Round(single.EventsPerSecond),
             ["ingest_errors"] = single.Errors,
+            ["ingest_process_cpu_cores"] = ingestCpu.Cores,
+            ["ingest_machine_busy"] = ingestCpu.MachineBusy,
+            ["ingest_cpu_us_per_event"] = single.EventsPerSecond > 0 && ingestCpu.Cores.Count > 0
+                ? Math.Round(ingestCpu.Cores.Values.Sum() * 1e6 / single.EventsPerSecond, 1) : null,
             ["ingest_batched_events_per_s"] = Math.Round(batched.EventsPerSecond),
             ["ingest_batched_errors"] = batched.Errors,
             ["redis_bytes_per_event"] = Math.Round(perEvent),
@@ -156,6 +169,32 @@ internal static class RedisClusterBench
             ["shards"] = 8,
         };
     }
+
+    /// <summary>The processes whose CPU each window records: the cluster's and this one (the load generator).</summary>
+    private static Dictionary<string, int> Processes(RecoCluster cluster)
+    {
+        var processes = new Dictionary<string, int>(StringComparer.Ordinal)
+        {
+            ["load generator"] = Environment.ProcessId,
+            ["redis-server"] = cluster.Redis.Pid,
+            ["gateway"] = cluster.Gateway.Pid,
+        };
+        foreach (var silo in cluster.Silos)
+            if (silo.Process is { } process) processes[silo.Name] = process.Pid;
+        return processes;
+    }
+
+    private static Dictionary<string, object?> WithCpu(Dictionary<string, object?> row, (Dictionary<string, double> Cores, double? MachineBusy) cpu)
+    {
+        row["process_cpu_cores"] = cpu.Cores;
+        row["machine_busy"] = cpu.MachineBusy;
+        return row;
+    }
+
+    private static string Describe((Dictionary<string, double> Cores, double? MachineBusy) cpu) =>
+        cpu.Cores.Count == 0
+            ? "not recorded (no /proc)"
+            : string.Join(", ", cpu.Cores.Select(c => $"{c.Key} {c.Value:F2}")) + $" cores; machine {cpu.MachineBusy:P0} busy";
 
     private static async Task NoRewriteRunningAsync(RedisProcess redis, CancellationToken cancellation)
     {
