@@ -43,8 +43,8 @@ public sealed class ProcessCpuTests
 
         Assert.True(sink > 0);
         Assert.False(cores.ContainsKey("gone"));
-        // One thread spinning: close to one core (other test threads may add some; a 10 ms tick rounds).
-        Assert.InRange(cores["me"], 0.6, Environment.ProcessorCount);
+        // One thread spinning: close to one core (other test threads may add some; the 10 ms ticks round either way).
+        Assert.InRange(cores["me"], 0.6, Environment.ProcessorCount + 0.1);
         Assert.NotNull(machine);
         Assert.InRange(machine!.Value, 0.2 / Environment.ProcessorCount, 1.0);
     }

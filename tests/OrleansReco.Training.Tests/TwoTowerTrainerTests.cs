@@ -91,6 +91,47 @@ public sealed class TwoTowerTrainerTests
     }
 
     [Fact]
+    public async Task Train_OnASchedulerWhoseOnlyThreadIsTheTrainers_FillsItsOwnBatches()
+    {
+        // The next batch is filled by a task on the current scheduler while the model steps. When that scheduler's only
+        // thread is the one training (or every thread of it is busy), nothing would ever run the fill: the trainer
+        // must fill the batch itself instead of waiting for it (before, this run never finished).
+        var data = FeatureData.Create(users: 60, items: 40, eventsPerUser: 6);
+        using var scheduler = new OneThreadScheduler();
+        var run = Task.Factory.StartNew(() =>
+        {
+            using var trainer = new TwoTowerTrainer(data, Small() with { Epochs = 2 });
+            return trainer.Train();
+        }, CancellationToken.None, TaskCreationOptions.None, scheduler);
+        var history = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, history.Epochs.Count);
+        Assert.All(history.Epochs, e => Assert.True(double.IsFinite(e.TrainLoss), $"epoch loss {e.TrainLoss}"));
+    }
+
+    /// <summary>A scheduler with one thread that never runs a task inline on another thread.</summary>
+    private sealed class OneThreadScheduler : TaskScheduler, IDisposable
+    {
+        private readonly System.Collections.Concurrent.BlockingCollection<Task> _queue = [];
+
+        public OneThreadScheduler()
+        {
+            var thread = new Thread(() =>
+            {
+                foreach (var task in _queue.GetConsumingEnumerable()) TryExecuteTask(task);
+            }) { IsBackground = true, Name = "one-thread-scheduler" };
+            thread.Start();
+        }
+
+        protected override void QueueTask(Task task) => _queue.Add(task);
+
+        protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) => false;
+
+        protected override IEnumerable<Task> GetScheduledTasks() => _queue.ToArray();
+
+        public void Dispose() => _queue.CompleteAdding();
+    }
+
+    [Fact]
     public void Train_WithValidation_KeepsBestEpochAndRecordsRecall()
     {
         var data = FeatureData.Create(users: 300);

@@ -53,7 +53,10 @@ public sealed partial class TwoTowerTrainer
 
     /// <summary>
     /// Double-buffered batch assembly: while the model trains on one batch, a worker fills the next one's history
-    /// windows and weights on the host, so the data pipeline overlaps the model step.
+    /// windows and weights on the host, so the data pipeline overlaps the model step. A fill that no worker has
+    /// started by the time its batch is needed is done by the caller itself: the queued fill then finds it claimed and
+    /// does nothing, so training never waits on a scheduler whose threads are all busy (a trainer beside serving, or
+    /// beside another run, whose pool thread blocks here).
     /// </summary>
     private sealed class BatchPipeline : IDisposable
     {
@@ -62,8 +65,25 @@ public sealed partial class TwoTowerTrainer
         private readonly int _batch;
         private readonly BatchBuffers[] _buffers;
         private Task? _pending;
+        private BatchFill? _fill;
         private int _at;
         private int _current;
+
+        /// <summary>One batch's fill, run by whichever of the worker and the caller claims it first.</summary>
+        private sealed class BatchFill(TwoTowerTrainer trainer, int[] examples, int at, int size, BatchBuffers target)
+        {
+            private int _claimed;
+
+            /// <summary>True for the first caller only: the one that does (or drops) the fill.</summary>
+            public bool Claim() => Interlocked.Exchange(ref _claimed, 1) == 0;
+
+            public bool TryRun()
+            {
+                if (!Claim()) return false;
+                trainer.Fill(examples.AsSpan(at, size), target);
+                return true;
+            }
+        }
 
         public BatchPipeline(TwoTowerTrainer trainer, int[] examples, int batch)
         {
@@ -74,10 +94,13 @@ public sealed partial class TwoTowerTrainer
             Start();
         }
 
-        /// <summary>Waits for the batch being filled and frees the host tensors.</summary>
+        /// <summary>Waits for a fill a worker has started (one not started is dropped) and frees the host tensors.</summary>
         public void Dispose()
         {
-            try { _pending?.Wait(); }
+            try
+            {
+                if (_fill is { } fill && !fill.Claim()) _pending?.Wait();
+            }
             catch (AggregateException) { /* the fill's error was the caller's to see; the buffers go either way */ }
             foreach (var b in _buffers) b.Dispose();
         }
@@ -86,7 +109,8 @@ public sealed partial class TwoTowerTrainer
         public BatchBuffers? Next()
         {
             if (_pending is null) return null;
-            _pending.Wait();
+            // Not started yet: fill here rather than wait for a thread; otherwise wait for the worker to finish.
+            if (!_fill!.TryRun()) _pending.Wait();
             var ready = _buffers[_current];
             _current ^= 1;
             Start();
@@ -99,12 +123,13 @@ public sealed partial class TwoTowerTrainer
             if (size <= 0)
             {
                 _pending = null;
+                _fill = null;
                 return;
             }
             _at += size;
-            var target = _buffers[_current];
+            var fill = _fill = new BatchFill(_trainer, _examples, at, size, _buffers[_current]);
             // The current scheduler, not the pool: under TorchThreads.RunAsync that is a thread at training's priority.
-            _pending = Task.Factory.StartNew(() => _trainer.Fill(_examples.AsSpan(at, size), target), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current);
+            _pending = Task.Factory.StartNew(() => fill.TryRun(), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current);
         }
     }
 
