@@ -33,6 +33,10 @@ public sealed class ProcessCpu
 
     public long MachineTotal { get; }
 
+    /// <summary>User + system CPU seconds a process has used so far (<c>/proc/PID/stat</c>); null where it cannot be read.</summary>
+    public static double? CpuSeconds(int pid) =>
+        TryRead($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat") is { } stat ? ParseProcessTicks(stat) / TicksPerSecond : null;
+
     /// <summary>Reads each process (name → pid) and the machine now. A process that has exited is left out.</summary>
     public static ProcessCpu Sample(IReadOnlyDictionary<string, int> processes)
     {
@@ -50,11 +54,11 @@ public sealed class ProcessCpu
     /// wall time), and the machine's busy share of all its CPUs (0..1; null when <c>/proc/stat</c> was not read).
     /// Processes read in both samples only.
     /// </summary>
-    public static (Dictionary<string, double> Cores, double? MachineBusy) Between(ProcessCpu start, ProcessCpu end)
+    public static CpuWindow Between(ProcessCpu start, ProcessCpu end)
     {
         double seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
         var cores = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (seconds <= 0) return (cores, null);
+        if (seconds <= 0) return new CpuWindow(cores, null);
         foreach (var (name, ticks) in end.Ticks)
         {
             if (start.Ticks.TryGetValue(name, out long before))
@@ -62,7 +66,7 @@ public sealed class ProcessCpu
         }
         long total = end.MachineTotal - start.MachineTotal;
         double? busy = total > 0 ? Math.Round((double)(end.MachineBusy - start.MachineBusy) / total, 3) : null;
-        return (cores, busy);
+        return new CpuWindow(cores, busy);
     }
 
     /// <summary>
@@ -88,7 +92,8 @@ public sealed class ProcessCpu
     /// </summary>
     public static (long Busy, long Total) ParseMachineTicks(string procStat)
     {
-        string first = procStat.AsSpan().IndexOf('\n') is var end and >= 0 ? procStat[..end] : procStat;
+        int end = procStat.IndexOf('\n');
+        string first = end >= 0 ? procStat[..end] : procStat;
         var fields = first.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (fields.Length < 5 || fields[0] != "cpu")
             throw new FormatException($"/proc/stat does not start with the machine's 'cpu' line: '{Shorten(first)}'.");
@@ -117,4 +122,14 @@ public sealed class ProcessCpu
     }
 
     private static string Shorten(string text) => text.Length <= 120 ? text : text[..120] + "...";
+}
+
+/// <summary>What <see cref="ProcessCpu.Between"/> measured over one window: cores per process and the machine's busy share.</summary>
+public sealed record CpuWindow(Dictionary<string, double> Cores, double? MachineBusy)
+{
+    /// <summary>One line for a log: each process's cores and how busy the machine was.</summary>
+    public override string ToString() =>
+        Cores.Count == 0
+            ? "not recorded (no /proc)"
+            : string.Join(", ", Cores.Select(c => $"{c.Key} {c.Value:F2}")) + $" cores; machine {MachineBusy:P0} busy";
 }

@@ -36,12 +36,15 @@ public sealed class ProcessCpuTests
         if (!File.Exists("/proc/self/stat")) return; // /proc is Linux's; elsewhere nothing is recorded
         var processes = new Dictionary<string, int> { ["me"] = Environment.ProcessId, ["gone"] = int.MaxValue };
         var start = ProcessCpu.Sample(processes);
+        double before = ProcessCpu.CpuSeconds(Environment.ProcessId)!.Value;
         var clock = Stopwatch.StartNew();
         double sink = 0;
         while (clock.ElapsedMilliseconds < 600) sink += Math.Sqrt(clock.ElapsedTicks);
         var (cores, machine) = ProcessCpu.Between(start, ProcessCpu.Sample(processes));
 
         Assert.True(sink > 0);
+        Assert.InRange(ProcessCpu.CpuSeconds(Environment.ProcessId)!.Value - before, 0.35, 60);
+        Assert.Null(ProcessCpu.CpuSeconds(int.MaxValue));
         Assert.False(cores.ContainsKey("gone"));
         // One thread spinning: close to one core (other test threads may add some; the 10 ms ticks round either way).
         Assert.InRange(cores["me"], 0.6, Environment.ProcessorCount + 0.1);

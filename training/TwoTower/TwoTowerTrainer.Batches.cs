@@ -64,25 +64,44 @@ public sealed partial class TwoTowerTrainer
         private readonly int[] _examples;
         private readonly int _batch;
         private readonly BatchBuffers[] _buffers;
-        private Task? _pending;
-        private BatchFill? _fill;
+        private BatchFill? _next;
         private int _at;
         private int _current;
 
-        /// <summary>One batch's fill, run by whichever of the worker and the caller claims it first.</summary>
-        private sealed class BatchFill(TwoTowerTrainer trainer, int[] examples, int at, int size, BatchBuffers target)
+        /// <summary>One batch's fill, queued to a worker and run by whichever of the worker and the caller claims it first.</summary>
+        private sealed class BatchFill
         {
+            private readonly Action _fill;
+            private readonly BatchBuffers _target;
+            private readonly Task _worker;
             private int _claimed;
 
-            /// <summary>True for the first caller only: the one that does (or drops) the fill.</summary>
-            public bool Claim() => Interlocked.Exchange(ref _claimed, 1) == 0;
-
-            public bool TryRun()
+            public BatchFill(TwoTowerTrainer trainer, int[] examples, int at, int size, BatchBuffers target)
             {
-                if (!Claim()) return false;
-                trainer.Fill(examples.AsSpan(at, size), target);
-                return true;
+                _fill = () => trainer.Fill(examples.AsSpan(at, size), target);
+                _target = target;
+                // The current scheduler, not the pool: under TorchThreads.RunAsync that is a thread at training's priority.
+                _worker = Task.Factory.StartNew(() =>
+                {
+                    if (Claim()) _fill();
+                }, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current);
             }
+
+            /// <summary>The filled batch: filled here when no worker has started it, else once the worker is done.</summary>
+            public BatchBuffers Complete()
+            {
+                if (Claim()) _fill();
+                else _worker.Wait();
+                return _target;
+            }
+
+            /// <summary>Drops the fill if no worker has started it; otherwise waits for the worker to finish with the buffers.</summary>
+            public void Drop()
+            {
+                if (!Claim()) _worker.Wait();
+            }
+
+            private bool Claim() => Interlocked.Exchange(ref _claimed, 1) == 0;
         }
 
         public BatchPipeline(TwoTowerTrainer trainer, int[] examples, int batch)
@@ -97,10 +116,7 @@ public sealed partial class TwoTowerTrainer
         /// <summary>Waits for a fill a worker has started (one not started is dropped) and frees the host tensors.</summary>
         public void Dispose()
         {
-            try
-            {
-                if (_fill is { } fill && !fill.Claim()) _pending?.Wait();
-            }
+            try { _next?.Drop(); }
             catch (AggregateException) { /* the fill's error was the caller's to see; the buffers go either way */ }
             foreach (var b in _buffers) b.Dispose();
         }
@@ -108,10 +124,8 @@ public sealed partial class TwoTowerTrainer
         /// <summary>The next filled batch (null at the end of the examples); starts filling the one after.</summary>
         public BatchBuffers? Next()
         {
-            if (_pending is null) return null;
-            // Not started yet: fill here rather than wait for a thread; otherwise wait for the worker to finish.
-            if (!_fill!.TryRun()) _pending.Wait();
-            var ready = _buffers[_current];
+            if (_next is null) return null;
+            var ready = _next.Complete();
             _current ^= 1;
             Start();
             return ready.Size >= MinLossBatch ? ready : null;
@@ -122,14 +136,11 @@ public sealed partial class TwoTowerTrainer
             int at = _at, size = Math.Min(_batch, _examples.Length - at);
             if (size <= 0)
             {
-                _pending = null;
-                _fill = null;
+                _next = null;
                 return;
             }
             _at += size;
-            var fill = _fill = new BatchFill(_trainer, _examples, at, size, _buffers[_current]);
-            // The current scheduler, not the pool: under TorchThreads.RunAsync that is a thread at training's priority.
-            _pending = Task.Factory.StartNew(() => fill.TryRun(), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current);
+            _next = new BatchFill(_trainer, _examples, at, size, _buffers[_current]);
         }
     }
 

@@ -120,11 +120,11 @@ internal static class RedisClusterBench
         double perEventBatched = batched.Events > 0 ? (aof2 - aof1) / batched.Events : double.NaN;
         Console.Error.WriteLine($"  ingest: {single.EventsPerSecond:N0} events/s one per call ({perEvent:N0} Redis bytes/event, {single.Errors} errors), " +
                                 $"{batched.EventsPerSecond:N0} events/s ten per call ({perEventBatched:N0} bytes/event, {batched.Errors} errors)");
-        Console.Error.WriteLine($"  CPU while ingesting one per call: {Describe(ingestCpu)}");
+        Console.Error.WriteLine($"  CPU while ingesting one per call: {ingestCpu}");
 
         double flowRate = single.EventsPerSecond * settings.FlowShare;
         var recommend = new List<(RateResult Result, RuntimeSample? Runtime)>();
-        var windowCpu = new List<(Dictionary<string, double> Cores, double? MachineBusy)>();
+        var windowCpu = new List<CpuWindow>();
         long flowAcked = 0;
         int flowErrors = 0;
         foreach (double rate in settings.Rates)
@@ -137,7 +137,7 @@ internal static class RedisClusterBench
             var measured = await ServingMeasures.RecommendAtRatesAsync(target, users, [rate], settings.Duration, probe: null, seed: run, cancellation,
                 settings.Timeline, flowRate > 0 ? "with events" : "queries", run);
             windowCpu.Add(ProcessCpu.Between(before, ProcessCpu.Sample(processes)));
-            Console.Error.WriteLine($"  CPU at {rate:N0} req/s{(flowRate > 0 ? $" with {flowRate:N0} events/s" : "")}: {Describe(windowCpu[^1])}");
+            Console.Error.WriteLine($"  CPU at {rate:N0} req/s{(flowRate > 0 ? $" with {flowRate:N0} events/s" : "")}: {windowCpu[^1]}");
             stopFlow.Cancel();
             var (acked, errors) = await flow;
             flowAcked += acked;
@@ -184,17 +184,12 @@ internal static class RedisClusterBench
         return processes;
     }
 
-    private static Dictionary<string, object?> WithCpu(Dictionary<string, object?> row, (Dictionary<string, double> Cores, double? MachineBusy) cpu)
+    private static Dictionary<string, object?> WithCpu(Dictionary<string, object?> row, CpuWindow cpu)
     {
         row["process_cpu_cores"] = cpu.Cores;
         row["machine_busy"] = cpu.MachineBusy;
         return row;
     }
-
-    private static string Describe((Dictionary<string, double> Cores, double? MachineBusy) cpu) =>
-        cpu.Cores.Count == 0
-            ? "not recorded (no /proc)"
-            : string.Join(", ", cpu.Cores.Select(c => $"{c.Key} {c.Value:F2}")) + $" cores; machine {cpu.MachineBusy:P0} busy";
 
     private static async Task NoRewriteRunningAsync(RedisProcess redis, CancellationToken cancellation)
     {

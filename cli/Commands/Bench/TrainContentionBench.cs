@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OrleansReco.Core.Data.Synthetic;
+using OrleansReco.LocalCluster;
 using OrleansReco.Training.Torch;
 using OrleansReco.Training.TwoTower;
 
@@ -103,13 +104,9 @@ internal static class TrainContentionBench
         return (full, cores, neighbourCores);
     }
 
-    /// <summary>User + system CPU seconds of a process (<c>/proc/&lt;pid&gt;/stat</c> fields 14 and 15, in clock ticks of 1/100 s).</summary>
-    private static double CpuSeconds(int pid)
-    {
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[14 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[15 - 3], CultureInfo.InvariantCulture)) / 100.0;
-    }
+    /// <summary>User + system CPU seconds of the neighbour process (it is this run's child, so it can be read until it exits).</summary>
+    private static double CpuSeconds(int pid) =>
+        ProcessCpu.CpuSeconds(pid) ?? throw new InvalidOperationException($"/proc/{pid}/stat cannot be read: the neighbour process has exited.");
 
     private static double Median(IEnumerable<double> values)
     {
